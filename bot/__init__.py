@@ -1,0 +1,1 @@
+"""Linkletter: turn the links a team shares in chat into a newsletter."""

@@ -1,0 +1,1 @@
+"""Compile approved items into an issue and render it for every destination."""

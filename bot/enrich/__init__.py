@@ -1,0 +1,1 @@
+"""Fetch shared pages safely and extract what a newsletter shows."""
