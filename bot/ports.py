@@ -1,0 +1,101 @@
+"""The two seams between the core and the chat adapters.
+
+``Core`` is what an adapter calls (it is implemented in ``bot.service``); ``ChatPublisher`` is what
+an adapter provides so the core can post digests and receipts. Neither mentions a platform SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from bot.events import Author, ChatEvent, Effect, Outcome
+
+CommandName = Literal[
+    "add", "why", "queue", "preview", "publish", "intro", "status", "help",
+    "approve", "reject", "feature", "mine",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """``/linkletter <name> <args>`` or a button press, from a user in a channel.
+
+    ``message`` is set for the "Add to digest" message shortcut: the message to capture.
+    ``confirmed`` is True when the user already confirmed a publish.
+    """
+
+    name: CommandName
+    args: str
+    user: Author
+    channel: str
+    platform: Literal["slack", "discord", "cli"]
+    message: ChatEvent | None = None
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    item_id: int
+    title: str
+    url: str
+    why: str | None
+    votes: int
+    section: str
+    status: str
+    featured: bool
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReply:
+    """What to show the user. ``ephemeral`` replies are for the caller only.
+
+    ``needs_confirmation`` asks the adapter to show a confirm button that re-sends the request
+    with ``confirmed=True``; ``entries`` carries a queue for adapters that draw buttons.
+    """
+
+    text: str
+    ephemeral: bool = True
+    needs_confirmation: bool = False
+    entries: tuple[QueueEntry, ...] = field(default=())
+
+
+class Core(Protocol):
+    def is_watched(self, channel: str) -> bool: ...
+
+    def is_editor(self, user: Author) -> bool: ...
+
+    async def handle(self, event: ChatEvent) -> Outcome: ...
+
+    async def command(self, request: CommandRequest) -> CommandReply: ...
+
+    async def checkpoint(self, channel: str) -> str | None:
+        """The last platform message id / ts seen in a channel (for backfill after downtime)."""
+        ...
+
+    async def save_checkpoint(self, channel: str, position: str) -> None: ...
+
+
+class ChatPublisher(Protocol):
+    """Posts on one platform. ``channel``/``user`` are ``platform:id`` strings."""
+
+    platform: str
+
+    async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
+        """Post one rendered message; return its platform message id.
+
+        ``key`` is unique per (digest, issue, destination, part): the adapter attaches it
+        (Slack message metadata, Discord nonce) so ``find_posted`` can recognise the message.
+        """
+        ...
+
+    async def find_posted(self, channel: str, key: str) -> str | None:
+        """The id of a message this bot already posted with ``key``, if any (crash recovery)."""
+        ...
+
+    async def direct_message(self, user: str, payload: dict[str, Any]) -> None: ...
+
+    async def apply(self, effect: Effect) -> None:
+        """Carry out a receipt (reaction or thread reply) the core asked for."""
+        ...
