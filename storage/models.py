@@ -112,6 +112,10 @@ class Item(SQLModel, table=True):
     title_override: str | None = Field(default=None, sa_column=Column(Text))
     summary_override: str | None = Field(default=None, sa_column=Column(Text))
     image_override: str | None = Field(default=None, sa_column=Column(Text))
+    # optional AI assist (bot.assist): suggestions never replace an editor's word
+    suggested_section: str | None = None
+    suggested_why: str | None = Field(default=None, sa_column=Column(Text))
+    assist_error: str | None = Field(default=None, sa_column=Column(Text))
     # enrichment queue
     enrich_status: str = Field(default="pending", max_length=20)  # pending|done|failed
     enrich_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -211,3 +215,18 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     posted_at: datetime | None = None
+
+
+class AssistLog(SQLModel, table=True):
+    """Every language-model call, with its prompt and output, for audit and the token budget."""
+
+    __tablename__ = "assist_log"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(default=None, index=True)
+    feature: str = Field(max_length=20)  # summary|section|why
+    model: str = Field(max_length=200)
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    output: str | None = Field(default=None, sa_column=Column(Text))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    tokens: int = 0
+    at: datetime = Field(default_factory=utcnow, index=True)

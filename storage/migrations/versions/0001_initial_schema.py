@@ -17,6 +17,23 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "assist_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("feature", sa.String(length=20), nullable=False),
+        sa.Column("model", sa.String(length=200), nullable=False),
+        sa.Column("prompt", sa.Text(), nullable=False),
+        sa.Column("output", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("tokens", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("assist_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_assist_log_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assist_log_item_id"), ["item_id"], unique=False)
+
+    op.create_table(
         "checkpoint",
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("position", sa.String(length=100), nullable=False),
@@ -117,6 +134,9 @@ def upgrade() -> None:
         sa.Column("title_override", sa.Text(), nullable=True),
         sa.Column("summary_override", sa.Text(), nullable=True),
         sa.Column("image_override", sa.Text(), nullable=True),
+        sa.Column("suggested_section", sa.String(), nullable=True),
+        sa.Column("suggested_why", sa.Text(), nullable=True),
+        sa.Column("assist_error", sa.Text(), nullable=True),
         sa.Column("enrich_status", sa.String(length=20), nullable=False),
         sa.Column("enrich_error", sa.Text(), nullable=True),
         sa.Column("enrich_attempts", sa.Integer(), nullable=False),
@@ -232,3 +252,8 @@ def downgrade() -> None:
 
     op.drop_table("decision")
     op.drop_table("checkpoint")
+    with op.batch_alter_table("assist_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assist_log_item_id"))
+        batch_op.drop_index(batch_op.f("ix_assist_log_at"))
+
+    op.drop_table("assist_log")
