@@ -206,6 +206,29 @@ class Repo:
         rows = self.session.exec(query.group_by(Item.status)).all()
         return dict(rows)
 
+    def ready_for_issue(self, digest: str) -> list[Item]:
+        """Approved items of a digest not yet in a published issue (uses ix_item_digest_status)."""
+        return list(
+            self.session.exec(
+                select(Item).where(
+                    Item.digest == digest,
+                    Item.status == "approved",
+                    col(Item.published_issue_id).is_(None),
+                    col(Item.merged_into).is_(None),
+                )
+            ).all()
+        )
+
+    def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """The display name of each item's first active sharer."""
+        names: dict[int, str] = {}
+        for share in sorted(
+            self.shares_of_items(item_ids), key=lambda s: (s.shared_at is None, s.shared_at, s.id)
+        ):
+            if share.active and share.user_name and share.item_id not in names:
+                names[share.item_id] = share.user_name
+        return names
+
     # --- checkpoints and digest state -------------------------------------------------------
     def checkpoint(self, channel: str) -> str | None:
         row = self.session.get(Checkpoint, channel)
