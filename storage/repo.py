@@ -23,7 +23,7 @@ from storage.models import (
 )
 
 
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written.
 
     RETURNING tells reliably whether the row went in (``rowcount`` does not on every driver).
@@ -45,7 +45,7 @@ class Repo:
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:
         """Record an event id; False when it was already applied (a redelivery)."""
-        return _insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
+        return insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
 
     # --- messages and reactions -------------------------------------------------------------
     def message(self, channel: str, message_id: str) -> Message | None:
@@ -57,7 +57,7 @@ class Repo:
         found = self.message(channel, message_id)
         if found is not None:
             return found
-        _insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
+        insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
         created = self.message(channel, message_id)
         assert created is not None
         return created
@@ -114,7 +114,7 @@ class Repo:
 
     def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
         """The digest's item for this article, and whether this call created it."""
-        created = _insert_ignore(
+        created = insert_ignore(
             self.session,
             Item,
             {
@@ -147,7 +147,7 @@ class Repo:
         return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
 
     def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> Share:
-        _insert_ignore(
+        insert_ignore(
             self.session,
             Share,
             {
@@ -237,7 +237,7 @@ class Repo:
     def save_checkpoint(self, channel: str, position: str) -> None:
         row = self.session.get(Checkpoint, channel)
         if row is None:
-            _insert_ignore(
+            insert_ignore(
                 self.session,
                 Checkpoint,
                 {"channel": channel, "position": position, "updated_at": utcnow()},
@@ -250,7 +250,7 @@ class Repo:
     def digest_state(self, digest: str) -> DigestState:
         row = self.session.get(DigestState, digest)
         if row is None:
-            _insert_ignore(self.session, DigestState, {"digest": digest})
+            insert_ignore(self.session, DigestState, {"digest": digest})
             row = self.session.get(DigestState, digest)
             assert row is not None
         return row
