@@ -219,6 +219,15 @@ class Repo:
             ).all()
         )
 
+    def shared_before(self, digest: str, moment: datetime) -> bool:
+        """Whether the digest collected anything before ``moment`` (was it live then?)."""
+        found = self.session.exec(
+            select(Item.id)
+            .where(Item.digest == digest, col(Item.first_shared_at) < moment)
+            .limit(1)
+        ).first()
+        return found is not None
+
     def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
         """The display name of each item's first active sharer."""
         names: dict[int, str] = {}
