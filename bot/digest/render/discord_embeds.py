@@ -17,6 +17,7 @@ from bot.digest.render._common import (
     READ_MORE_ICON,
     WHY_ICON,
     WHY_TEXT,
+    backslash_escaper,
     byline,
     clean,
     fit,
@@ -27,6 +28,7 @@ from bot.digest.render._common import (
     period_label,
     reading_label,
     safe_url,
+    section_name,
 )
 
 Embed = dict[str, Any]
@@ -47,14 +49,14 @@ WEB_URL_LIMIT = 250
 COLOUR = 0x5865F2
 FEATURED_COLOUR = 0xF1C40F
 
-_INLINE_MARKUP = re.compile(r"([\\*_~|`\[\]<>])")
+_INLINE_MARKUP = backslash_escaper("\\*_~|`[]<>")
 _LINE_START_MARKUP = re.compile(r"^([#>-])")
 ZERO_WIDTH_SPACE = "\u200b"
 
 
 def escape(text: str) -> str:
     """Backslash-escape Discord Markdown and break every ``@`` mention."""
-    escaped = _LINE_START_MARKUP.sub(r"\\\1", _INLINE_MARKUP.sub(r"\\\1", text))
+    escaped = _LINE_START_MARKUP.sub(r"\\\1", text.translate(_INLINE_MARKUP))
     return escaped.replace("@", "@" + ZERO_WIDTH_SPACE)
 
 
@@ -78,7 +80,7 @@ def description(item: IssueItem, read_more: str) -> str:
 
 def item_embed(section: str, item: IssueItem, read_more: str) -> Embed:
     embed: Embed = {
-        "author": {"name": fit(clean(section), AUTHOR_LIMIT, escape)},
+        "author": {"name": fit(section_name(section), AUTHOR_LIMIT, escape)},
         "title": fit(item_heading(item), TITLE_LIMIT, escape),
         "color": FEATURED_COLOUR if item.featured else COLOUR,
     }

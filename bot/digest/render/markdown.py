@@ -16,6 +16,7 @@ from bot.digest.render._common import (
     WHY_ICON,
     WHY_TEXT,
     ItemView,
+    backslash_escaper,
     clean,
     fit,
     issue_heading,
@@ -26,7 +27,7 @@ from bot.digest.render._common import (
 
 DESCRIPTION_LIMIT = 200
 
-_INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
+_INLINE_MARKUP = backslash_escaper("\\`*_[]|~")
 _LINE_START_MARKUP = re.compile(r"^(\d*)([#+=.)-])")
 _HTML = re.compile(r"<|>|&(?=#?\w+;)")  # tags, and '&' only where it would start an entity
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -38,7 +39,7 @@ def html_entities(text: str) -> str:
 
 def escape(text: str) -> str:
     """Strangers' text inert inside a line: Markdown escaped, HTML as entities."""
-    return html_entities(_INLINE_MARKUP.sub(r"\\\1", text))
+    return html_entities(text.translate(_INLINE_MARKUP))
 
 
 def escape_paragraph(text: str) -> str:

@@ -27,6 +27,7 @@ from bot.digest.render._common import (
     period_label,
     reading_label,
     safe_url,
+    section_name,
 )
 
 Block = dict[str, Any]
@@ -77,7 +78,7 @@ def context(text: str) -> Block:
 
 def section_header(name: str) -> list[Block]:
     """Opens a section, and is repeated when the section continues in the next message."""
-    return [{"type": "divider"}, header(clean(name))]
+    return [{"type": "divider"}, header(section_name(name))]
 
 
 def item_text(item: IssueItem, read_more: str) -> str:
