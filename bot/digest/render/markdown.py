@@ -13,6 +13,7 @@ from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     ItemView,
@@ -104,5 +105,5 @@ def render_markdown(issue: CompiledIssue) -> str:
         blocks += ["---", escape_paragraph(clean(issue.outro))]
     web = safe_url(issue.public_url)
     if web:
-        blocks.append(link(web, "Read this issue on the web"))
+        blocks.append(link(web, WEB_LINK_LABEL))
     return "\n\n".join(blocks) + "\n"

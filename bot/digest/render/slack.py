@@ -15,6 +15,7 @@ from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     byline,
@@ -123,7 +124,7 @@ def tail_blocks(issue: CompiledIssue) -> list[Block]:
     if clean(issue.outro):
         blocks += [{"type": "divider"}, mrkdwn(fit(clean(issue.outro), SECTION_TEXT_LIMIT, escape))]
     if safe_url(issue.public_url):
-        blocks.append(context(link(issue.public_url, "Read this issue on the web")))
+        blocks.append(context(link(issue.public_url, WEB_LINK_LABEL)))
     return blocks
 
 
