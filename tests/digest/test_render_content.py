@@ -46,7 +46,7 @@ def one_section(*items: IssueItem, read_more: str = "words") -> CompiledIssue:
     return CompiledIssue(
         digest="weekly",
         number=3,
-        title="Weekly",
+        title="Weekly — Issue 3",
         period_start=PERIOD_START,
         period_end=PERIOD_END,
         sections=(IssueSection("Machine Learning", items),),
@@ -118,7 +118,7 @@ def test_markdown_front_matter_like_the_examples() -> None:
     issue = replace(one_section(FULL), intro="This week: data teams.", tags=("ml", "data"))
     head = render_markdown(issue).split("---\n")[1].splitlines()
     fields = dict(line.split(": ", 1) for line in head)
-    assert json.loads(fields["title"]) == "Weekly #3"
+    assert json.loads(fields["title"]) == "Weekly — Issue 3"
     assert fields["date"] == PERIOD_END.isoformat()
     assert fields["tags"] == '["ml", "data"]'
     assert json.loads(fields["description"]) == "This week: data teams."

@@ -128,8 +128,8 @@ def period_label(issue: CompiledIssue) -> str:
 
 
 def issue_heading(issue: CompiledIssue) -> str:
-    """'Weekly Links #12' from the issue title and number (raw)."""
-    return f"{clean(issue.title) or clean(issue.digest)} #{issue.number}"
+    """The issue's title (the digest's template already numbers it), or 'weekly #12' (raw)."""
+    return clean(issue.title) or f"{clean(issue.digest)} #{issue.number}"
 
 
 def section_name(name: str) -> str:
