@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -172,6 +172,11 @@ class Repo:
             self.session.exec(
                 select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.at))
             ).all()
+        )
+
+    def move_decisions(self, source_id: int, target_id: int) -> None:
+        self.session.execute(
+            update(Decision).where(col(Decision.item_id) == source_id).values(item_id=target_id)
         )
 
     def add(self, row: Any) -> None:
