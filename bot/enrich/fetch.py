@@ -240,4 +240,3 @@ def sniff_media_type(data: bytes) -> str | None:
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         return "text/html"
     return None
-
