@@ -11,7 +11,7 @@ import pytest
 
 from bot.enrich.fetch import FetchSettings, SafeFetcher, retry_after_seconds
 from bot.enrich.model import FetchFailed, FetchRefused
-from tests.enrich.conftest import LocalServer
+from tests.enrich.servers import LocalServer
 
 
 def _fetcher(*, timeout: float, max_bytes: int = 5_000_000) -> SafeFetcher:
@@ -68,7 +68,7 @@ async def test_slow_server_ends_within_the_total_timeout(server: LocalServer) ->
     """reliability row 16: 1 byte/s never trips a read timeout; the total deadline does."""
     fetcher = _fetcher(timeout=1.5)
     started = time.monotonic()
-    with pytest.raises(FetchFailed, match="within 1.5 s"):
+    with pytest.raises(FetchFailed, match=r"within 1\.5 s"):
         await fetcher.fetch(server.url("/slow"))
     await fetcher.aclose()
     assert 1.4 < time.monotonic() - started < 2.5

@@ -9,7 +9,7 @@ import pytest
 
 from bot.enrich.fetch import FetchSettings, SafeFetcher
 from bot.enrich.model import FetchRefused
-from tests.enrich.conftest import (
+from tests.enrich.servers import (
     FAKE_PUBLIC_IP,
     OTHER_PUBLIC_IP,
     LocalServer,
@@ -94,7 +94,7 @@ async def test_mixed_public_and_private_answer_is_refused_whole(
     """reliability row 13: documented policy — any blocked address refuses the whole answer."""
     resolver, transport = spies
     fetcher = SafeFetcher(SETTINGS, resolver, transport)
-    with pytest.raises(FetchRefused, match="127.0.0.1"):
+    with pytest.raises(FetchRefused, match=r"127\.0\.0\.1"):
         await fetcher.fetch("http://mixed.example/pages/001")
     await fetcher.aclose()
     assert transport.requests == []
