@@ -14,7 +14,7 @@ from bot.enrich.safety import check_url, embedded_ipv4, is_blocked_address
 
 # reliability row 12, the host forms (each also tried against a live port in test_fetch_ssrf.py)
 ROW_12_HOSTS = [
-    "127.0.0.1", "127.1", "0.0.0.0", "0",  # noqa: S104 "[::]", "[::1]", "[::ffff:127.0.0.1]",
+    "127.0.0.1", "127.1", "0.0.0.0", "0", "[::]", "[::1]", "[::ffff:127.0.0.1]",  # noqa: S104
     "[::ffff:7f00:1]", "[::127.0.0.1]", "2130706433", "0x7f000001", "0x7f.0.0.1",
     "017700000001", "0177.1", "127.000.000.001", "169.254.169.254",
     "[::ffff:169.254.169.254]", "10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.254",
