@@ -26,6 +26,7 @@ MAX_MAIN_TEXT_CHARS = 20_000  # kept for summaries and keyword rules
 MAX_MAIN_TEXT_INPUT = 2_000_000  # trafilatura takes ~2 s per MB: longer documents are cut
 MAX_NESTING = 2_000  # lexbor slows down quadratically on deep block nesting
 _DETECTION_SAMPLE = 65_536
+_DEFAULT_ENCODING = "cp1252"
 _BINARY_SAMPLE = 8_192
 _FALLBACK_MIN_WORDS = 12
 
@@ -116,8 +117,15 @@ def decode_html(body: bytes, content_type: str | None) -> str:
 
 
 def _detect_encoding(body: bytes) -> str | None:
-    match = charset_normalizer.from_bytes(body[:_DETECTION_SAMPLE]).best()
-    return match.encoding if match is not None else None
+    """charset_normalizer's best guess; a tie goes to windows-1252, the WHATWG default."""
+    matches = list(charset_normalizer.from_bytes(body[:_DETECTION_SAMPLE]))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = (m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence))
+    if any(_DEFAULT_ENCODING in m.could_be_from_charset for m in tied):
+        return _DEFAULT_ENCODING
+    return best.encoding
 
 
 def _refuse_unusable(document: str) -> None:

@@ -31,6 +31,9 @@ class ServerLog:
     hits: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     hosts: list[str] = field(default_factory=list)
     completed: set[str] = field(default_factory=set)  # handlers that wrote their whole body
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per Host
+    peak_per_host: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    peak_total: int = 0
 
     def record(self, request: web.Request) -> None:
         self.hits[request.path].append(time.monotonic())
@@ -137,6 +140,20 @@ async def _flaky(request: web.Request) -> web.Response:
     return web.Response(text="<html><title>Recovered</title></html>", content_type="text/html")
 
 
+async def _delay(request: web.Request) -> web.Response:
+    """Answers a small page after ``seconds``, tracking how many requests overlap."""
+    log = request.app[LOG]
+    host = request.headers.get("Host", "")
+    log.in_flight[host] += 1
+    log.peak_per_host[host] = max(log.peak_per_host[host], log.in_flight[host])
+    log.peak_total = max(log.peak_total, sum(log.in_flight.values()))
+    try:
+        await asyncio.sleep(float(request.query["seconds"]))
+    finally:
+        log.in_flight[host] -= 1
+    return web.Response(text="<html><title>Delayed</title></html>", content_type="text/html")
+
+
 async def _status(request: web.Request) -> web.Response:
     return web.Response(status=int(request.match_info["code"]), text="nope")
 
@@ -165,6 +182,7 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/slow", _slow)
     app.router.add_get("/flaky", _flaky)
     app.router.add_get("/status/{code}", _status)
+    app.router.add_get("/delay", _delay)
     return app
 
 
