@@ -62,6 +62,10 @@ def base_emoji(reaction: str) -> str:
     return _SKIN_TONE.sub("", reaction)
 
 
+def is_slack_ts(value: object) -> bool:
+    return isinstance(value, str) and _TS.fullmatch(value) is not None
+
+
 def ts_to_datetime(ts: str) -> datetime:
     """Slack's ``"1663969334.001500"`` -> an aware UTC datetime."""
     seconds, _, fraction = ts.partition(".")
