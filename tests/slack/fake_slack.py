@@ -250,7 +250,7 @@ class FakeSlack:
         fault = self.faults.get(method)
         if fault is not None and fault.remaining > 0:
             fault.remaining -= 1
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+            headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             error = "ratelimited" if fault.status == 429 else "internal_error"
             return web.json_response({"ok": False, "error": error}, status=fault.status,
                                      headers=headers)
