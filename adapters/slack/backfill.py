@@ -20,7 +20,14 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.pump import EventPump
-from adapters.slack.translate import MalformedEvent, history_events, is_slack_ts, raw_id
+from adapters.slack.translate import (
+    MalformedEvent,
+    history_events,
+    is_slack_ts,
+    raw_id,
+    slack_id,
+)
+from bot.events import ReactionAdded
 from bot.ports import Core
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,15 @@ class Backfiller:
         self.page_size = page_size
         self.first_lookback = first_lookback
         self._lock = asyncio.Lock()
+        self._own: tuple[str, str] | None = None
+
+    async def _own_ids(self) -> tuple[str, str]:
+        """The bot's ``(user id, bot id)``: its own posts and receipts are not curation input
+        (live, bolt drops them the same way)."""
+        if self._own is None:
+            auth = await self.client.auth_test()
+            self._own = (slack_id(str(auth.get("user_id"))), str(auth.get("bot_id")))
+        return self._own
 
     async def run(self, channels: Iterable[str]) -> None:
         """Backfill each channel in turn (one backfill at a time; a later call waits)."""
@@ -85,9 +101,13 @@ class Backfiller:
         return len(messages)
 
     async def _feed(self, channel: str, message: Message) -> None:
+        own_user, own_bot = await self._own_ids()
+        if message.get("bot_id") == own_bot:
+            return
         try:
             for event in history_events(raw_id(channel), message):
-                await self.pump.process(event)
+                if not (isinstance(event, ReactionAdded) and event.user.id == own_user):
+                    await self.pump.process(event)
         except MalformedEvent as error:
             log.warning("skipping unreadable history message in %s: %s", channel, error.reason)
 
