@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import WATCHED, RecordingCore, load_fixture, settings_for
-from fake_slack import FakeSlack
 
 from adapters.slack.backfill import Backfiller
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.pump import EventPump
 from adapters.slack.settings import make_client
 from bot.events import ChatEvent, MessagePosted, Outcome, ReactionAdded
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import WATCHED, RecordingCore, load_fixture, settings_for
 
 CHANNEL = f"slack:{WATCHED}"
 

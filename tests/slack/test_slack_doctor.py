@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import OTHER, WATCHED, settings_for
-from fake_slack import DEFAULT_SCOPES, FakeSlack
-
 from adapters.slack.app import SHORTCUT_CALLBACK_ID
 from adapters.slack.doctor import NEEDED_SCOPES, run_checks
 from adapters.slack.settings import SlackSettings, make_client
+from tests.slack.fake_slack import DEFAULT_SCOPES, FakeSlack
+from tests.slack.helpers import OTHER, WATCHED, settings_for
 
 MANIFEST = Path(__file__).parents[2] / "deploy" / "slack" / "manifest.yml"
 

@@ -7,10 +7,10 @@ import logging
 import time
 
 import pytest
-from conftest import OTHER, WATCHED, HttpApp, RecordingCore, in_channel, load_fixture
-from fake_slack import SIGNING_SECRET, FakeSlack
 
 from bot.events import MessagePosted, UnfurlsAdded
+from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack
+from tests.slack.helpers import OTHER, WATCHED, HttpApp, RecordingCore, in_channel, load_fixture
 
 
 async def test_signed_event_is_handled_and_gets_a_receipt(

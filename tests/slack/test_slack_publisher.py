@@ -6,13 +6,13 @@ import itertools
 import time
 
 import pytest
-from conftest import OTHER, WATCHED, settings_for
-from fake_slack import FakeSlack
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.settings import make_client
 from bot.events import AddReaction, ReplyInThread
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import OTHER, WATCHED, settings_for
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import EDITOR, OTHER, WATCHED, RecordingCore, in_channel, load_fixture
-from fake_slack import FakeSlack
-
 from adapters.slack.app import SHORTCUT_CALLBACK_ID, SlackAdapter
 from bot.events import MessagePosted
 from bot.ports import CommandReply, QueueEntry
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import EDITOR, OTHER, WATCHED, RecordingCore, in_channel, load_fixture
 
 ENTRY = QueueEntry(item_id=7, title="Fast <b>things</b> & more", url="https://example.org/a",
                    why="<!channel> read this", votes=3, section="ML", status="draft",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,12 +25,9 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
+from tests.slack.helpers import load_fixture
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "slack"
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
+load = load_fixture
 
 
 @pytest.mark.parametrize(
