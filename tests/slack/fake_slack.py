@@ -151,6 +151,12 @@ class FakeSlack:
         self.channels[channel_id].messages.append(stored)
         return stored
 
+    def store_delivered(self, payload: Mapping[str, Any]) -> None:
+        """Keep a delivered new message in its channel's history, as Slack has it there too."""
+        event = payload.get("event", {})
+        if event.get("type") == "message" and event.get("subtype") in (None, "thread_broadcast"):
+            self.add_message(event["channel"], event)
+
     def fail_next(
         self, method: str, status: int, *, retry_after: int | None = None, times: int = 1,
     ) -> None:
