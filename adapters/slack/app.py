@@ -8,7 +8,9 @@ deliveries: the core drops duplicates by ``event_id``, durably, and a retry may 
 
 Usage from ``linkletter run``::
 
-    adapter = SlackAdapter(core, SlackSettings.from_env(), channels=["slack:C0123", ...])
+    settings = SlackSettings.from_env(backfill_interval=config.slack.backfill_interval_seconds)
+    sources = [channel for digest in config.digests for channel in digest.sources]
+    adapter = SlackAdapter(core, settings, channels=sources)   # non-Slack ids are ignored
     routes = adapter.routes()          # mount in the Starlette app (HTTP events mode)
     await adapter.start()              # consumer task, backfill, Socket Mode if configured
     ...
@@ -100,6 +102,11 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
             self._socket.client.message_listeners.append(self._on_socket_message)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
+
+    async def catch_up(self) -> None:
+        """Backfill the watched channels now. Socket Mode does this after each reconnect by
+        itself; in HTTP mode call it after a known outage (or on a timer) to close a gap."""
+        await self.backfiller.run(self.channels)
 
     async def stop(self) -> None:
         if self._socket is not None:

@@ -32,9 +32,11 @@ class SlackSettings:
     backfill_interval: float = 3.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> SlackSettings:
-        """Read ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``,
-        ``SLACK_API_URL`` and ``SLACK_BACKFILL_INTERVAL`` (seconds between history calls).
+    def from_env(
+        cls, env: Mapping[str, str] = os.environ, *, backfill_interval: float = 3.0,
+    ) -> SlackSettings:
+        """Read ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN`` and
+        ``SLACK_API_URL``; ``backfill_interval`` comes from ``[slack]`` in the config file.
         """
         token = env.get("SLACK_BOT_TOKEN", "")
         if not token:
@@ -50,7 +52,7 @@ class SlackSettings:
             signing_secret=secret,
             app_token=app_token,
             api_url=env.get("SLACK_API_URL") or DEFAULT_API_URL,
-            backfill_interval=float(env.get("SLACK_BACKFILL_INTERVAL", "3")),
+            backfill_interval=backfill_interval,
         )
 
 

