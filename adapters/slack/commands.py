@@ -48,6 +48,10 @@ def request_from_action(action: dict[str, Any], user_id: str, channel_id: str) -
     return request_from(name, value, user_id, channel_id)
 
 
+def _heading(reply: CommandReply) -> str:
+    return reply.text.split("\n", 1)[0] if reply.entries else reply.text
+
+
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
@@ -80,8 +84,12 @@ def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
 
 def reply_message(request: CommandRequest, reply: CommandReply, *,
                   editor: bool) -> dict[str, Any]:
-    """A ``CommandReply`` as a ``respond()`` body (ephemeral unless the core says otherwise)."""
-    blocks = [_section(escape(reply.text))]
+    """A ``CommandReply`` as a ``respond()`` body (ephemeral unless the core says otherwise).
+
+    When entries are drawn as blocks, only the first line of the text (the heading) is kept:
+    the rest is the same queue written out for platforms without buttons.
+    """
+    blocks = [_section(escape(_heading(reply)))]
     for entry in reply.entries[:20]:  # 20 entries x 2 blocks stays under Slack's 50 blocks
         blocks.extend(entry_blocks(entry, buttons=editor))
     if reply.needs_confirmation:
@@ -102,7 +110,7 @@ def home_view(reply: CommandReply, *, editor: bool) -> dict[str, Any]:
     title = "This period's queue" if editor else "What you shared"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
-        _section(escape(reply.text)),
+        _section(escape(_heading(reply))),
     ]
     for entry in reply.entries[:24]:  # 2 header blocks + 24 x 2 stays within 50 blocks
         blocks.extend(entry_blocks(entry, buttons=editor))
