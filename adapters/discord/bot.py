@@ -87,6 +87,7 @@ class DiscordSettings:
     api_url: str = DEFAULT_API_URL
     gateway_url: str = DEFAULT_GATEWAY_URL
     guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs after READY
+    identify_delay: float = 5.0  # pause before re-IDENTIFYing (Discord allows 1 per 5 s)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
@@ -130,6 +131,7 @@ class LinkletterDiscord(discord.Client):
             guild_ready_timeout=settings.guild_ready_timeout,
         )
         self.core = core
+        self._identify_delay = settings.identify_delay
         self.publisher = DiscordPublisher(self.http)
         self.tree = app_commands.CommandTree(self)
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
@@ -143,6 +145,10 @@ class LinkletterDiscord(discord.Client):
         self._tap_parsers()
         self._consumer = asyncio.create_task(self._consume(), name="linkletter-discord-consumer")
         await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self._identify_delay)
 
     async def close(self) -> None:
         if self._consumer is not None:

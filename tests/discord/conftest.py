@@ -77,7 +77,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 def core() -> RecordingCore:
-    return RecordingCore(watched={f"discord:{WATCHED}"}, editor_roles={f"discord:role:{EDITOR_ROLE}"})
+    return RecordingCore(
+        watched={f"discord:{WATCHED}"}, editor_roles={f"discord:role:{EDITOR_ROLE}"}
+    )
 
 
 BotFactory = Callable[[Any], Awaitable[LinkletterDiscord]]
@@ -90,7 +92,8 @@ async def start_bot(fake: FakeDiscord) -> AsyncIterator[BotFactory]:
 
     async def start(core: Any) -> LinkletterDiscord:
         settings = DiscordSettings(token=fake.token, api_url=fake.api_url,
-                                   gateway_url=fake.gateway_url, guild_ready_timeout=0.05)
+                                   gateway_url=fake.gateway_url, guild_ready_timeout=0.05,
+                                   identify_delay=0)
         client = LinkletterDiscord(core, settings)
         task = asyncio.create_task(run(client, fake.token))
         running.append((client, task))
