@@ -92,8 +92,11 @@ class FakeDiscord:
         self.reactions_put: list[tuple[str, str, str]] = []
         self.commands: list[dict[str, Any]] = []
         self.interaction_callbacks: list[dict[str, Any]] = []
+        self._interaction_channels: dict[str, str] = {}
+        self.response_messages: list[dict[str, Any]] = []
         self._rate_limits: list[tuple[str, float]] = []
         self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.identify_close_code: int | None = None  # e.g. 4014: privileged intent missing
         self._runner: web.AppRunner | None = None
         self.base = ""
 
@@ -186,6 +189,57 @@ class FakeDiscord:
         self.dispatch("MESSAGE_REACTION_REMOVE",
                       self._reaction(channel_id, message_id, user_id, emoji))
 
+    def slash(self, channel_id: str, user_id: str, subcommand: str, text: str = "") -> str:
+        """``/linkletter <subcommand> text:<text>``; returns the interaction id."""
+        options = [{"type": 3, "name": "text", "value": text}] if text else []
+        return self._interact(channel_id, user_id, 2, self._command_data("linkletter") | {
+            "type": 1, "options": [{"type": 1, "name": subcommand, "options": options}],
+        })
+
+    def message_shortcut(self, channel_id: str, user_id: str, message_id: str) -> str:
+        """The "Add to digest" message context-menu command on ``message_id``."""
+        message = self._find(channel_id, message_id)
+        return self._interact(channel_id, user_id, 2, self._command_data("Add to digest") | {
+            "type": 3, "target_id": message_id, "resolved": {"messages": {message_id: message}},
+        })
+
+    def click(self, channel_id: str, user_id: str, custom_id: str) -> str:
+        """Press the button ``custom_id`` on the interaction response that shows it."""
+        return self._interact(channel_id, user_id, 3, {"custom_id": custom_id,
+                                                       "component_type": 2},
+                              message=self._message_with_button(custom_id))
+
+    def _message_with_button(self, custom_id: str) -> dict[str, Any]:
+        return next(
+            m for m in reversed(self.response_messages)
+            for row in m.get("components", []) for c in row["components"]
+            if c.get("custom_id") == custom_id
+        )
+
+    def _command_data(self, name: str) -> dict[str, Any]:
+        command = next(c for c in self.commands if c["name"] == name)
+        return {"id": command["id"], "name": name}
+
+    def _interact(self, channel_id: str, user_id: str, kind: int, data: dict[str, Any],
+                  message: dict[str, Any] | None = None) -> str:
+        """An INTERACTION_CREATE in the shape of the captured one, with our guild's ids."""
+        payload = fixture("InteractionCreate.SubCommandGroup")["d"]
+        interaction_id = self.new_id()
+        member = self.members[user_id] | {"permissions": "8589934591"}
+        payload.update(
+            id=interaction_id, type=kind, token=f"token-{interaction_id}",
+            application_id=self.application["id"], guild_id=self.guild_id,
+            channel_id=channel_id, channel=self.channels[channel_id], member=member, data=data,
+            app_permissions="8589934591", locale="en-US", guild_locale="en-US",
+            entitlements=[], authorizing_integration_owners={}, context=0,
+            attachment_size_limit=8388608,
+        )
+        if message is not None:
+            payload["message"] = message
+        self._interaction_channels[interaction_id] = channel_id
+        self.dispatch("INTERACTION_CREATE", payload)
+        return interaction_id
+
     # ----- gateway misbehaviour -----
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -216,7 +270,7 @@ class FakeDiscord:
     async def wait_for(self, condition: Callable[[], bool]) -> None:
         """Poll ``condition()`` until true (the bot acts asynchronously), for up to 5 s."""
         async with asyncio.timeout(5):
-            while not condition():
+            while not condition():  # noqa: ASYNC110 - polls arbitrary test conditions
                 await asyncio.sleep(0.01)
 
     # ----- gateway -----
@@ -249,6 +303,9 @@ class FakeDiscord:
             await self._resume(connection, payload["d"])
 
     async def _identify(self, connection: Connection) -> None:
+        if self.identify_close_code is not None:
+            await connection.ws.close(code=self.identify_close_code)
+            return
         session = Session(f"session-{next(self._sessions)}")
         self.sessions[session.session_id] = session
         connection.session = session
@@ -293,13 +350,16 @@ class FakeDiscord:
         for index, (fragment, retry_after) in enumerate(self._rate_limits):
             if fragment in path:
                 del self._rate_limits[index]
+                # discord.py treats a 429 without ``Via`` as a Cloudflare ban and gives up.
                 return _json(
                     {"message": "You are being rate limited.", "retry_after": retry_after,
                      "global": False},
-                    status=429, headers={"Retry-After": str(retry_after),
+                    status=429, headers={"Retry-After": str(retry_after), "Via": "1.1 google",
                                          "X-RateLimit-Scope": "user"},
                 )
-        if request.headers.get("Authorization") != f"Bot {self.token}":
+        bot_auth = request.headers.get("Authorization") == f"Bot {self.token}"
+        interaction_token_auth = path.startswith(("/interactions/", "/webhooks/"))
+        if not (bot_auth or interaction_token_auth):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         body = await request.json() if request.can_read_body else None
         parts = [unquote(p) for p in path.strip("/").split("/")]
@@ -330,7 +390,7 @@ class FakeDiscord:
                 return self.commands
             case "POST", ["interactions", interaction_id, _token, "callback"]:
                 self.interaction_callbacks.append(body | {"interaction_id": interaction_id})
-                return ""
+                return self._callback_response(interaction_id, body)
             case "GET", ["channels", channel_id] if channel_id in self.channels:
                 return self.channels[channel_id]
             case "GET", ["guilds", guild_id] if guild_id == self.guild_id:
@@ -350,6 +410,20 @@ class FakeDiscord:
                 users = self.reactions.get((channel_id, message_id), {}).get(emoji, [])
                 return [self.members[u]["user"] for u in users]
         return None
+
+    def _callback_response(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The ``with_response=1`` answer: the interaction and the message it created."""
+        data = body.get("data") or {}
+        message = self._message(self._interaction_channels[interaction_id], self.bot_user,
+                                data.get("content") or "", data.get("embeds") or [])
+        message["components"] = data.get("components") or []
+        self.response_messages.append(message)
+        return {
+            "interaction": {"id": interaction_id, "type": 2, "response_message_id": message["id"],
+                            "response_message_loading": False,
+                            "response_message_ephemeral": bool((data.get("flags") or 0) & 64)},
+            "resource": {"type": body["type"], "message": message},
+        }
 
     def _history(self, channel_id: str, query: Any) -> list[dict[str, Any]]:
         """Like Discord: the ``limit`` messages right after ``after``, newest first."""
