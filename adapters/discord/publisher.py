@@ -44,14 +44,14 @@ class DiscordPublisher:
             "allowed_mentions": {"parse": []},
         }
         message = await self._http.request(
-            Route("POST", "/channels/{channel_id}/messages", channel_id=_platform_id(channel)),
+            Route("POST", "/channels/{channel_id}/messages", channel_id=platform_id(channel)),
             json=body,
         )
         return str(message["id"])
 
     async def find_posted(self, channel: str, key: str) -> str | None:
         marker = marker_for(key)
-        recent: list[Any] = await self._http.logs_from(_platform_id(channel), FIND_POSTED_WINDOW)
+        recent: list[Any] = await self._http.logs_from(platform_id(channel), FIND_POSTED_WINDOW)
         for message in recent:
             if self.bot_user_id is not None and message["author"]["id"] != self.bot_user_id:
                 continue
@@ -61,14 +61,14 @@ class DiscordPublisher:
         return None
 
     async def direct_message(self, user: str, payload: dict[str, Any]) -> None:
-        dm = await self._http.start_private_message(_platform_id(user))
+        dm = await self._http.start_private_message(platform_id(user))
         await self._http.request(
             Route("POST", "/channels/{channel_id}/messages", channel_id=dm["id"]),
             json=payload | {"allowed_mentions": {"parse": []}},
         )
 
     async def apply(self, effect: Effect) -> None:
-        channel_id = _platform_id(effect.channel)
+        channel_id = platform_id(effect.channel)
         if isinstance(effect, AddReaction):
             await self._http.add_reaction(channel_id, effect.message_id, effect.emoji)
         elif isinstance(effect, ReplyInThread):
@@ -107,7 +107,7 @@ def with_marker(payload: dict[str, Any], key: str) -> dict[str, Any]:
     return marked
 
 
-def _platform_id(ref: str) -> str:
+def platform_id(ref: str) -> str:
     platform, _, ident = ref.partition(":")
     if platform != PLATFORM or not ident:
         raise ValueError(f"not a Discord id: {ref!r}")
