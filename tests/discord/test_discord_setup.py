@@ -1,4 +1,4 @@
-"""Install helpers: the invite URL and ``linkletter doctor``'s Discord checks (reliability row 8)."""
+"""Install helpers: the invite URL and `linkletter doctor` Discord checks (reliability row 8)."""
 
 from __future__ import annotations
 
