@@ -12,8 +12,18 @@ from typing import Any, Literal, Protocol
 from bot.events import Author, ChatEvent, Effect, Outcome
 
 CommandName = Literal[
-    "add", "why", "queue", "preview", "publish", "intro", "status", "help",
-    "approve", "reject", "feature", "mine",
+    "add",
+    "why",
+    "queue",
+    "preview",
+    "publish",
+    "intro",
+    "status",
+    "help",
+    "approve",
+    "reject",
+    "feature",
+    "mine",
 ]
 
 

@@ -1,0 +1,206 @@
+"""``/linkletter`` sub-commands and buttons, the same on Slack, Discord and the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.canonical import NotHttpUrl, canonical_url
+from bot.config import DigestConfig
+from bot.curation import is_editor
+from bot.events import MessagePosted
+from bot.ingest import recompute_item
+from bot.links import extract_links
+from bot.ports import CommandReply, CommandRequest, QueueEntry
+from storage.models import Decision, Item
+from storage.repo import Repo
+
+if TYPE_CHECKING:
+    from bot.service import CurationService
+
+HELP = """*Linkletter* turns the links shared here into the team's newsletter.
+• Share a link in a watched channel; reply `why this matters: …` to say why.
+• Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
+Commands: `add <url> [why]`, `why <item> <text>`, `queue`, `preview`, `publish`,
+`intro <text>`, `status`, `mine`, `help`."""
+
+REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
+
+
+class DigestOps(Protocol):
+    """Previewing and publishing live with the scheduler; commands only ask for them."""
+
+    async def preview_text(self, digest: str) -> str: ...
+
+    async def publish(self, digest: str, actor: str) -> str: ...
+
+
+class CommandHandler:
+    def __init__(self, service: CurationService, ops: DigestOps | None) -> None:
+        self.service = service
+        self.ops = ops
+
+    def _digest(self, request: CommandRequest) -> DigestConfig:
+        watched = self.service.config.digests_for(request.channel)
+        return watched[0] if watched else self.service.config.digests[0]
+
+    def _editor(self, request: CommandRequest, digest: DigestConfig) -> bool:
+        return is_editor(digest, request.user.id, request.user.roles)
+
+    async def handle(self, request: CommandRequest) -> CommandReply:
+        digest = self._digest(request)
+        name = request.name
+        if name == "help":
+            return CommandReply(HELP)
+        if name == "add":
+            return await self._add(request, digest)
+        if name == "why":
+            return await self._why(request, digest)
+        if name == "mine":
+            return await self._mine(request, digest)
+        if name == "status":
+            return await self._status(digest)
+        if not self._editor(request, digest):
+            return CommandReply(REFUSAL)
+        if name in ("approve", "reject", "feature"):
+            return await self._decide(request, digest)
+        if name == "queue":
+            return await self._queue(digest)
+        if name == "intro":
+            return await self._intro(request, digest)
+        return await self._digest_op(request, digest)
+
+    async def _add(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        if isinstance(request.message, MessagePosted):
+            event = request.message
+        else:
+            links = extract_links(request.args)
+            if not links:
+                return CommandReply("Give me a link: `/linkletter add https://… why it matters`")
+            why = request.args.replace(links[0], "", 1).strip()
+            text = f"{links[0]}\nwhy: {why}" if why else links[0]
+            event = MessagePosted(
+                event_id=f"cmd:add:{request.user.id}:{links[0]}",
+                channel=request.channel,
+                message_id=f"add:{request.user.id}:{links[0]}",
+                author=request.user,
+                text=text,
+                at=datetime.now(UTC),
+            )
+        outcome = await self.service.run(lambda repo: self.service.apply(repo, event, [digest]))
+        if outcome.duplicate or not outcome.item_ids:
+            return CommandReply("Already in the queue." if outcome.duplicate else "No link found.")
+        ids = ", ".join(map(str, outcome.item_ids))
+        return CommandReply(f"Added to *{digest.name}* (item {ids}).")
+
+    async def _why(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        target, _, text = request.args.strip().partition(" ")
+        if not text.strip():
+            return CommandReply("Usage: `why <item id or url> <why this matters>`")
+
+        def record(repo: Repo) -> str:
+            item = _find_item(repo, digest, target)
+            if item is None:
+                return f"No item {target!r} in {digest.name}."
+            sharers = {s.user for s in repo.shares_of_item(item.id or 0)}
+            if not self._editor(request, digest) and request.user.id not in sharers:
+                return REFUSAL
+            return _decide(self.service, repo, item, request.user.id, "why", text.strip())
+
+        return CommandReply(await self.service.run(record))
+
+    async def _decide(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        def record(repo: Repo) -> str:
+            item = _find_item(repo, digest, request.args.strip())
+            if item is None:
+                return f"No item {request.args.strip()!r} in {digest.name}."
+            return _decide(self.service, repo, item, request.user.id, request.name, None)
+
+        return CommandReply(await self.service.run(record))
+
+    async def _queue(self, digest: DigestConfig) -> CommandReply:
+        items = await self.service.run(
+            lambda repo: repo.items(digest.name, ["draft", "approved"], limit=100)
+        )
+        entries = tuple(_entry(item) for item in items)
+        if not entries:
+            return CommandReply(f"The *{digest.name}* queue is empty.")
+        lines = [f"*{digest.name}*: {len(entries)} waiting"] + [
+            f"{e.item_id}. [{e.status}] {e.title} ({e.votes} votes, {e.section})" for e in entries
+        ]
+        return CommandReply("\n".join(lines), entries=entries)
+
+    async def _mine(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        items = await self.service.run(
+            lambda repo: repo.items(digest.name, shared_by=request.user.id, limit=50)
+        )
+        if not items:
+            return CommandReply("You have not shared anything yet.")
+        return CommandReply("\n".join(f"{i.id}. [{i.status}] {_title(i)}" for i in items))
+
+    async def _status(self, digest: DigestConfig) -> CommandReply:
+        counts = await self.service.run(lambda repo: repo.count_by_status(digest.name))
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no items"
+        return CommandReply(f"*{digest.name}*: {summary}.")
+
+    async def _intro(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        text = request.args.strip()
+
+        def record(repo: Repo) -> str:
+            state = repo.digest_state(digest.name)
+            state.intro = None if text.lower() in ("", "clear") else text
+            return "Intro cleared." if state.intro is None else "Intro saved for the next issue."
+
+        return CommandReply(await self.service.run(record))
+
+    async def _digest_op(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        if self.ops is None:
+            return CommandReply("Publishing is not running in this process.")
+        if request.name == "preview":
+            return CommandReply(await self.ops.preview_text(digest.name))
+        if not request.confirmed:
+            return CommandReply(
+                f"Publish *{digest.name}* now to {', '.join(digest.publish_to) or 'nowhere'}?",
+                needs_confirmation=True,
+            )
+        return CommandReply(await self.ops.publish(digest.name, request.user.id), ephemeral=False)
+
+
+def _find_item(repo: Repo, digest: DigestConfig, target: str) -> Item | None:
+    if target.isdigit():
+        item = repo.item(int(target))
+        return item if item is not None and item.digest == digest.name else None
+    try:
+        return repo.item_by_url(digest.name, canonical_url(target.strip("<>")))
+    except NotHttpUrl:
+        return None
+
+
+def _decide(
+    service: CurationService, repo: Repo, item: Item, actor: str, action: str, value: str | None
+) -> str:
+    """Record an explicit decision and re-derive the item (used by chat and the CLI)."""
+    assert item.id is not None
+    repo.add(Decision(item_id=item.id, actor=actor, action=action, value=value))
+    repo.flush()
+    recompute_item(service.config, repo, item)
+    return f"Item {item.id} is now {item.status}{' (featured)' if item.featured else ''}."
+
+
+def _title(item: Item) -> str:
+    return item.title_override or item.title or item.unfurl_title or item.url
+
+
+def _entry(item: Item) -> QueueEntry:
+    assert item.id is not None
+    return QueueEntry(
+        item_id=item.id,
+        title=_title(item),
+        url=item.url,
+        why=item.why,
+        votes=item.votes,
+        section=item.section or "",
+        status=item.status,
+        featured=item.featured,
+        digest=item.digest,
+    )

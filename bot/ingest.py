@@ -1,0 +1,305 @@
+"""Apply one neutral chat event to the stored facts, inside one transaction.
+
+Messages and reactions are stored as their latest known version (edits and reaction changes
+carry a time; older news never overwrites newer), then every item they touch is re-derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from bot.canonical import NotHttpUrl, canonical_url
+from bot.config import Config, DigestConfig
+from bot.curation import (
+    DecisionFact,
+    ItemFacts,
+    MessageFact,
+    derive,
+    reaction_fact,
+)
+from bot.emoji_names import normalise
+from bot.events import (
+    AddReaction,
+    Author,
+    ChatEvent,
+    Effect,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    ReplyInThread,
+    Unfurl,
+    UnfurlsAdded,
+)
+from bot.links import extract_links
+from storage.models import Item, Message, Reaction, utcnow
+from storage.repo import Repo
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _newer(incoming: datetime, stored: datetime | None) -> bool:
+    return stored is None or _aware(incoming) >= _aware(stored)
+
+
+class Ingest:
+    """The event rules of issue 2, applied through a ``Repo`` (one unit of work)."""
+
+    def __init__(self, config: Config, repo: Repo) -> None:
+        self.config = config
+        self.repo = repo
+        self.effects: list[Effect] = []
+        self.touched: set[int] = set()
+
+    # --- dispatch ---------------------------------------------------------------------------
+    def apply(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
+        """Apply ``event``; ``digests`` forces capture (the "Add to digest" shortcut)."""
+        match event:
+            case MessagePosted():
+                self._posted(event, digests)
+            case MessageEdited():
+                self._edited(event)
+            case UnfurlsAdded():
+                self._store_unfurls(event.channel, event.message_id, event.unfurls)
+            case MessageDeleted():
+                self._deleted(event)
+            case ReactionAdded() | ReactionRemoved():
+                self._reaction(event)
+        self._recompute(self.touched)
+
+    def _digests(self, channel: str) -> list[DigestConfig]:
+        return self.config.digests_for(channel)
+
+    def _ignored_author(self, author: Author | None) -> bool:
+        if author is None or not author.is_bot:
+            return False
+        platform = author.id.split(":", 1)[0]
+        settings = self.config.slack if platform == "slack" else self.config.discord
+        return not settings.capture_bot_messages
+
+    # --- messages ---------------------------------------------------------------------------
+    def _posted(self, event: MessagePosted, forced: list[DigestConfig] | None) -> None:
+        if self._ignored_author(event.author):
+            return
+        message = self.repo.message_or_new(event.channel, event.message_id)
+        already_seen = message.seen_post
+        self._fill_author(message, event.author)
+        message.thread_parent = event.thread_parent
+        message.posted_at = event.at
+        message.permalink = event.permalink
+        message.seen_post = True
+        if _newer(event.at, message.version_at):
+            message.text, message.version_at = event.text, event.at
+        self._after_message_change(message, forced, receipts=not already_seen)
+        self._store_unfurls(event.channel, event.message_id, event.unfurls)
+
+    def _edited(self, event: MessageEdited) -> None:
+        if self._ignored_author(event.author):
+            return
+        message = self.repo.message_or_new(event.channel, event.message_id)
+        if event.author is not None and message.author is None:
+            self._fill_author(message, event.author)
+        if event.thread_parent and message.thread_parent is None:
+            message.thread_parent = event.thread_parent
+        if _newer(event.edited_at, message.version_at):
+            message.text, message.version_at = event.text, event.edited_at
+        if message.author is not None:
+            self._after_message_change(message, None, receipts=False)
+        self._store_unfurls(event.channel, event.message_id, event.unfurls)
+
+    def _deleted(self, event: MessageDeleted) -> None:
+        message = self.repo.message_or_new(event.channel, event.message_id)
+        message.deleted = True
+        self._after_message_change(message, None, receipts=False)
+
+    @staticmethod
+    def _fill_author(message: Message, author: Author) -> None:
+        message.author = author.id
+        message.author_name = author.name
+        message.author_roles = " ".join(author.roles)
+        message.author_is_bot = author.is_bot
+
+    def _after_message_change(
+        self, message: Message, forced: list[DigestConfig] | None, receipts: bool
+    ) -> None:
+        created, duplicated = self._sync_shares(message, forced or self._digests(message.channel))
+        if message.thread_parent:
+            self._touch_message(message.channel, message.thread_parent)
+        if receipts and message.author:
+            self._receipt(message, created, duplicated)
+
+    def _sync_shares(self, message: Message, digests: list[DigestConfig]) -> tuple[bool, bool]:
+        """Make the message's shares match the links in its latest text.
+
+        Returns (a new item was created, an existing item got a new share).
+        """
+        links = [] if message.deleted else extract_links(message.text)
+        keyed: dict[str, str] = {}
+        for link in links:
+            try:
+                keyed.setdefault(canonical_url(link), link)
+            except NotHttpUrl:
+                continue
+        existing = self.repo.shares_of_message(message.channel, message.message_id)
+        wanted: set[int] = set()
+        created = duplicated = False
+        for digest in digests:
+            for key, link in keyed.items():
+                item, is_new = self.repo.item_or_new(digest.name, key, link)
+                if item.merged_into is not None:
+                    item = self.repo.item(item.merged_into) or item
+                assert item.id is not None
+                share_was_known = any(s.item_id == item.id for s in existing)
+                share = self.repo.share_or_new(item.id, message.channel, message.message_id, link)
+                share.active = True
+                share.user, share.user_name = message.author, message.author_name
+                share.text, share.shared_at = message.text, message.posted_at or message.version_at
+                wanted.add(item.id)
+                self.touched.add(item.id)
+                created |= is_new
+                duplicated |= not is_new and not share_was_known
+        for share in existing:
+            if share.item_id not in wanted and share.active:
+                share.active = False
+                self.touched.add(share.item_id)
+        return created, duplicated
+
+    def _receipt(self, message: Message, created: bool, duplicated: bool) -> None:
+        receipts, where = self.config.receipts, (message.channel, message.message_id)
+        if created:
+            self.effects.append(AddReaction(*where, receipts.captured))
+        elif duplicated and receipts.duplicate_mode == "reaction":
+            self.effects.append(AddReaction(*where, receipts.duplicate))
+        elif duplicated and receipts.duplicate_mode == "reply":
+            self.effects.append(ReplyInThread(*where, receipts.duplicate_reply))
+
+    def _store_unfurls(self, channel: str, message_id: str, unfurls: Iterable[Unfurl]) -> None:
+        """Keep the platform's link preview as fallback metadata for the matching item."""
+        previews = {}
+        for unfurl in unfurls:
+            try:
+                previews[canonical_url(unfurl.url)] = unfurl
+            except NotHttpUrl:
+                continue
+        if not previews:
+            return
+        for share in self.repo.shares_of_message(channel, message_id):
+            item = self.repo.item(share.item_id)
+            preview = previews.get(item.canonical_url) if item else None
+            if item is None or preview is None:
+                continue
+            item.unfurl_title = preview.title or item.unfurl_title
+            item.unfurl_description = preview.description or item.unfurl_description
+            item.unfurl_image = preview.image_url or item.unfurl_image
+            item.unfurl_site = preview.site_name or item.unfurl_site
+            self.touched.add(share.item_id)
+
+    # --- reactions --------------------------------------------------------------------------
+    def _reaction(self, event: ReactionAdded | ReactionRemoved) -> None:
+        if event.user.is_bot:
+            return
+        emoji = normalise(event.emoji)
+        row = self.repo.reaction(event.channel, event.message_id, event.user.id, emoji)
+        if row is None:
+            row = Reaction(
+                channel=event.channel,
+                message_id=event.message_id,
+                user=event.user.id,
+                emoji=emoji,
+                changed_at=event.at,
+                present=False,
+            )
+            self.repo.add(row)
+        elif not _newer(event.at, row.changed_at):
+            return
+        row.present = isinstance(event, ReactionAdded)
+        row.changed_at = event.at
+        row.user_roles = " ".join(event.user.roles)
+        row.user_is_bot = event.user.is_bot
+        self.repo.flush()
+        self._touch_message(event.channel, event.message_id)
+
+    def _touch_message(self, channel: str, message_id: str) -> None:
+        for share in self.repo.shares_of_message(channel, message_id):
+            self.touched.add(share.item_id)
+
+    # --- derivation -------------------------------------------------------------------------
+    def _recompute(self, item_ids: Iterable[int]) -> None:
+        self.repo.flush()
+        for item_id in sorted(set(item_ids)):
+            item = self.repo.item(item_id)
+            if item is not None:
+                recompute_item(self.config, self.repo, item)
+
+
+def item_facts(repo: Repo, item: Item) -> ItemFacts:
+    """Gather everything the rules look at for one item.
+
+    Reactions count on every message that ever shared the item: an editor's ✅ stays in force
+    when one of several sharing messages is deleted (a withdrawn item leaves the queue anyway).
+    """
+    assert item.id is not None
+    shares = repo.shares_of_item(item.id)
+    every = {(share.channel, share.message_id) for share in shares}
+    active = {(share.channel, share.message_id) for share in shares if share.active}
+    messages = [m for m in repo.messages(active) if not m.deleted]
+    live = {(m.channel, m.message_id) for m in messages}
+    replies = [
+        reply
+        for channel in {c for c, _ in live}
+        for reply in repo.replies(channel, [mid for c, mid in live if c == channel])
+    ]
+    return ItemFacts(
+        url=item.final_url or item.url,
+        title=item.title or item.unfurl_title,
+        summary=item.summary,
+        published=item.published_issue_id is not None,
+        shares=tuple(_message_fact(m) for m in messages),
+        replies=tuple(_message_fact(r) for r in replies if (r.channel, r.message_id) not in live),
+        reactions=tuple(
+            reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
+            for r in repo.reactions(every)
+        ),
+        decisions=tuple(
+            DecisionFact(d.actor, d.action, d.value, d.at) for d in repo.decisions(item.id)
+        ),
+    )
+
+
+def _message_fact(message: Message) -> MessageFact:
+    return MessageFact(
+        channel=message.channel,
+        message_id=message.message_id,
+        author=message.author,
+        author_roles=tuple(message.author_roles.split()),
+        text=message.text,
+        at=message.version_at or message.posted_at,
+        thread_parent=message.thread_parent,
+    )
+
+
+def recompute_item(config: Config, repo: Repo, item: Item) -> None:
+    """Re-derive and store an item's curation state from its facts."""
+    try:
+        digest = config.digest(item.digest)
+    except KeyError:
+        return  # a digest removed from the config: keep the item as it was
+    facts = item_facts(repo, item)
+    state = derive(facts, digest)
+    if item.status != "approved" and state.status == "approved":
+        item.approved_at = utcnow()
+    item.status, item.featured, item.votes = state.status, state.featured, state.votes
+    item.why, item.why_by, item.note = state.why, state.why_by, state.note
+    item.section, item.section_source = state.section, state.section_source
+    item.title_override = state.title_override
+    item.summary_override = state.summary_override
+    item.image_override = state.image_override
+    first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
+    if first is not None:
+        item.first_shared_at = first.at
+        item.first_shared_by = first.author
+    item.updated_at = utcnow()

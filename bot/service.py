@@ -1,0 +1,93 @@
+"""``CurationService``: the ``Core`` the adapters call.
+
+Database work is synchronous SQLModel, so each call runs in a worker thread (never on the event
+loop) and one transaction: a crash mid-event leaves all or nothing of it. Calls are serialised
+per process (SQLite has one writer anyway); several processes against PostgreSQL are kept
+apart by the unique keys (processed event ids, one item per digest and article).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.commands import CommandHandler, DigestOps
+from bot.config import Config, DigestConfig
+from bot.curation import is_editor
+from bot.events import Author, ChatEvent, Outcome
+from bot.ingest import Ingest
+from bot.ports import CommandReply, CommandRequest
+from storage.db import Database
+from storage.repo import Repo
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class CurationService:
+    """Implements ``bot.ports.Core`` on a ``Database``."""
+
+    def __init__(self, config: Config, db: Database, ops: DigestOps | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.commands = CommandHandler(self, ops)
+        self._lock = asyncio.Lock()
+
+    # --- Core -------------------------------------------------------------------------------
+    def is_watched(self, channel: str) -> bool:
+        return bool(self.config.digests_for(channel))
+
+    def is_editor(self, user: Author, digest: DigestConfig | None = None) -> bool:
+        digests = [digest] if digest else self.config.digests
+        return any(is_editor(d, user.id, user.roles) for d in digests)
+
+    async def handle(self, event: ChatEvent) -> Outcome:
+        return await self.run(lambda repo: self.apply(repo, event))
+
+    async def command(self, request: CommandRequest) -> CommandReply:
+        return await self.commands.handle(request)
+
+    async def checkpoint(self, channel: str) -> str | None:
+        return await self.run(lambda repo: repo.checkpoint(channel))
+
+    async def save_checkpoint(self, channel: str, position: str) -> None:
+        await self.run(lambda repo: repo.save_checkpoint(channel, position))
+
+    # --- plumbing ---------------------------------------------------------------------------
+    async def run(self, work: Callable[[Repo], T]) -> T:
+        """Run ``work`` in one transaction on a worker thread, one at a time per process."""
+        async with self._lock:
+            return await asyncio.to_thread(self.transaction, work)
+
+    def transaction(self, work: Callable[[Repo], T]) -> T:
+        """One transaction; a unique-key race with another process is retried once."""
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    return work(Repo(session))
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("unique-key race with another writer; retrying once")
+            except OperationalError:
+                log.warning("database error; the event was not applied", exc_info=True)
+                raise
+        raise AssertionError("unreachable")
+
+    def apply(
+        self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
+    ) -> Outcome:
+        """Apply one event unless its id was seen before (the durable dedup)."""
+        if not repo.mark_processed(event.event_id):
+            return Outcome(duplicate=True)
+        ingest = Ingest(self.config, repo)
+        ingest.apply(event, digests)
+        return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
+
+    def handle_sync(self, event: ChatEvent) -> Outcome:
+        """The same as ``handle`` for scripts and imports that run outside an event loop."""
+        return self.transaction(lambda repo: self.apply(repo, event))

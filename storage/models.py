@@ -1,0 +1,232 @@
+"""Tables. The design rule: store *facts* (messages, reactions, decisions) and *derive* each
+item's state (status, why, votes, section) from them, so replays, redeliveries and out-of-order
+events converge on the same result.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A platform event already applied: its id is the durable dedup key."""
+
+    __tablename__ = "processed_event"
+    event_id: str = Field(primary_key=True, max_length=200)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    """The latest known version of a chat message in a watched channel."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id"),
+        Index("ix_message_thread", "channel", "thread_parent"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=100)
+    message_id: str = Field(max_length=100)
+    author: str | None = Field(default=None, max_length=100)
+    author_name: str | None = None
+    author_roles: str = ""  # space-separated role ids, for editor checks
+    author_is_bot: bool = False
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    thread_parent: str | None = Field(default=None, max_length=100)
+    posted_at: datetime | None = None
+    version_at: datetime | None = None  # time of the text we hold: the latest edit wins
+    seen_post: bool = False  # the post itself arrived (an edit/delete may come first)
+    deleted: bool = False
+    permalink: str | None = None
+
+
+class Reaction(SQLModel, table=True):
+    """Whether a user's emoji is on a message now; ``changed_at`` orders add/remove."""
+
+    __tablename__ = "reaction"
+    __table_args__ = (UniqueConstraint("channel", "message_id", "user", "emoji"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=100, index=True)
+    message_id: str = Field(max_length=100)
+    user: str = Field(max_length=100)
+    user_roles: str = ""
+    user_is_bot: bool = False
+    emoji: str = Field(max_length=100)
+    present: bool = True
+    changed_at: datetime
+
+
+class Item(SQLModel, table=True):
+    """One article in one digest, however many times it was shared."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint("digest", "canonical_url"),
+        Index("ix_item_digest_status", "digest", "status"),
+        Index("ix_item_enrich", "enrich_status", "enrich_next_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=100)
+    canonical_url: str = Field(max_length=2000)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    # derived curation state
+    # draft | approved | rejected | published | withdrawn (no share left)
+    status: str = Field(default="draft", max_length=20)
+    featured: bool = False
+    votes: int = 0
+    why: str | None = Field(default=None, sa_column=Column(Text))
+    why_by: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    section: str | None = None
+    section_source: str | None = None  # override|hashtag|channel|domain|keyword|suggested|default
+    first_shared_at: datetime | None = None
+    first_shared_by: str | None = None
+    approved_at: datetime | None = None
+    published_issue_id: int | None = Field(default=None, index=True)
+    merged_into: int | None = None
+    # page metadata (enrichment)
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    summary_source: str | None = None  # page|main-text|unfurl|assist|editor
+    image_url: str | None = Field(default=None, sa_column=Column(Text))
+    site_name: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    lang: str | None = Field(default=None, max_length=20)
+    word_count: int | None = None
+    final_url: str | None = Field(default=None, sa_column=Column(Text))
+    declared_canonical: str | None = Field(default=None, sa_column=Column(Text))
+    main_text: str | None = Field(default=None, sa_column=Column(Text))
+    unfurl_title: str | None = Field(default=None, sa_column=Column(Text))
+    unfurl_description: str | None = Field(default=None, sa_column=Column(Text))
+    unfurl_image: str | None = Field(default=None, sa_column=Column(Text))
+    unfurl_site: str | None = None
+    # editor overrides of page metadata (derived from decisions and editor replies)
+    title_override: str | None = Field(default=None, sa_column=Column(Text))
+    summary_override: str | None = Field(default=None, sa_column=Column(Text))
+    image_override: str | None = Field(default=None, sa_column=Column(Text))
+    # optional AI assist (bot.assist): suggestions never replace an editor's word
+    suggested_section: str | None = None
+    suggested_why: str | None = Field(default=None, sa_column=Column(Text))
+    assist_error: str | None = Field(default=None, sa_column=Column(Text))
+    # enrichment queue
+    enrich_status: str = Field(default="pending", max_length=20)  # pending|done|failed
+    enrich_error: str | None = Field(default=None, sa_column=Column(Text))
+    enrich_attempts: int = 0
+    enrich_next_at: datetime | None = None
+    enrich_lease_owner: str | None = None
+    enrich_lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Share(SQLModel, table=True):
+    """A message that shared an item's link. ``active`` goes False on edit-away or delete."""
+
+    __tablename__ = "share"
+    __table_args__ = (
+        UniqueConstraint("item_id", "channel", "message_id"),
+        Index("ix_share_message", "channel", "message_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(index=True)
+    channel: str = Field(max_length=100)
+    message_id: str = Field(max_length=100)
+    user: str | None = Field(default=None, max_length=100)
+    user_name: str | None = None
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    shared_at: datetime | None = None
+    active: bool = True
+
+
+class Decision(SQLModel, table=True):
+    """An explicit editor action from a command, button or the CLI (reactions are facts too)."""
+
+    __tablename__ = "decision"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(index=True)
+    actor: str = Field(max_length=100)
+    # approve, reject, feature, unfeature, draft, why, title, summary, image, section
+    action: str = Field(max_length=40)
+    value: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Checkpoint(SQLModel, table=True):
+    """The last message seen per channel, so a restarted adapter can backfill the gap."""
+
+    __tablename__ = "checkpoint"
+    channel: str = Field(primary_key=True, max_length=100)
+    position: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestState(SQLModel, table=True):
+    """Per-digest editor text for the next issue."""
+
+    __tablename__ = "digest_state"
+    digest: str = Field(primary_key=True, max_length=100)
+    intro: str | None = Field(default=None, sa_column=Column(Text))
+    outro: str | None = Field(default=None, sa_column=Column(Text))
+    preview_sent_for: str | None = None  # period key whose preview went out
+
+
+class Issue(SQLModel, table=True):
+    """A claimed or published issue. The unique (digest, period) row is the publish claim."""
+
+    __tablename__ = "issue"
+    __table_args__ = (
+        UniqueConstraint("digest", "period"),
+        UniqueConstraint("digest", "number"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=100)
+    period: str = Field(max_length=40)  # e.g. 2026-11-23T09:00 in the digest's zone
+    number: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="claimed", max_length=20)  # claimed|published
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    compiled: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    created_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One message of an issue to one destination; ``key`` makes each post safe to repeat."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(index=True)
+    destination: str = Field(max_length=200)
+    part: int
+    key: str = Field(max_length=200)
+    platform_message_id: str | None = None
+    state: str = Field(default="pending", max_length=20)  # pending|posted|failed
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    posted_at: datetime | None = None
+
+
+class AssistLog(SQLModel, table=True):
+    """Every language-model call, with its prompt and output, for audit and the token budget."""
+
+    __tablename__ = "assist_log"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(default=None, index=True)
+    feature: str = Field(max_length=20)  # summary|section|why
+    model: str = Field(max_length=200)
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    output: str | None = Field(default=None, sa_column=Column(Text))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    tokens: int = 0
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,294 @@
+"""Queries. Everything that speaks SQL lives here; callers pass a session (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Checkpoint,
+    Decision,
+    DigestState,
+    Item,
+    Message,
+    ProcessedEvent,
+    Reaction,
+    Share,
+    utcnow,
+)
+
+
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written.
+
+    RETURNING tells reliably whether the row went in (``rowcount`` does not on every driver).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
+
+
+class Repo:
+    """The queries of one unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- events -----------------------------------------------------------------------------
+    def mark_processed(self, event_id: str) -> bool:
+        """Record an event id; False when it was already applied (a redelivery)."""
+        return insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
+
+    # --- messages and reactions -------------------------------------------------------------
+    def message(self, channel: str, message_id: str) -> Message | None:
+        return self.session.exec(
+            select(Message).where(Message.channel == channel, Message.message_id == message_id)
+        ).first()
+
+    def message_or_new(self, channel: str, message_id: str) -> Message:
+        found = self.message(channel, message_id)
+        if found is not None:
+            return found
+        insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
+        created = self.message(channel, message_id)
+        assert created is not None
+        return created
+
+    def messages(self, keys: Iterable[tuple[str, str]]) -> list[Message]:
+        wanted = set(keys)
+        if not wanted:
+            return []
+        ids = {message_id for _, message_id in wanted}
+        rows = self.session.exec(select(Message).where(col(Message.message_id).in_(ids))).all()
+        return [row for row in rows if (row.channel, row.message_id) in wanted]
+
+    def replies(self, channel: str, parents: Sequence[str]) -> list[Message]:
+        if not parents:
+            return []
+        return list(
+            self.session.exec(
+                select(Message).where(
+                    Message.channel == channel,
+                    col(Message.thread_parent).in_(parents),
+                    col(Message.deleted).is_(False),
+                )
+            ).all()
+        )
+
+    def reaction(self, channel: str, message_id: str, user: str, emoji: str) -> Reaction | None:
+        return self.session.exec(
+            select(Reaction).where(
+                Reaction.channel == channel,
+                Reaction.message_id == message_id,
+                Reaction.user == user,
+                Reaction.emoji == emoji,
+            )
+        ).first()
+
+    def reactions(self, keys: Iterable[tuple[str, str]]) -> list[Reaction]:
+        wanted = set(keys)
+        if not wanted:
+            return []
+        ids = {message_id for _, message_id in wanted}
+        rows = self.session.exec(
+            select(Reaction).where(col(Reaction.message_id).in_(ids), col(Reaction.present))
+        ).all()
+        return [row for row in rows if (row.channel, row.message_id) in wanted]
+
+    # --- items and shares -------------------------------------------------------------------
+    def item(self, item_id: int) -> Item | None:
+        return self.session.get(Item, item_id)
+
+    def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
+        return self.session.exec(
+            select(Item).where(Item.digest == digest, Item.canonical_url == canonical_url)
+        ).first()
+
+    def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
+        """The digest's item for this article, and whether this call created it."""
+        created = insert_ignore(
+            self.session,
+            Item,
+            {
+                "digest": digest,
+                "canonical_url": canonical_url,
+                "url": url,
+                "status": "draft",
+                "enrich_status": "pending",
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            },
+        )
+        item = self.item_by_url(digest, canonical_url)
+        assert item is not None
+        return item, created
+
+    def shares_of_message(self, channel: str, message_id: str) -> list[Share]:
+        return list(
+            self.session.exec(
+                select(Share).where(Share.channel == channel, Share.message_id == message_id)
+            ).all()
+        )
+
+    def shares_of_item(self, item_id: int) -> list[Share]:
+        return list(self.session.exec(select(Share).where(Share.item_id == item_id)).all())
+
+    def shares_of_items(self, item_ids: Sequence[int]) -> list[Share]:
+        if not item_ids:
+            return []
+        return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
+
+    def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> Share:
+        insert_ignore(
+            self.session,
+            Share,
+            {
+                "item_id": item_id,
+                "channel": channel,
+                "message_id": message_id,
+                "url": url,
+                "text": "",
+                "active": True,
+            },
+        )
+        share = self.session.exec(
+            select(Share).where(
+                Share.item_id == item_id, Share.channel == channel, Share.message_id == message_id
+            )
+        ).first()
+        assert share is not None
+        return share
+
+    def decisions(self, item_id: int) -> list[Decision]:
+        return list(
+            self.session.exec(
+                select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.at))
+            ).all()
+        )
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def items(
+        self,
+        digest: str | None = None,
+        statuses: Sequence[str] | None = None,
+        shared_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[Item]:
+        query = select(Item).where(col(Item.merged_into).is_(None))
+        if digest:
+            query = query.where(Item.digest == digest)
+        if statuses:
+            query = query.where(col(Item.status).in_(statuses))
+        if shared_by:
+            query = query.where(Item.first_shared_by == shared_by)
+        query = query.order_by(col(Item.first_shared_at), col(Item.id))
+        if limit:
+            query = query.limit(limit)
+        return list(self.session.exec(query).all())
+
+    def count_by_status(self, digest: str | None = None) -> dict[str, int]:
+        query = select(Item.status, func.count()).where(col(Item.merged_into).is_(None))
+        if digest:
+            query = query.where(Item.digest == digest)
+        rows = self.session.exec(query.group_by(Item.status)).all()
+        return dict(rows)
+
+    def ready_for_issue(self, digest: str) -> list[Item]:
+        """Approved items of a digest not yet in a published issue (uses ix_item_digest_status)."""
+        return list(
+            self.session.exec(
+                select(Item).where(
+                    Item.digest == digest,
+                    Item.status == "approved",
+                    col(Item.published_issue_id).is_(None),
+                    col(Item.merged_into).is_(None),
+                )
+            ).all()
+        )
+
+    def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """The display name of each item's first active sharer."""
+        names: dict[int, str] = {}
+        for share in sorted(
+            self.shares_of_items(item_ids), key=lambda s: (s.shared_at is None, s.shared_at, s.id)
+        ):
+            if share.active and share.user_name and share.item_id not in names:
+                names[share.item_id] = share.user_name
+        return names
+
+    # --- checkpoints and digest state -------------------------------------------------------
+    def checkpoint(self, channel: str) -> str | None:
+        row = self.session.get(Checkpoint, channel)
+        return row.position if row else None
+
+    def save_checkpoint(self, channel: str, position: str) -> None:
+        row = self.session.get(Checkpoint, channel)
+        if row is None:
+            insert_ignore(
+                self.session,
+                Checkpoint,
+                {"channel": channel, "position": position, "updated_at": utcnow()},
+            )
+            row = self.session.get(Checkpoint, channel)
+            assert row is not None
+        if _position_key(position) >= _position_key(row.position):
+            row.position, row.updated_at = position, utcnow()
+
+    def digest_state(self, digest: str) -> DigestState:
+        row = self.session.get(DigestState, digest)
+        if row is None:
+            insert_ignore(self.session, DigestState, {"digest": digest})
+            row = self.session.get(DigestState, digest)
+            assert row is not None
+        return row
+
+    # --- enrichment queue -------------------------------------------------------------------
+    def claim_for_enrichment(
+        self, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Item]:
+        """Lease up to ``limit`` items that need fetching; other workers skip leased rows."""
+        due = (
+            select(Item)
+            .where(
+                Item.enrich_status == "pending",
+                col(Item.merged_into).is_(None),
+                or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
+                or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now),
+            )
+            .order_by(col(Item.id))
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        items = list(self.session.exec(due).all())
+        for item in items:
+            item.enrich_lease_owner, item.enrich_lease_until = owner, until
+        return items
+
+    def pending_enrichment(self) -> int:
+        return int(
+            self.session.exec(
+                select(func.count()).select_from(Item).where(Item.enrich_status == "pending")
+            ).one()
+        )
+
+
+def _position_key(position: str) -> tuple[int, float | str]:
+    """Order Slack ``ts`` strings and Discord snowflakes numerically, anything else as text."""
+    try:
+        return (0, float(position))
+    except ValueError:
+        return (1, position)

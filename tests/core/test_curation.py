@@ -1,0 +1,248 @@
+"""The curation rules of issue 2, each against a real database (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from bot.events import AddReaction, ReplyInThread, Unfurl, UnfurlsAdded
+from storage.db import Database
+from tests.core.helpers import (
+    ANN,
+    BOB,
+    CONFIG,
+    EDITOR,
+    READER,
+    ROLE_EDITOR,
+    delete,
+    edit,
+    items,
+    only_item,
+    post,
+    react,
+    service,
+    unreact,
+)
+
+
+def test_link_becomes_draft_item_with_share_and_receipt(db: Database) -> None:
+    core = service(db)
+    outcome = core.handle_sync(
+        post("slack:C1", "1.1", ANN, "Nice read <https://www.example.com/a?utm_source=x|A>")
+    )
+    item = only_item(db)
+    assert (item.status, item.canonical_url, item.url) == (
+        "draft",
+        "https://example.com/a",
+        "https://www.example.com/a?utm_source=x",
+    )
+    assert item.note == "Nice read A"
+    assert item.first_shared_by == ANN.id
+    assert outcome.effects == (AddReaction("slack:C1", "1.1", "inbox_tray"),)
+
+
+def test_unwatched_channel_bot_and_code_links_are_ignored(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:CNOPE", "1", ANN, "https://a.com"))
+    core.handle_sync(
+        post("slack:C1", "2", ANN.__class__("slack:B1", "bot", is_bot=True), "https://b.com")
+    )
+    core.handle_sync(post("slack:C1", "3", ANN, "`https://c.com` <mailto:x@y.z>"))
+    assert items(db) == []
+
+
+def test_same_article_on_slack_and_discord_is_one_item(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1.1", ANN, "https://example.com/a?fbclid=zz"))
+    second = core.handle_sync(post("discord:100", "900", BOB, "<https://EXAMPLE.com/a/>", 5))
+    item = only_item(db)
+    with db.session() as session:
+        from storage.repo import Repo
+
+        shares = Repo(session).shares_of_item(item.id or 0)
+    assert sorted(s.channel for s in shares) == ["discord:100", "slack:C1"]
+    assert second.effects == (AddReaction("discord:100", "900", "recycle"),)
+
+
+def test_duplicate_receipt_can_be_a_thread_reply(db: Database) -> None:
+    core = service(db, CONFIG.replace('duplicate = "recycle"', 'duplicate_mode = "reply"'))
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    outcome = core.handle_sync(post("slack:C2", "2", BOB, "https://a.com"))
+    assert isinstance(outcome.effects[0], ReplyInThread)
+
+
+def test_redelivered_event_changes_nothing(db: Database) -> None:
+    core = service(db)
+    event = post("slack:C1", "1", ANN, "https://a.com")
+    core.handle_sync(event)
+    again = core.handle_sync(event)
+    assert again.duplicate
+    assert again.effects == ()
+    assert len(items(db)) == 1
+
+
+def test_editor_reactions_curate_and_removal_undoes_exactly(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
+    assert only_item(db).status == "approved"
+    core.handle_sync(react("slack:C1", "1", EDITOR, "⭐", 2))
+    assert only_item(db).featured
+    core.handle_sync(react("slack:C1", "1", EDITOR, "x", 3))
+    assert only_item(db).status == "rejected"
+    core.handle_sync(unreact("slack:C1", "1", EDITOR, "x", 4))
+    assert (only_item(db).status, only_item(db).featured) == ("approved", True)
+    core.handle_sync(unreact("slack:C1", "1", EDITOR, "star", 5))
+    core.handle_sync(unreact("slack:C1", "1", EDITOR, "✅", 6))
+    assert (only_item(db).status, only_item(db).featured) == ("draft", False)
+
+
+def test_discord_role_editor_and_unicode_emoji(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("discord:100", "9", BOB, "https://a.com"))
+    core.handle_sync(react("discord:100", "9", ROLE_EDITOR, "✅", 1))
+    assert only_item(db).status == "approved"
+
+
+def test_non_editor_check_is_a_vote_not_an_approval(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(react("slack:C1", "1", READER, "white_check_mark", 1))
+    core.handle_sync(react("slack:C1", "1", READER, "+1", 2))
+    core.handle_sync(react("slack:C1", "1", BOB, "fire", 2))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "tada", 3))
+    item = only_item(db)
+    assert (item.status, item.votes) == ("draft", 3)
+
+
+def test_bot_reactions_are_not_votes(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(
+        react("slack:C1", "1", ANN.__class__("slack:B1", is_bot=True), "inbox_tray", 1)
+    )
+    assert only_item(db).votes == 0
+
+
+def test_why_precedence_sharer_then_editor_and_latest_edit(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com\n*Why this matters:* first take"))
+    assert only_item(db).why == "first take"
+    core.handle_sync(post("slack:C1", "2", READER, "why: a bystander's view", 1, parent="1"))
+    assert only_item(db).why == "first take"  # sharer beats bystander
+    core.handle_sync(edit("slack:C1", "1", "https://a.com\n🏛️ **Why this matters:** edited take", 2))
+    assert only_item(db).why == "edited take"
+    core.handle_sync(
+        post("slack:C1", "3", EDITOR, "Why this matters - the editor's word", 3, parent="1")
+    )
+    assert (only_item(db).why, only_item(db).why_by) == ("the editor's word", EDITOR.id)
+    core.handle_sync(delete("slack:C1", "3", 4))
+    assert only_item(db).why == "edited take"
+
+
+def test_why_reply_before_its_parent_is_applied_when_parent_arrives(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "2", ANN, "why this matters: early", 1, parent="1"))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 2))
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    item = only_item(db)
+    assert (item.why, item.status) == ("early", "approved")
+
+
+def test_edit_adds_and_removes_links(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(edit("slack:C1", "1", "oops, meant https://b.com", 1))
+    by_url = {i.canonical_url: i.status for i in items(db)}
+    assert by_url == {"https://a.com/": "withdrawn", "https://b.com/": "draft"}
+
+
+def test_older_edit_never_overwrites_newer(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(edit("slack:C1", "1", "https://new.com", 10))
+    core.handle_sync(edit("slack:C1", "1", "https://stale.com", 5))
+    assert {i.canonical_url for i in items(db) if i.status == "draft"} == {"https://new.com/"}
+
+
+def test_delete_withdraws_but_keeps_history(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(delete("slack:C1", "1", 1))
+    item = only_item(db)
+    assert item.status == "withdrawn"
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))  # a late redelivery of the post
+    assert only_item(db).status == "withdrawn"
+
+
+def test_delete_of_one_share_keeps_item_and_approval(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(post("discord:100", "5", BOB, "https://a.com", 1))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 2))
+    core.handle_sync(delete("slack:C1", "1", 3))
+    assert only_item(db).status == "approved"
+
+
+def test_reaction_before_message_is_kept(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
+    core.handle_sync(react("slack:C1", "1", READER, "heart", 1))
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    item = only_item(db)
+    assert (item.status, item.votes) == ("approved", 1)
+
+
+def test_remove_before_add_of_same_reaction_keeps_it_removed(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(unreact("slack:C1", "1", EDITOR, "white_check_mark", 5))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 4))
+    assert only_item(db).status == "draft"
+
+
+def test_sections_in_rule_order(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(
+        post("slack:C2", "1", ANN, "https://arxiv.org/abs/1 #ml")
+    )  # hashtag beats channel
+    core.handle_sync(post("slack:C2", "2", ANN, "https://x.com/warehouse", 1))  # channel
+    core.handle_sync(post("slack:C1", "3", ANN, "https://arxiv.org/abs/2", 2))  # domain
+    core.handle_sync(
+        post("slack:C1", "4", ANN, "a data warehouse story https://y.com", 3)
+    )  # keyword
+    core.handle_sync(post("slack:C1", "5", ANN, "https://z.com", 4))  # default
+    sections = {i.canonical_url: (i.section, i.section_source) for i in items(db)}
+    assert sections == {
+        "https://arxiv.org/abs/1": ("Machine Learning", "hashtag"),
+        "https://x.com/warehouse": ("Data Engineering", "channel"),
+        "https://arxiv.org/abs/2": ("Machine Learning", "domain"),
+        "https://y.com/": ("Data Engineering", "keyword"),
+        "https://z.com/": ("Elsewhere", "default"),
+    }
+    core.handle_sync(react("slack:C1", "5", EDITOR, "robot_face", 5))
+    assert {i.canonical_url: i.section for i in items(db)}["https://z.com/"] == "Machine Learning"
+
+
+def test_editor_title_and_summary_replies_override(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    core.handle_sync(post("slack:C1", "2", READER, "title: not an editor", 1, parent="1"))
+    core.handle_sync(post("slack:C1", "3", EDITOR, "title: A Better Title", 2, parent="1"))
+    core.handle_sync(post("slack:C1", "4", EDITOR, "summary: Short and neutral.", 3, parent="1"))
+    item = only_item(db)
+    assert (item.title_override, item.summary_override) == ("A Better Title", "Short and neutral.")
+
+
+def test_unfurls_are_kept_as_fallback_metadata(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com/p"))
+    core.handle_sync(
+        UnfurlsAdded("u1", "slack:C1", "1", (Unfurl("https://a.com/p", "Title", "Desc"),))
+    )
+    item = only_item(db)
+    assert (item.unfurl_title, item.unfurl_description) == ("Title", "Desc")
+
+
+def test_two_digests_watching_one_channel_get_one_item_each(db: Database) -> None:
+    text = CONFIG + '\n[[digest]]\nname = "ml"\nsources = ["slack:C1"]\n'
+    core = service(db, text)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
+    assert sorted(i.digest for i in items(db)) == ["ml", "weekly"]
