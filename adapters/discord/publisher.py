@@ -15,17 +15,23 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from typing import Any
 
 from discord.http import HTTPClient, Route
 
 from adapters.discord.translate import PLATFORM
+from bot.digest.render._common import measure
+from bot.emoji_names import normalise
 from bot.events import AddReaction, Effect, ReplyInThread
 
 MARKER_PREFIX = "ll:"
+MARKER_SEPARATOR = " · "
 FOOTER_LIMIT = 2048
+EMBEDS_TOTAL_LIMIT = 6000
 NONCE_LENGTH = 25  # Discord accepts string nonces up to 25 characters
-FIND_POSTED_WINDOW = 50  # recent messages searched for a marker
+FIND_POSTED_WINDOW = 50
+CUSTOM_EMOJI = re.compile(r"[\w-]+:\d+")  # recent messages searched for a marker
 
 
 class DiscordPublisher:
@@ -70,7 +76,11 @@ class DiscordPublisher:
     async def apply(self, effect: Effect) -> None:
         channel_id = platform_id(effect.channel)
         if isinstance(effect, AddReaction):
-            await self._http.add_reaction(channel_id, effect.message_id, effect.emoji)
+            # The core's receipts are configured as short names ("inbox_tray"); Discord wants
+            # the Unicode emoji (or ``name:id`` for a custom one, which passes through).
+            custom = CUSTOM_EMOJI.fullmatch(effect.emoji)
+            emoji = effect.emoji if custom else normalise(effect.emoji)
+            await self._http.add_reaction(channel_id, effect.message_id, emoji.strip(":"))
         elif isinstance(effect, ReplyInThread):
             await self._http.request(
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
@@ -92,19 +102,47 @@ def marker_for(key: str) -> str:
 
 
 def with_marker(payload: dict[str, Any], key: str) -> dict[str, Any]:
-    """A copy of ``payload`` whose last embed footer ends with the key's marker."""
+    """A copy of ``payload`` whose last embed footer ends with the key's marker.
+
+    The footer text is shortened as needed so the message stays within Discord's 2,048-char
+    footer and 6,000-char embed total (an over-long message is an HTTP 400); when even an empty
+    footer leaves no room, the payload goes out unmarked and only the nonce protects it.
+    """
     embeds = payload.get("embeds")
     if not embeds:
         return dict(payload)
     marked = copy.deepcopy(payload)
     last = marked["embeds"][-1]
     footer = dict(last.get("footer") or {})
-    suffix = marker_for(key)
     text = footer.get("text") or ""
-    room = FOOTER_LIMIT - len(suffix) - 3
-    footer["text"] = f"{text[:room]} · {suffix}" if text else suffix
+    suffix = marker_for(key)
+    others = sum(map(_embed_chars, marked["embeds"])) - measure(text)
+    room = min(FOOTER_LIMIT, EMBEDS_TOTAL_LIMIT - others) - measure(suffix)
+    if room < 0:
+        return dict(payload)
+    kept = _cut(text, room - measure(MARKER_SEPARATOR))
+    footer["text"] = f"{kept}{MARKER_SEPARATOR}{suffix}" if kept else suffix
     last["footer"] = footer
     return marked
+
+
+def _embed_chars(embed: dict[str, Any]) -> int:
+    """What Discord counts towards the 6,000 total: title, description, fields, footer, author."""
+    texts = [embed.get("title") or "", embed.get("description") or "",
+             (embed.get("footer") or {}).get("text") or "",
+             (embed.get("author") or {}).get("name") or ""]
+    for field in embed.get("fields") or []:
+        texts += [field.get("name") or "", field.get("value") or ""]
+    return sum(map(measure, texts))
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` shortened to at most ``limit`` UTF-16 units (never splitting a character)."""
+    if limit <= 0:
+        return ""
+    while measure(text) > limit:
+        text = text[: -max(1, (measure(text) - limit) // 2)]
+    return text
 
 
 def platform_id(ref: str) -> str:

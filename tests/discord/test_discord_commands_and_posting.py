@@ -6,11 +6,19 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import EDITOR, EDITOR_ROLE, MEMBER, WATCHED, BotFactory, RecordingCore, settle
-from fake_discord import FakeDiscord
 
 from adapters.discord.bot import DiscordSettings, DiscordSetupError, LinkletterDiscord, run
 from bot.events import MessagePosted, ReplyInThread
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.support import (
+    EDITOR,
+    EDITOR_ROLE,
+    MEMBER,
+    WATCHED,
+    BotFactory,
+    RecordingCore,
+    settle,
+)
 
 EPHEMERAL = 64
 CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 7

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import (
+from bot.events import (
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    UnfurlsAdded,
+)
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.support import (
     EDITOR,
     EDITOR_ROLE,
     MEMBER,
@@ -12,16 +21,6 @@ from conftest import (
     BotFactory,
     RecordingCore,
     settle,
-)
-from fake_discord import FakeDiscord
-
-from bot.events import (
-    MessageDeleted,
-    MessageEdited,
-    MessagePosted,
-    ReactionAdded,
-    ReactionRemoved,
-    UnfurlsAdded,
 )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import discord
-from conftest import LOCKED, WATCHED
-from fake_discord import MESSAGE_CONTENT_LIMITED, FakeDiscord
 
 from adapters.discord.doctor import channel_permissions, doctor
 from adapters.discord.invite import PERMISSIONS_INTEGER, invite_url
+from tests.discord.fake_discord import MESSAGE_CONTENT_LIMITED, FakeDiscord
+from tests.discord.support import LOCKED, WATCHED
 
 
 def test_invite_url_asks_for_exactly_the_documented_permissions() -> None:
