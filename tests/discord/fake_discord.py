@@ -30,6 +30,8 @@ OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_RESUME = 0, 1, 2, 6
 OP_INVALID_SESSION, OP_HELLO, OP_HEARTBEAT_ACK = 9, 10, 11
 NONCE_WINDOW_SECONDS = 300.0
 MESSAGE_CONTENT_LIMITED = 1 << 19
+CAPTURED_HUMAN = "134127815531560960"  # the GUILD_CREATE capture's only non-bot member
+EXTRA_HUMANS = {"400000000000000001": "ann", "400000000000000002": "bob"}
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -81,6 +83,7 @@ class FakeDiscord:
         self.members: dict[str, dict[str, Any]] = {
             m["user"]["id"]: m for m in self.guild["members"]
         }
+        self._add_humans()
         self.reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self._sessions = itertools.count(1)
@@ -126,6 +129,15 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"{self.base.replace('http', 'ws', 1)}/gateway"
+
+    def _add_humans(self) -> None:
+        """Two more human members shaped like the capture's only human (the others are bots)."""
+        human = self.members[CAPTURED_HUMAN]
+        for user_id, name in EXTRA_HUMANS.items():
+            member = copy.deepcopy(human) | {"roles": [], "hoisted_role": None}
+            member["user"] |= {"id": user_id, "username": name}
+            self.members[user_id] = member
+            self.guild["members"].append(member)
 
     # ----- what a test does as Discord's users -----
 

@@ -17,8 +17,8 @@ UNWATCHED = "263773872204152833"  # "test3"
 LOCKED = "135197118292819968"  # "test1": @everyone may not send messages there
 EDITOR = "134127815531560960"  # has the "admin" role
 EDITOR_ROLE = "136965347994632192"
-MEMBER = "183312554389405697"  # role "test" only
-OTHER_MEMBER = "136688960289112064"
+MEMBER = "400000000000000001"  # humans without roles, added by the fake
+OTHER_MEMBER = "400000000000000002"
 
 
 @dataclasses.dataclass
