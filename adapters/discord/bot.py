@@ -37,7 +37,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord.backfill import Backfill
+from adapters.discord.backfill import Backfill, ReactionFetchLimiter
 from adapters.discord.publisher import DiscordPublisher
 from adapters.discord.translate import (
     MalformedEvent,
@@ -137,6 +137,7 @@ class LinkletterDiscord(discord.Client):
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._parents: dict[str, str | None] = {}
+        self._reaction_fetches = ReactionFetchLimiter()  # shared by every backfill (row 7)
         self.backfills = 0  # fresh sessions seen (each one triggers a backfill)
         self.caught_up = asyncio.Event()  # set when the latest backfill has finished
         _register_commands(self)
@@ -264,7 +265,8 @@ class LinkletterDiscord(discord.Client):
         await done
 
     async def _backfill(self, bot_user_id: str) -> None:
-        backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id)
+        backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id,
+                            limiter=self._reaction_fetches)
         for guild in self.guilds:
             for channel in guild.text_channels:
                 if not self.core.is_watched(channel_ref(str(channel.id))):
