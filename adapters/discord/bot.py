@@ -136,6 +136,7 @@ class LinkletterDiscord(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
+        self._backfill_task: asyncio.Task[None] | None = None
         self._parents: dict[str, str | None] = {}
         self._reaction_fetches = ReactionFetchLimiter()  # shared by every backfill (row 7)
         self.backfills = 0  # fresh sessions seen (each one triggers a backfill)
@@ -143,6 +144,8 @@ class LinkletterDiscord(discord.Client):
         _register_commands(self)
 
     async def setup_hook(self) -> None:
+        if self.user is not None:
+            self.publisher.bot_user_id = str(self.user.id)
         self._tap_parsers()
         self._consumer = asyncio.create_task(self._consume(), name="linkletter-discord-consumer")
         await self.tree.sync()
@@ -152,8 +155,9 @@ class LinkletterDiscord(discord.Client):
             await asyncio.sleep(self._identify_delay)
 
     async def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.cancel()
+        for task in (self._consumer, self._backfill_task):
+            if task is not None:
+                task.cancel()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -162,7 +166,7 @@ class LinkletterDiscord(discord.Client):
         self.publisher.bot_user_id = str(self.user.id)
         self.backfills += 1
         self.caught_up.clear()
-        asyncio.create_task(self._backfill(str(self.user.id)))  # noqa: RUF006 - kept by loop
+        self._backfill_task = asyncio.create_task(self._backfill(str(self.user.id)))
 
     async def idle(self) -> None:
         """Wait until every queued event has been handled (tests, graceful shutdown)."""
@@ -189,10 +193,10 @@ class LinkletterDiscord(discord.Client):
 
     async def _live(self, kind: DispatchKind, data: Any, delivery: str, at: datetime,
                     previous: str | None) -> None:
-        if not isinstance(data, dict) or "channel_id" not in data:
+        channel_id = str(data.get("channel_id")) if isinstance(data, dict) else ""
+        if not channel_id.isdigit():
             log.warning("Discord %s dispatch without a channel: ignored", kind)
             return
-        channel_id = str(data["channel_id"])
         watch = await self.watch(channel_id)
         if not watch.watched:
             return
@@ -244,22 +248,20 @@ class LinkletterDiscord(discord.Client):
     # ----- the single consumer -----
 
     async def _consume(self) -> None:
+        """Run queued jobs one at a time; a failing event is logged and skipped, live or not."""
         while True:
             job, done = await self._queue.get()
             try:
                 await job()
-            except Exception as exc:  # one bad event must not stop the bot
+            except Exception:  # one bad event must not stop the bot
                 log.exception("handling a Discord event failed")
-                if done is not None and not done.done():
-                    done.set_exception(exc)
-            else:
+            finally:
                 if done is not None and not done.done():
                     done.set_result(None)
-            finally:
                 self._queue.task_done()
 
     async def through_consumer(self, job: Job) -> None:
-        """Run ``job`` on the consumer task, after everything queued before it."""
+        """Run ``job`` on the consumer task, after everything queued before it; wait for it."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((job, done))
         await done
@@ -267,17 +269,21 @@ class LinkletterDiscord(discord.Client):
     async def _backfill(self, bot_user_id: str) -> None:
         backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id,
                             limiter=self._reaction_fetches)
-        for guild in self.guilds:
-            for channel in guild.text_channels:
-                if not self.core.is_watched(channel_ref(str(channel.id))):
-                    continue
-                last = str(channel.last_message_id) if channel.last_message_id else None
-                try:
-                    await backfill.channel(str(channel.id), guild_id=str(guild.id),
-                                           last_message_id=last)
-                except discord.HTTPException as exc:
-                    log.warning("Discord backfill of #%s failed: %s", channel.name, exc)
-        self.caught_up.set()
+        try:
+            for guild in self.guilds:
+                for channel in guild.text_channels:
+                    if self.core.is_watched(channel_ref(str(channel.id))):
+                        await self._backfill_channel(backfill, guild, channel)
+        finally:
+            self.caught_up.set()
+
+    async def _backfill_channel(self, backfill: Backfill, guild: discord.Guild,
+                                channel: discord.TextChannel) -> None:
+        last = str(channel.last_message_id) if channel.last_message_id else None
+        try:
+            await backfill.channel(str(channel.id), guild_id=str(guild.id), last_message_id=last)
+        except Exception:  # one channel's failure must not stop the others' catch-up
+            log.exception("Discord backfill of #%s failed", channel.name)
 
     async def _sink(self, event: ChatEvent) -> None:
         await self.through_consumer(functools.partial(self._handle, event))
