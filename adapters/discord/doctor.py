@@ -48,6 +48,19 @@ async def doctor(token: str, channels: Sequence[str], *, api_url: str = DEFAULT_
         await http.close()
 
 
+async def application_id(token: str, *, api_url: str = DEFAULT_API_URL,
+                         gateway_url: str = DEFAULT_GATEWAY_URL) -> str:
+    """The application (client) id behind a bot token, for ``linkletter discord invite-url``."""
+    configure_endpoints(api_url, gateway_url)
+    http = HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login(token)
+        application: Any = await http.application_info()
+        return str(application["id"])
+    finally:
+        await http.close()
+
+
 def _intent_check(application: dict[str, Any]) -> Check:
     if int(application.get("flags") or 0) & MESSAGE_CONTENT_FLAGS:
         return Check(True, "Message Content intent is enabled.")

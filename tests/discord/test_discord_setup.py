@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import discord
 
-from adapters.discord.doctor import channel_permissions, doctor
+from adapters.discord.bot import DiscordSettings
+from adapters.discord.doctor import application_id, channel_permissions, doctor
 from adapters.discord.invite import PERMISSIONS_INTEGER, invite_url
 from tests.discord.fake_discord import MESSAGE_CONTENT_LIMITED, FakeDiscord
 from tests.discord.support import LOCKED, WATCHED
@@ -63,3 +64,24 @@ def test_permission_overwrites_apply_in_discords_order() -> None:
     without_role = channel_permissions(guild_id=guild, owner_id="9", roles=roles,
                                        member_id=bot, member_roles=[], overwrites=overwrites)
     assert not without_role & 2048
+
+
+async def test_invite_url_from_the_token(fake: FakeDiscord) -> None:
+    client_id = await application_id(fake.token, api_url=fake.api_url,
+                                      gateway_url=fake.gateway_url)
+    assert client_id == fake.application["id"]
+    assert f"client_id={client_id}" in invite_url(client_id)
+
+
+def test_settings_from_environment() -> None:
+    settings = DiscordSettings.from_env({
+        "DISCORD_TOKEN": "t", "DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
+        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+    })
+    assert (settings.token, settings.api_url, settings.gateway_url) == (
+        "t", "http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/gateway",
+    )
+    defaults = DiscordSettings.from_env({"DISCORD_TOKEN": "t"})
+    assert (defaults.api_url, defaults.gateway_url) == (
+        "https://discord.com/api/v10", "wss://gateway.discord.gg/",
+    )
