@@ -10,6 +10,8 @@ import typer
 
 from bot.cli import db, digest, items
 from bot.cli.context import Context
+from bot.cli.demo import demo
+from bot.cli.init import init
 
 app = typer.Typer(
     name="linkletter",
@@ -20,6 +22,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
+app.command()(demo)
+app.command()(init)
 
 
 @app.callback()
