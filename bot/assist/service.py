@@ -196,7 +196,7 @@ class AssistService:
             "section": _section_wanted(item, sections),
             "why": _why_wanted(item),
         }
-        attempts = repo.attempts(item.id)
+        attempts = repo.attempts(item.id) if self.client else {}
         features = tuple(
             f for f in FEATURES if wanted[f] and self._may_call(f, attempts.get(f, Attempts()))
         )

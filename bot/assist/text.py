@@ -37,6 +37,7 @@ _FLUFF = re.compile(
     r"limited time|exclusive offers?|don'?t miss|trusted by|millions of)\b|#1",
     re.IGNORECASE,
 )
+_EXCLAIMS = re.compile(r"!+")
 MIN_DESCRIPTION_WORDS = 8
 FLUFF_MARKERS = 2
 
@@ -52,14 +53,14 @@ def description_is_usable(
 
     Not usable: missing; shorter than eight words; just the title or the site name again; or
     marketing fluff — two or more stock sales phrases ("welcome to", "industry-leading",
-    "sign up", "#1", "seamless", …), counting a run of exclamation marks as one.
+    "sign up", "#1", "seamless", …), each run of exclamation marks counting as one.
     """
     text = comparable(description)
     if len(text.split()) < MIN_DESCRIPTION_WORDS:
         return False
     if text in {comparable(title), comparable(site_name)}:
         return False
-    markers = len(_FLUFF.findall(description or "")) + ((description or "").count("!") >= 2)
+    markers = len(_FLUFF.findall(description or "")) + len(_EXCLAIMS.findall(description or ""))
     return markers < FLUFF_MARKERS
 
 
