@@ -61,12 +61,12 @@ SWEEP_BATCH = 50
 @dataclass(frozen=True, slots=True)
 class Budget:
     used: int
-    limit: int | None
+    limit: int
     since: datetime
 
     @property
     def exhausted(self) -> bool:
-        return self.limit is not None and self.used >= self.limit
+        return self.used >= self.limit
 
 
 @dataclass(frozen=True, slots=True)

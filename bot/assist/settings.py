@@ -21,7 +21,7 @@ class AssistConfig(BaseModel):
     model: str = Field(default="llama3.2", min_length=1)
     api_key_env: str = Field(default="LINKLETTER_ASSIST_API_KEY", pattern=r"^[A-Za-z_]\w*$")
     timeout_seconds: float = Field(default=60, gt=0)
-    monthly_token_budget: int | None = Field(default=1_000_000, ge=0)  # None: no limit
+    monthly_token_budget: int = Field(default=1_000_000, ge=0)
     max_input_chars: int = Field(default=12_000, ge=500)
     max_output_tokens: int = Field(default=400, ge=16)
     features: list[Feature] = Field(default_factory=lambda: list(FEATURES))

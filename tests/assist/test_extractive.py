@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import trafilatura
-from selectolax.lexbor import LexborHTMLParser
 
 from bot.assist.extractive import (
     extractive_summary,
@@ -15,8 +13,8 @@ from bot.assist.extractive import (
     representative_sentences,
     split_sentences,
 )
+from tests.assist.pages import PAGES, article, page_text, squeeze
 
-PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "assist" / "readability"
 ARTICLES = sorted(path.name for path in PAGES.iterdir() if (path / "expected.html").exists())
 SOURCES = sorted(path.name for path in PAGES.iterdir() if (path / "source.html").exists())
 BOILERPLATE = [
@@ -27,25 +25,6 @@ BOILERPLATE = [
     "Share this article on Twitter, Facebook and LinkedIn with your friends and colleagues.",
     "Read the full report at https://example.com/report for all the details you need.",
 ]
-
-
-def page_text(html: str) -> str:
-    """Visible text of an HTML document, one line per block."""
-    tree = LexborHTMLParser(html)
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
-    root = tree.body or tree.root
-    assert root is not None
-    return root.text(separator="\n")
-
-
-def squeeze(text: str) -> str:
-    """Whitespace-free text, so extraction spacing differences don't matter."""
-    return re.sub(r"\s+", "", text)
-
-
-def article(name: str) -> str:
-    return page_text((PAGES / name / "expected.html").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", ARTICLES)

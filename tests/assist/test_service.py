@@ -27,7 +27,7 @@ from tests.assist.fake_openai import (
     good,
     hang,
 )
-from tests.assist.test_extractive import article
+from tests.assist.pages import article
 from tests.core.helpers import ANN, CONFIG, EDITOR, config, post, react, service
 
 ARTICLE = article("aclu")
