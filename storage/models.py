@@ -177,6 +177,7 @@ class DigestState(SQLModel, table=True):
     intro: str | None = Field(default=None, sa_column=Column(Text))
     outro: str | None = Field(default=None, sa_column=Column(Text))
     preview_sent_for: str | None = None  # period key whose preview went out
+    settled_period: str | None = None  # latest period found empty or missed (not retried)
 
 
 class Issue(SQLModel, table=True):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ from storage.models import (
 )
 
 
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written.
 
     RETURNING tells reliably whether the row went in (``rowcount`` does not on every driver).
@@ -45,7 +45,7 @@ class Repo:
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:
         """Record an event id; False when it was already applied (a redelivery)."""
-        return _insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
+        return insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
 
     # --- messages and reactions -------------------------------------------------------------
     def message(self, channel: str, message_id: str) -> Message | None:
@@ -57,7 +57,7 @@ class Repo:
         found = self.message(channel, message_id)
         if found is not None:
             return found
-        _insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
+        insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
         created = self.message(channel, message_id)
         assert created is not None
         return created
@@ -114,7 +114,7 @@ class Repo:
 
     def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
         """The digest's item for this article, and whether this call created it."""
-        created = _insert_ignore(
+        created = insert_ignore(
             self.session,
             Item,
             {
@@ -147,7 +147,7 @@ class Repo:
         return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
 
     def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> Share:
-        _insert_ignore(
+        insert_ignore(
             self.session,
             Share,
             {
@@ -172,6 +172,11 @@ class Repo:
             self.session.exec(
                 select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.at))
             ).all()
+        )
+
+    def move_decisions(self, source_id: int, target_id: int) -> None:
+        self.session.execute(
+            update(Decision).where(col(Decision.item_id) == source_id).values(item_id=target_id)
         )
 
     def add(self, row: Any) -> None:
@@ -206,6 +211,38 @@ class Repo:
         rows = self.session.exec(query.group_by(Item.status)).all()
         return dict(rows)
 
+    def ready_for_issue(self, digest: str) -> list[Item]:
+        """Approved items of a digest not yet in a published issue (uses ix_item_digest_status)."""
+        return list(
+            self.session.exec(
+                select(Item).where(
+                    Item.digest == digest,
+                    Item.status == "approved",
+                    col(Item.published_issue_id).is_(None),
+                    col(Item.merged_into).is_(None),
+                )
+            ).all()
+        )
+
+    def shared_before(self, digest: str, moment: datetime) -> bool:
+        """Whether the digest collected anything before ``moment`` (was it live then?)."""
+        found = self.session.exec(
+            select(Item.id)
+            .where(Item.digest == digest, col(Item.first_shared_at) < moment)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """The display name of each item's first active sharer."""
+        names: dict[int, str] = {}
+        for share in sorted(
+            self.shares_of_items(item_ids), key=lambda s: (s.shared_at is None, s.shared_at, s.id)
+        ):
+            if share.active and share.user_name and share.item_id not in names:
+                names[share.item_id] = share.user_name
+        return names
+
     # --- checkpoints and digest state -------------------------------------------------------
     def checkpoint(self, channel: str) -> str | None:
         row = self.session.get(Checkpoint, channel)
@@ -214,7 +251,7 @@ class Repo:
     def save_checkpoint(self, channel: str, position: str) -> None:
         row = self.session.get(Checkpoint, channel)
         if row is None:
-            _insert_ignore(
+            insert_ignore(
                 self.session,
                 Checkpoint,
                 {"channel": channel, "position": position, "updated_at": utcnow()},
@@ -227,7 +264,7 @@ class Repo:
     def digest_state(self, digest: str) -> DigestState:
         row = self.session.get(DigestState, digest)
         if row is None:
-            _insert_ignore(self.session, DigestState, {"digest": digest})
+            insert_ignore(self.session, DigestState, {"digest": digest})
             row = self.session.get(DigestState, digest)
             assert row is not None
         return row

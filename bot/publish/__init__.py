@@ -1,0 +1,1 @@
+"""Deliver a compiled issue to every destination exactly once."""
