@@ -77,7 +77,6 @@ class Plan:
     article: Article
     features: tuple[Feature, ...]
     sections: tuple[str, ...]
-    page_had_description: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +203,7 @@ class AssistService:
             self._fill_extractive(item)
         if not features:
             return None
-        return Plan(item.id, self._article(item), features, sections, _has_page_description(item))
+        return Plan(item.id, self._article(item), features, sections)
 
     def _may_call(self, feature: Feature, attempts: Attempts) -> bool:
         """Enabled, never answered yet, attempts left, and the back-off since the last failure

@@ -21,6 +21,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0  # seconds before answering (longer than the client's timeout: a hang)
     body: str | None = None  # sent verbatim instead of a chat-completions JSON document
+    drip: float = 0.0  # seconds between single bytes of ``body`` (a trickling server)
 
 
 def good(content: str, tokens: int = 100) -> Reply:
@@ -45,12 +46,14 @@ class FakeModel:
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(await request.json())
         self.headers.append(dict(request.headers))
         reply = self.replies.pop(0) if self.replies else Reply(status=503, body="not scripted")
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.drip:
+            return await self._trickle(request, reply)
         if reply.body is not None:
             return web.Response(status=reply.status, text=reply.body)
         return web.json_response(
@@ -74,8 +77,14 @@ class FakeModel:
             status=reply.status,
         )
 
-    def system_prompts(self) -> list[str]:
-        return [request["messages"][0]["content"] for request in self.requests]
+    async def _trickle(self, request: web.Request, reply: Reply) -> web.StreamResponse:
+        response = web.StreamResponse(status=reply.status)
+        await response.prepare(request)
+        for byte in (reply.body or "").encode():
+            await response.write(bytes([byte]))
+            await asyncio.sleep(reply.drip)
+        await response.write_eof()
+        return response
 
 
 @asynccontextmanager

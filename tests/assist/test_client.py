@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -63,3 +64,15 @@ async def test_an_error_status_without_json_is_reported_verbatim() -> None:
         error = await ask(AssistConfig(base_url=model.url))
     assert isinstance(error, AssistError)
     assert error.reason == "HTTP 502: upstream down"
+
+
+async def test_a_trickling_server_is_cut_off_at_the_total_timeout() -> None:
+    """Every byte arrives within the read timeout, but the whole answer would take 2 s."""
+    async with fake_openai() as model:
+        model.replies = [Reply(body='{"choices": []}' + " " * 5, drip=0.1)]
+        started = asyncio.get_running_loop().time()
+        error = await ask(AssistConfig(base_url=model.url, timeout_seconds=0.5))
+        elapsed = asyncio.get_running_loop().time() - started
+    assert isinstance(error, AssistError)
+    assert error.reason == "no answer within 0.5 s"
+    assert elapsed < 1.5
