@@ -273,24 +273,37 @@ class Repo:
     def claim_for_enrichment(
         self, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[Item]:
-        """Lease up to ``limit`` items that need fetching; other workers skip leased rows."""
+        """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
+
+        One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
+        win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
+        """
+        free = or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now)
         due = (
-            select(Item)
+            select(Item.id)
             .where(
                 Item.enrich_status == "pending",
                 col(Item.merged_into).is_(None),
                 or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
-                or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now),
+                free,
             )
             .order_by(col(Item.id))
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        items = list(self.session.exec(due).all())
-        for item in items:
-            item.enrich_lease_owner, item.enrich_lease_until = owner, until
-        return items
+        claimed = (
+            self.session.execute(
+                update(Item)
+                .where(col(Item.id).in_(due.scalar_subquery()), free)
+                .values(enrich_lease_owner=owner, enrich_lease_until=until)
+                .returning(col(Item.id))
+            )
+            .scalars()
+            .all()
+        )
+        self.session.expire_all()
+        return [item for item_id in claimed if (item := self.item(item_id)) is not None]
 
     def pending_enrichment(self) -> int:
         return int(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -90,8 +91,8 @@ def test_weekly_runs_across_2026_dst_changes(zone: str, hhmm: str) -> None:
         assert fire is not None
         runs.append(fire)
         now = fire
-    gaps = [(b - a).total_seconds() / 3600 for a, b in zip(runs, runs[1:], strict=False)]
-    assert all(later > earlier for earlier, later in zip(runs, runs[1:], strict=False))
+    gaps = [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(runs)]
+    assert all(later > earlier for earlier, later in itertools.pairwise(runs))
     assert all(167 <= gap <= 169 for gap in gaps)  # a week, ±1 h at the DST changes
 
 

@@ -29,7 +29,8 @@ async def test_shared_page_gets_its_metadata(db: Database, server: LocalServer) 
     assert await worker(db).run_once() == 1
     item = items(db)[0]
     assert (item.enrich_status, item.title) == ("done", expected["title"])
-    assert item.word_count and item.word_count > 100
+    assert item.word_count
+    assert item.word_count > 100
     assert await worker(db).run_once() == 0  # nothing left to claim
 
 
