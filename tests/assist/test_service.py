@@ -361,10 +361,6 @@ async def test_run_forever_stops_when_asked(db: Database, model: FakeModel) -> N
     assert len(model.requests) == 1
 
 
-@pytest.mark.xfail(
-    reason="core: bot.ingest.item_facts must pass suggested_section=item.suggested_section",
-    strict=True,
-)
 async def test_a_suggested_section_places_the_item(db: Database, model: FakeModel) -> None:
     """Below every rule, above the default (bot.curation ranks 'suggested' there)."""
     item_id = shared_item(db, summary=GOOD_DESCRIPTION, summary_source="page")
