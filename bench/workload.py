@@ -96,10 +96,10 @@ class SlackTraffic:
         self.posts.append((channel, _ts(at), user))
         self._deliver(event, at)
 
-    def react(self) -> None:
+    def react(self, editor: bool | None = None) -> None:
         at = self._tick()
         channel, ts, _ = self.random.choice(self.posts)
-        editor = self.random.random() < 0.3
+        editor = self.random.random() < 0.3 if editor is None else editor
         user = EDITOR if editor else f"U{self.random.randrange(40):04d}"
         name = "white_check_mark" if editor else self.random.choice(["+1", "fire", "eyes"])
         kind = "reaction_added" if self.random.random() < 0.9 else "reaction_removed"
@@ -166,6 +166,16 @@ def mixed(count: int, seed: int = 1) -> list[dict[str, Any]]:
         if action is traffic.delete and len(traffic.posts) < 2:
             action = traffic.post
         action()
+    return traffic.envelopes
+
+
+def approved(count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``count`` posts, each approved by an editor's reaction: a full issue waiting."""
+    traffic = SlackTraffic(seed)
+    for _ in range(count):
+        traffic.post()
+        traffic.posts = traffic.posts[-1:]
+        traffic.react(editor=True)
     return traffic.envelopes
 
 
