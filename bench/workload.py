@@ -35,8 +35,11 @@ channels = ["slack:{CHANNELS[1]}"]
 """
 
 
-def config() -> Config:
-    return parse_config(CONFIG_TEXT)
+def config(publish_to: Iterable[str] = ()) -> Config:
+    """The benchmark digest; ``publish_to`` adds destinations (``slack:C…``, ``discord:…``)."""
+    targets = ", ".join(f'"{name}"' for name in publish_to)
+    anchor = 'default_section = "Elsewhere"\n'
+    return parse_config(CONFIG_TEXT.replace(anchor, f"{anchor}publish_to = [{targets}]\n"))
 
 
 def _ts(moment: datetime) -> str:
