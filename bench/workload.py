@@ -49,8 +49,9 @@ def _ts(moment: datetime) -> str:
 class SlackTraffic:
     """Builds envelopes in delivery order; the same seed gives the same traffic."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, base: str | None = None) -> None:
         self.random = random.Random(seed)
+        self.base = base  # where the shared pages live; None: made-up public sites
         self.envelopes: list[dict[str, Any]] = []
         self.posts: list[tuple[str, str, str]] = []  # (channel, ts, user) of live posts
         self.links = 0
@@ -79,8 +80,8 @@ class SlackTraffic:
             number = self.random.randrange(self.links)
         else:
             number, self.links = self.links, self.links + 1
-        site = number % 97
-        return f"https://site{site}.example.com/posts/{number}?utm_source=slack&ref=bench"
+        base = self.base or f"https://site{number % 97}.example.com"
+        return f"{base}/posts/{number}?utm_source=slack&ref=bench"
 
     def post(self) -> None:
         at = self._tick()
@@ -152,8 +153,8 @@ class SlackTraffic:
         self.envelopes.append(self.random.choice(self.envelopes))
 
 
-def link_shares(count: int, seed: int = 1) -> list[dict[str, Any]]:
-    traffic = SlackTraffic(seed)
+def link_shares(count: int, seed: int = 1, base: str | None = None) -> list[dict[str, Any]]:
+    traffic = SlackTraffic(seed, base)
     for _ in range(count):
         traffic.post()
     return traffic.envelopes
