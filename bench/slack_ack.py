@@ -75,7 +75,8 @@ async def serve(database_url: str, slack_api_url: str, port_file: Path) -> None:
     enrichment = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.5))
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no startup event
         await asyncio.sleep(0.01)
-    port_file.write_text(str(server.servers[0].sockets[0].getsockname()[1]))
+    port = server.servers[0].sockets[0].getsockname()[1]
+    await asyncio.to_thread(port_file.write_text, str(port))
     await stop.wait()
     server.should_exit = True
     await asyncio.gather(web, enrichment)
@@ -109,13 +110,18 @@ def _start_app(database_url: str, slack_api_url: str, port_file: Path) -> subpro
     )  # fmt: skip
 
 
+def _port(port_file: Path) -> int | None:
+    text = port_file.read_text() if port_file.exists() else ""
+    return int(text) if text else None
+
+
 async def _wait_for_port(port_file: Path, app: subprocess.Popen[str]) -> int:
     async with asyncio.timeout(60):
-        while not port_file.exists() or not port_file.read_text():
+        while (port := await asyncio.to_thread(_port, port_file)) is None:
             if app.poll() is not None:
                 raise RuntimeError("the app process exited during startup")
             await asyncio.sleep(0.05)
-    return int(port_file.read_text())
+    return port
 
 
 async def _deliver(
