@@ -1,0 +1,100 @@
+"""Enrichment throughput: 1,000 shared links whose pages answer in 200 ms, fetched and
+described by the real ``EnrichmentWorker`` + ``Enricher`` on SQLite; wall time against the
+ideal ``links × delay / concurrency``. Then the extraction cost per page (``bench.enrich``).
+
+The pages all live on 127.0.0.1, so the per-host limit is raised to the global one (in real
+traffic the links are spread over many hosts; the per-host cap of 2 would otherwise make this a
+benchmark of one host's politeness limit).
+
+    python -m bench.enrichment [--links 1000] [--delay 0.2] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from bench import databases, enrich, machine, workload
+from bench.pages import slow_pages
+from bot.enrich.enricher import Enricher
+from bot.enrich.fetch import FetchSettings
+from bot.enrich.worker import EnrichmentWorker
+from storage.db import Database
+from storage.models import Item
+
+
+def queue_links(db: Database, base: str, count: int) -> None:
+    """``count`` new items waiting for enrichment, as ingest leaves them (bulk-inserted: the
+    ingest path is measured by ``bench.ingest``)."""
+    now = workload.START
+    rows = [
+        {
+            "digest": "weekly",
+            "canonical_url": f"{base}/posts/{number}",
+            "url": f"{base}/posts/{number}",
+            "status": "draft",
+            "enrich_status": "pending",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number in range(count)
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(insert(Item), rows)
+
+
+async def drain(worker: EnrichmentWorker) -> int:
+    done = 0
+    while claimed := await worker.run_once():
+        done += claimed
+    return done
+
+
+async def measure(links: int, delay: float, concurrency: int) -> list[str]:
+    settings = FetchSettings(
+        allow_private_networks=True,
+        global_concurrency=concurrency,
+        per_host_concurrency=concurrency,
+        max_attempts=1,
+    )
+    with databases.fresh("sqlite") as db:
+        async with slow_pages(delay) as base:
+            await asyncio.to_thread(queue_links, db, base, links)
+            enricher = Enricher(settings)
+            worker = EnrichmentWorker(
+                workload.config(), db, enricher, batch=concurrency, lease=timedelta(minutes=30)
+            )
+            started = time.perf_counter()
+            done = await drain(worker)
+            wall = time.perf_counter() - started
+            await enricher.aclose()
+    ideal = links * delay / concurrency
+    latencies = [seconds * 1000 for seconds in worker.latencies]
+    return [
+        f"enrichment: {done} links, pages answering in {delay * 1000:.0f} ms, "
+        f"concurrency {concurrency} (worker batch = global = per-host limit)",
+        f"  wall {wall:.1f} s vs ideal {ideal:.1f} s ({wall / ideal:.2f}x); "
+        f"{done / wall:.0f} links/s; failures {worker.failures}",
+        f"  per link: p50 {machine.percentile(latencies, 0.5):.0f} ms, "
+        f"p99 {machine.percentile(latencies, 0.99):.0f} ms",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=1000)
+    parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args(argv)
+    print(machine.describe())
+    print("\n".join(asyncio.run(measure(args.links, args.delay, args.concurrency))))
+    print("\n".join(enrich.measure(rounds=3)))
+
+
+if __name__ == "__main__":
+    main()
