@@ -101,7 +101,7 @@ class SlackPublisher:
             await self._wait_turn(channel_id)
             try:
                 response = await self.client.chat_postMessage(
-                    channel=channel_id, unfurl_links=False, unfurl_media=False, **payload,
+                    channel=channel_id, **{**payload, "unfurl_links": False, "unfurl_media": False},
                 )
             finally:
                 self._last_post[channel_id] = time.monotonic()
