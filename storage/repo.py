@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ from storage.models import (
 )
 
 
-def _insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written.
 
     RETURNING tells reliably whether the row went in (``rowcount`` does not on every driver).
@@ -45,7 +45,7 @@ class Repo:
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:
         """Record an event id; False when it was already applied (a redelivery)."""
-        return _insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
+        return insert_ignore(self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()})
 
     # --- messages and reactions -------------------------------------------------------------
     def message(self, channel: str, message_id: str) -> Message | None:
@@ -57,7 +57,7 @@ class Repo:
         found = self.message(channel, message_id)
         if found is not None:
             return found
-        _insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
+        insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
         created = self.message(channel, message_id)
         assert created is not None
         return created
@@ -114,7 +114,7 @@ class Repo:
 
     def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
         """The digest's item for this article, and whether this call created it."""
-        created = _insert_ignore(
+        created = insert_ignore(
             self.session,
             Item,
             {
@@ -147,7 +147,7 @@ class Repo:
         return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
 
     def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> Share:
-        _insert_ignore(
+        insert_ignore(
             self.session,
             Share,
             {
@@ -172,6 +172,11 @@ class Repo:
             self.session.exec(
                 select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.at))
             ).all()
+        )
+
+    def move_decisions(self, source_id: int, target_id: int) -> None:
+        self.session.execute(
+            update(Decision).where(col(Decision.item_id) == source_id).values(item_id=target_id)
         )
 
     def add(self, row: Any) -> None:
@@ -219,6 +224,15 @@ class Repo:
             ).all()
         )
 
+    def shared_before(self, digest: str, moment: datetime) -> bool:
+        """Whether the digest collected anything before ``moment`` (was it live then?)."""
+        found = self.session.exec(
+            select(Item.id)
+            .where(Item.digest == digest, col(Item.first_shared_at) < moment)
+            .limit(1)
+        ).first()
+        return found is not None
+
     def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
         """The display name of each item's first active sharer."""
         names: dict[int, str] = {}
@@ -237,7 +251,7 @@ class Repo:
     def save_checkpoint(self, channel: str, position: str) -> None:
         row = self.session.get(Checkpoint, channel)
         if row is None:
-            _insert_ignore(
+            insert_ignore(
                 self.session,
                 Checkpoint,
                 {"channel": channel, "position": position, "updated_at": utcnow()},
@@ -250,7 +264,7 @@ class Repo:
     def digest_state(self, digest: str) -> DigestState:
         row = self.session.get(DigestState, digest)
         if row is None:
-            _insert_ignore(self.session, DigestState, {"digest": digest})
+            insert_ignore(self.session, DigestState, {"digest": digest})
             row = self.session.get(DigestState, digest)
             assert row is not None
         return row
@@ -259,24 +273,37 @@ class Repo:
     def claim_for_enrichment(
         self, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[Item]:
-        """Lease up to ``limit`` items that need fetching; other workers skip leased rows."""
+        """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
+
+        One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
+        win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
+        """
+        free = or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now)
         due = (
-            select(Item)
+            select(Item.id)
             .where(
                 Item.enrich_status == "pending",
                 col(Item.merged_into).is_(None),
                 or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
-                or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now),
+                free,
             )
             .order_by(col(Item.id))
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        items = list(self.session.exec(due).all())
-        for item in items:
-            item.enrich_lease_owner, item.enrich_lease_until = owner, until
-        return items
+        claimed = (
+            self.session.execute(
+                update(Item)
+                .where(col(Item.id).in_(due.scalar_subquery()), free)
+                .values(enrich_lease_owner=owner, enrich_lease_until=until)
+                .returning(col(Item.id))
+            )
+            .scalars()
+            .all()
+        )
+        self.session.expire_all()
+        return [item for item_id in claimed if (item := self.item(item_id)) is not None]
 
     def pending_enrichment(self) -> int:
         return int(

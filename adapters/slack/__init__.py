@@ -5,5 +5,11 @@ from adapters.slack.doctor import NEEDED_SCOPES, run_checks
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.settings import SlackSettings, make_client
 
-__all__ = ["NEEDED_SCOPES", "SlackAdapter", "SlackPublisher", "SlackSettings", "make_client",
-           "run_checks"]
+__all__ = [
+    "NEEDED_SCOPES",
+    "SlackAdapter",
+    "SlackPublisher",
+    "SlackSettings",
+    "make_client",
+    "run_checks",
+]

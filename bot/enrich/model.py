@@ -38,3 +38,7 @@ class FetchFailed(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class ExtractionFailed(FetchRefused):
+    """The body arrived but is not a usable page (binary, undecodable, absurdly nested). Final."""

@@ -1,0 +1,246 @@
+"""Publish one issue of a digest for one period, exactly once, across crashes and replicas.
+
+1. **Claim**: insert the unique (digest, period) row with the compiled issue in it. Whoever
+   inserts it owns the period; others back off. A claim whose holder died (lease expired) is
+   adopted and resumed, never recompiled, so it renders the same parts again.
+2. **Deliver**: each rendered part of each destination is a ``Delivery`` row with a unique key.
+   The attempt is recorded *before* posting; on resume, a part that was attempted but not
+   recorded is first looked for on the platform (``find``) so it is never posted twice.
+3. **Complete**: in one transaction, mark the issue published and its items published.
+
+A failing destination never blocks the others: its parts stay pending and are retried on the
+next run, and after ``max_attempts`` they are marked failed so the issue can complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.config import Config, DigestConfig
+from bot.digest import store
+from bot.digest.compile import IssueContext, compile_issue
+from bot.digest.model import CompiledIssue
+from bot.publish.destinations import Destination
+from storage.db import Database
+from storage.issues import IssueRepo
+from storage.models import Issue, utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class PublishReport:
+    digest: str
+    period: str
+    outcome: str  # published | already-published | busy | empty | incomplete | dry-run
+    number: int | None = None
+    posted: int = 0
+    failures: list[str] = field(default_factory=list)
+    issue: CompiledIssue | None = None
+
+    def describe(self) -> str:
+        if self.outcome == "published":
+            return f"{self.digest}: issue {self.number} published ({self.posted} new messages)."
+        if self.outcome == "incomplete":
+            return f"{self.digest}: issue {self.number} partly delivered: " + "; ".join(
+                self.failures
+            )
+        return f"{self.digest} ({self.period}): {self.outcome}."
+
+
+class PublishEngine:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        destinations: Callable[[DigestConfig], dict[str, Destination]],
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        owner: str | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.destinations = destinations
+        self.now = now
+        self.owner = owner or f"publisher-{uuid.uuid4().hex[:8]}"
+        self.max_attempts = max_attempts
+
+    async def tx(self, work: Callable[[IssueRepo], T]) -> T:
+        def run() -> T:
+            with self.db.session() as session:
+                return work(IssueRepo(session))
+
+        return await asyncio.to_thread(run)
+
+    # --- compile ----------------------------------------------------------------------------
+    def compile_next(
+        self, repo: IssueRepo, digest: DigestConfig, period_end: datetime
+    ) -> CompiledIssue:
+        """What would be published now (used by the claim, previews and ``digest preview``)."""
+        items = repo.ready_for_issue(digest.name)
+        last = repo.last_published(digest.name)
+        start = last.published_at if last and last.published_at else _earliest(items, period_end)
+        state = repo.digest_state(digest.name)
+        base = self.config.web.public_url
+        number = repo.next_issue_number(digest.name)
+        context = IssueContext(
+            number=number,
+            period_start=start,
+            period_end=period_end,
+            intro=state.intro,
+            outro=state.outro,
+            public_url=f"{base.rstrip('/')}/d/{digest.name}/{number}" if base else None,
+        )
+        sharers = repo.sharer_names([item.id for item in items if item.id is not None])
+        return compile_issue(digest, items, context, sharers)
+
+    async def preview(self, digest: DigestConfig) -> CompiledIssue:
+        return await self.tx(lambda repo: self.compile_next(repo, digest, self.now()))
+
+    # --- claim ------------------------------------------------------------------------------
+    def _claim(
+        self, repo: IssueRepo, digest: DigestConfig, period: str
+    ) -> tuple[str, Issue | None]:
+        now = self.now()
+        existing = repo.issue(digest.name, period)
+        if existing is None:
+            issue = self.compile_next(repo, digest, now)
+            if issue.is_empty and not digest.post_when_empty:
+                return "empty", None
+            inserted = repo.claim_new_issue(
+                {
+                    "digest": digest.name,
+                    "period": period,
+                    "number": issue.number,
+                    "title": issue.title,
+                    "state": "claimed",
+                    "claimed_by": self.owner,
+                    "claimed_until": now + LEASE,
+                    "compiled": store.dumps(issue),
+                    "created_at": now,
+                }
+            )
+            existing = repo.issue(digest.name, period)
+            if inserted and existing is not None:
+                return "claimed", existing
+            if existing is None:  # lost a race on the issue number: retry on the next run
+                return "busy", None
+        if existing.state == "published":
+            return "already-published", existing
+        assert existing.id is not None
+        if repo.take_over(existing.id, self.owner, now, now + LEASE):
+            return "claimed", existing
+        return "busy", existing
+
+    # --- deliver ----------------------------------------------------------------------------
+    async def publish(self, digest_name: str, period: str, dry_run: bool = False) -> PublishReport:
+        digest = self.config.digest(digest_name)
+        if dry_run:
+            issue = await self.preview(digest)
+            return PublishReport(digest.name, period, "dry-run", issue.number, issue=issue)
+        state, row = await self.tx(lambda repo: self._claim(repo, digest, period))
+        if state != "claimed" or row is None:
+            return PublishReport(digest.name, period, state, row.number if row else None)
+        issue = store.loads(row.compiled)
+        report = PublishReport(digest.name, period, "published", row.number, issue=issue)
+        targets = self.destinations(digest)
+        missing = [name for name in digest.publish_to if name not in targets]
+        report.failures += [f"{name}: no adapter configured for it" for name in missing]
+        for name, destination in targets.items():
+            await self._deliver(row, issue, name, destination, report)
+        if await self.tx(lambda repo: self._complete(repo, row, issue)):
+            report.outcome = "published" if not report.failures else "published-with-failures"
+        else:
+            report.outcome = "incomplete"
+        return report
+
+    async def _deliver(
+        self,
+        row: Issue,
+        issue: CompiledIssue,
+        name: str,
+        destination: Destination,
+        report: PublishReport,
+    ) -> None:
+        assert row.id is not None
+        issue_id = row.id
+        parts = destination.parts(issue)
+        keys = [f"{row.digest}:{row.number}:{name}:{index}" for index in range(len(parts))]
+
+        def ensure(repo: IssueRepo) -> None:
+            for index, key in enumerate(keys):
+                repo.ensure_delivery(issue_id, name, index, key)
+
+        await self.tx(ensure)
+        for part, key in zip(parts, keys, strict=True):
+            try:
+                if await self._deliver_part(destination, part, key):
+                    report.posted += 1
+            except Exception as exc:
+                log.warning("delivery %s failed: %s", key, exc)
+                await self.tx(functools.partial(self._record_failure, key=key, error=exc))
+                report.failures.append(f"{name}: {exc}")
+                return  # keep this destination's parts in order: stop at the first failure
+
+    async def _deliver_part(self, destination: Destination, part: Any, key: str) -> bool:
+        """Post one part unless it is known (or found) to be posted. True if newly posted."""
+        attempted = await self.tx(lambda repo: self._begin_attempt(repo, key))
+        if attempted is None:
+            return False  # already posted, or given up
+        if attempted > 1:
+            found = await destination.find(key)
+            if found is not None:
+                await self.tx(lambda repo: self._record_posted(repo, key, found))
+                return False
+        message_id = await destination.post(part, key)
+        await self.tx(lambda repo: self._record_posted(repo, key, message_id))
+        return True
+
+    def _begin_attempt(self, repo: IssueRepo, key: str) -> int | None:
+        delivery = repo.delivery(key)
+        if delivery is None or delivery.state != "pending":
+            return None
+        delivery.attempts += 1
+        return delivery.attempts
+
+    def _record_posted(self, repo: IssueRepo, key: str, message_id: str) -> None:
+        delivery = repo.delivery(key)
+        assert delivery is not None
+        delivery.state, delivery.platform_message_id = "posted", message_id
+        delivery.posted_at, delivery.error = utcnow(), None
+
+    def _record_failure(self, repo: IssueRepo, key: str, error: Exception) -> None:
+        delivery = repo.delivery(key)
+        assert delivery is not None
+        delivery.error = f"{type(error).__name__}: {error}"
+        if delivery.attempts >= self.max_attempts:
+            delivery.state = "failed"
+
+    # --- complete ---------------------------------------------------------------------------
+    def _complete(self, repo: IssueRepo, row: Issue, issue: CompiledIssue) -> bool:
+        assert row.id is not None
+        deliveries = repo.deliveries(row.id)
+        if any(delivery.state == "pending" for delivery in deliveries):
+            return False
+        current = repo.issue(row.digest, row.period)
+        assert current is not None
+        current.state, current.published_at = "published", self.now()
+        current.claimed_until = None
+        repo.mark_items_published(row.id, [item.item_id for item in issue.items])
+        state = repo.digest_state(row.digest)
+        state.intro = state.outro = None  # editors' intro was for this issue
+        return True
+
+
+def _earliest(items: list[Any], fallback: datetime) -> datetime:
+    times = [item.first_shared_at for item in items if item.first_shared_at is not None]
+    return min(times) if times else fallback

@@ -1,0 +1,38 @@
+"""Fixtures: a local HTTP server with test routes and a tripwire port that must stay untouched."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from tests.enrich.servers import LocalServer, ServerLog, Tripwire, build_app
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalServer]:
+    log = ServerLog()
+    runner = web.AppRunner(build_app(log), handle_signals=False, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield LocalServer(f"http://127.0.0.1:{port}", port, log)
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def tripwire() -> AsyncIterator[Tripwire]:
+    wire = Tripwire(port=0)
+
+    async def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        wire.connections += 1
+        writer.close()
+
+    listener = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    wire.port = listener.sockets[0].getsockname()[1]
+    yield wire
+    listener.close()
+    await listener.wait_closed()
