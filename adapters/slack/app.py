@@ -161,9 +161,12 @@ class SlackAdapter:
             self.pump.submit(event)
 
     async def _on_member_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        """The bot itself was added to a channel: say a short hello, once."""
+        """The bot itself was added to a watched channel: say a short hello, once. (Invited to
+        a channel it only publishes to, it stays quiet: it collects nothing there.)"""
         channel = slack_id(str(event.get("channel", "")))
         if event.get("user") != context.bot_user_id or channel in self._greeted:
+            return
+        if not self.core.is_watched(channel):
             return
         self._greeted.add(channel)
         await self.publisher.post_text(channel, HELLO)

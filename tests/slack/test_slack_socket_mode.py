@@ -240,10 +240,12 @@ async def test_bot_says_hello_once_when_it_joins_a_channel(
     }
     joined = {"type": "event_callback", "event_id": "EvJOIN", "team_id": "TFAKE", "event": event}
     someone = {**joined, "event_id": "EvJOIN2", "event": {**event, "user": "U2"}}
-    for payload in (joined, joined, someone):
+    unwatched = {**joined, "event_id": "EvJOIN3", "event": {**event, "channel": OTHER}}
+    for payload in (joined, joined, someone, unwatched):
         await fake.push_envelope(payload)
     await fake.wait_for(lambda: len(fake.bot_posts(WATCHED)) == 1)
     await asyncio.sleep(0.2)  # room for a (wrong) second hello
     [hello] = fake.bot_posts(WATCHED)
+    assert fake.bot_posts(OTHER) == []  # a channel it only publishes to: nothing to announce
     assert "links shared here" in hello["text"]
     assert hello["unfurl_links"] is False
