@@ -147,9 +147,15 @@ class SlackAdapter:
             self.app.event(event_type)(self._on_chat_event)
         self.app.event("member_joined_channel")(self._on_member_joined)
         self.app.event("app_home_opened")(self._on_home_opened)
+        # Anything else is acknowledged and ignored: a 404 would make Slack retry it, and
+        # subscriptions that keep failing get disabled.
+        self.app.event(re.compile(".*"))(self._ignore)
         self.app.command("/linkletter")(self._on_command)
         self.app.shortcut(SHORTCUT_CALLBACK_ID)(self._on_add_shortcut)
         self.app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_action)
+
+    async def _ignore(self) -> None:
+        """Nothing to do; bolt acknowledges the event."""
 
     async def _on_chat_event(self, body: dict[str, Any]) -> None:
         try:

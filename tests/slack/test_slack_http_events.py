@@ -181,3 +181,14 @@ async def test_url_verification_challenge_is_answered(
     assert status == 200
     assert challenge["challenge"] in body
     assert core.deliveries == []
+
+
+async def test_events_linkletter_does_not_use_are_still_acknowledged(
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+) -> None:
+    """A non-2xx answer makes Slack retry, and failing subscriptions get disabled."""
+    created = load_fixture("events_createChannel.json")
+    assert await fake.post_event(http_app.url, created) == 200
+    assert core.deliveries == []
