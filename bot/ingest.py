@@ -267,6 +267,7 @@ def item_facts(repo: Repo, item: Item) -> ItemFacts:
         decisions=tuple(
             DecisionFact(d.actor, d.action, d.value, d.at) for d in repo.decisions(item.id)
         ),
+        suggested_section=item.suggested_section,
     )
 
 
