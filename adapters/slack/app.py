@@ -109,6 +109,17 @@ class SlackAdapter:
             self._socket.client.message_listeners.append(self._on_socket_message)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
 
+    def is_connected(self) -> bool:
+        """For readiness probes: the Socket Mode connection is open (always True over HTTP,
+        where Slack connects to us)."""
+        if not self.settings.app_token:
+            return True
+        client = self._socket.client if self._socket is not None else None
+        session = client.current_session if client is not None else None
+        return (
+            client is not None and not client.closed and session is not None and not session.closed
+        )
+
     async def catch_up(self) -> None:
         """Backfill the watched channels now. Socket Mode does this after each reconnect by
         itself; in HTTP mode call it after a known outage (or on a timer) to close a gap."""

@@ -9,7 +9,15 @@ from adapters.slack.app import SHORTCUT_CALLBACK_ID, SlackAdapter
 from bot.events import MessagePosted
 from bot.ports import CommandReply, QueueEntry
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import EDITOR, OTHER, WATCHED, RecordingCore, in_channel, load_fixture
+from tests.slack.helpers import (
+    EDITOR,
+    OTHER,
+    WATCHED,
+    RecordingCore,
+    in_channel,
+    load_fixture,
+    make_adapter,
+)
 
 ENTRY = QueueEntry(
     item_id=7,
@@ -65,6 +73,16 @@ async def test_envelope_is_acked_and_handled(
     assert "envelope_id" in ack
     await fake.wait_for(lambda: len(fake.calls_to("reactions.add")) == 1)
     assert [e.event_id for e in core.events] == ["Ev043R67DQ1H"]
+
+
+async def test_readiness_follows_the_socket(fake: FakeSlack, core: RecordingCore) -> None:
+    adapter = make_adapter(fake, core, socket_mode=True)
+    assert not adapter.is_connected()
+    await adapter.start()
+    await fake.wait_connected()
+    assert adapter.is_connected()
+    await adapter.stop()
+    assert not adapter.is_connected()
 
 
 async def test_redelivered_envelope_is_handled_not_dropped(
