@@ -51,7 +51,7 @@ from adapters.discord.translate import (
     user_ref,
 )
 from bot.events import Author, ChatEvent, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.ports import CommandName, CommandReply, CommandRequest, Core
+from bot.ports import CommandName, CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -370,12 +370,15 @@ def _interaction_author(interaction: discord.Interaction) -> Author:
 async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
                   request: CommandRequest) -> None:
     reply = await client.core.command(request)
+    view: discord.ui.View | None = None
     if reply.needs_confirmation:
-        await interaction.response.send_message(
-            reply.text, ephemeral=reply.ephemeral, view=ConfirmView(client, request),
-        )
-    else:
+        view = ConfirmView(client, request)
+    elif reply.entries:
+        view = QueueView(client, request, reply.entries)
+    if view is None:
         await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral)
+    else:
+        await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral, view=view)
 
 
 class ConfirmView(discord.ui.View):
@@ -413,3 +416,45 @@ async def run(client: LinkletterDiscord, token: str) -> None:
                 "Discord rejected the bot token. Fix: Developer Portal -> Bot -> Reset Token, "
                 "and set DISCORD_TOKEN."
             ) from exc
+
+
+QUEUE_ACTIONS: tuple[tuple[CommandName, str, discord.ButtonStyle], ...] = (
+    ("approve", "Approve", discord.ButtonStyle.success),
+    ("reject", "Reject", discord.ButtonStyle.danger),
+    ("feature", "Feature", discord.ButtonStyle.primary),
+)
+QUEUE_ROWS = 5  # Discord allows five rows of buttons per message
+
+
+class QueueView(discord.ui.View):
+    """Approve / Reject / Feature buttons for the first queue entries (one row each).
+
+    A press becomes ``CommandRequest(name=<action>, args=<item id>)`` from whoever pressed it;
+    the core decides whether that user may do it.
+    """
+
+    def __init__(self, client: LinkletterDiscord, request: CommandRequest,
+                 entries: tuple[QueueEntry, ...]) -> None:
+        super().__init__(timeout=900)
+        for row, entry in enumerate(entries[:QUEUE_ROWS]):
+            for action, label, style in QUEUE_ACTIONS:
+                self.add_item(_QueueButton(client, request, action, entry.item_id,
+                                           label=f"{label} {entry.item_id}", style=style,
+                                           row=row))
+
+
+class _QueueButton(discord.ui.Button[QueueView]):
+    def __init__(self, client: LinkletterDiscord, request: CommandRequest, action: CommandName,
+                 item_id: int, *, label: str, style: discord.ButtonStyle, row: int) -> None:
+        super().__init__(label=label, style=style, row=row,
+                         custom_id=f"linkletter:{action}:{item_id}")
+        self._client = client
+        self._request = request
+        self._action = action
+        self._item_id = item_id
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        request = dataclasses.replace(self._request, name=self._action, args=str(self._item_id),
+                                      user=_interaction_author(interaction))
+        reply = await self._client.core.command(request)
+        await interaction.response.send_message(reply.text, ephemeral=True)

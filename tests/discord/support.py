@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.discord.bot import LinkletterDiscord
 from bot.events import AddReaction, Author, ChatEvent, MessagePosted, Outcome
-from bot.ports import CommandReply, CommandRequest
+from bot.ports import CommandReply, CommandRequest, QueueEntry
 
 GUILD = "135197118292819968"
 WATCHED = "263607951971975168"  # "test2" in the GUILD_CREATE capture
@@ -19,6 +19,13 @@ EDITOR = "134127815531560960"  # has the "admin" role
 EDITOR_ROLE = "136965347994632192"
 MEMBER = "400000000000000001"  # humans without roles, added by the fake
 OTHER_MEMBER = "400000000000000002"
+
+
+QUEUE = tuple(
+    QueueEntry(item_id=n, title=f"Item {n}", url=f"https://example.org/{n}", why=None, votes=0,
+               section="Links", status="draft", featured=False, digest="weekly")
+    for n in (7, 9)
+)
 
 
 @dataclasses.dataclass
@@ -51,6 +58,8 @@ class RecordingCore:
         self.requests.append(request)
         if request.name == "publish" and not request.confirmed:
             return CommandReply("Publish now?", needs_confirmation=True)
+        if request.name == "queue":
+            return CommandReply("2 waiting", entries=QUEUE)
         return CommandReply(f"{request.name}: ok", ephemeral=request.name != "publish")
 
     async def checkpoint(self, channel: str) -> str | None:

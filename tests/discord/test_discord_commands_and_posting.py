@@ -65,6 +65,25 @@ async def test_publish_asks_for_confirmation_then_confirms(
     assert fake.interaction_callbacks[2]["data"]["content"] == "publish: ok"
 
 
+async def test_queue_buttons_send_decisions_as_the_presser(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    await start_bot(core)
+    fake.slash(WATCHED, EDITOR, "queue")
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 1)
+    rows = fake.interaction_callbacks[0]["data"]["components"]
+    labels = [[c["label"] for c in row["components"]] for row in rows]
+    assert labels == [
+        ["Approve 7", "Reject 7", "Feature 7"], ["Approve 9", "Reject 9", "Feature 9"],
+    ]
+
+    fake.click(WATCHED, MEMBER, rows[1]["components"][0]["custom_id"])
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 2)
+    decision = core.requests[-1]
+    assert (decision.name, decision.args, decision.user.id) == ("approve", "9", f"discord:{MEMBER}")
+    assert fake.interaction_callbacks[1]["data"]["flags"] & EPHEMERAL
+
+
 async def test_message_shortcut_captures_the_message(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
 ) -> None:
