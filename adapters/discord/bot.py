@@ -88,6 +88,7 @@ class DiscordSettings:
     gateway_url: str = DEFAULT_GATEWAY_URL
     guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs after READY
     identify_delay: float = 5.0  # pause before re-IDENTIFYing (Discord allows 1 per 5 s)
+    answer_within: float = 2.0  # then a command answer is deferred (Discord allows 3 s)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
@@ -132,6 +133,7 @@ class LinkletterDiscord(discord.Client):
         )
         self.core = core
         self._identify_delay = settings.identify_delay
+        self.answer_within = settings.answer_within
         self.publisher = DiscordPublisher(self.http)
         self.tree = app_commands.CommandTree(self)
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
@@ -369,16 +371,37 @@ def _interaction_author(interaction: discord.Interaction) -> Author:
 
 async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
                   request: CommandRequest) -> None:
-    reply = await client.core.command(request)
-    view: discord.ui.View | None = None
+    reply = await _ask_core(client, request, functools.partial(
+        interaction.response.defer, ephemeral=True, thinking=True))
+    extra: dict[str, Any] = {}
     if reply.needs_confirmation:
-        view = ConfirmView(client, request)
+        extra["view"] = ConfirmView(client, request)
     elif reply.entries:
-        view = QueueView(client, request, reply.entries)
-    if view is None:
-        await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral)
+        extra["view"] = QueueView(client, request, reply.entries)
+    await _send(interaction, reply.text, ephemeral=reply.ephemeral, **extra)
+
+
+async def _ask_core(client: LinkletterDiscord, request: CommandRequest,
+                    acknowledge: Callable[[], Awaitable[Any]]) -> CommandReply:
+    """The core's answer; ``acknowledge`` first if it is slow (a preview, a publish).
+
+    Discord drops an interaction not acknowledged within 3 s; when the core has not answered
+    within ``answer_within`` the interaction is deferred and answered by a follow-up (commands
+    defer ephemerally, "thinking…", since the answer's visibility is not known yet).
+    """
+    pending = asyncio.ensure_future(client.core.command(request))
+    done, _ = await asyncio.wait({pending}, timeout=client.answer_within)
+    if not done:
+        await acknowledge()
+    return await pending
+
+
+async def _send(interaction: discord.Interaction, text: str, *, ephemeral: bool,
+                **extra: Any) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=ephemeral, **extra)
     else:
-        await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral, view=view)
+        await interaction.response.send_message(text, ephemeral=ephemeral, **extra)
 
 
 class ConfirmView(discord.ui.View):
@@ -396,11 +419,13 @@ class ConfirmView(discord.ui.View):
             await interaction.response.send_message("Only the requester can confirm.",
                                                     ephemeral=True)
             return
-        reply: CommandReply = await self._client.core.command(
-            dataclasses.replace(self._request, confirmed=True)
-        )
+        confirmed = dataclasses.replace(self._request, confirmed=True)
+        reply = await _ask_core(self._client, confirmed, interaction.response.defer)
         self.stop()
-        await interaction.response.edit_message(content=reply.text, view=None)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=reply.text, view=None)
+        else:
+            await interaction.response.edit_message(content=reply.text, view=None)
 
 
 async def run(client: LinkletterDiscord, token: str) -> None:
@@ -456,5 +481,6 @@ class _QueueButton(discord.ui.Button[QueueView]):
     async def callback(self, interaction: discord.Interaction) -> None:
         request = dataclasses.replace(self._request, name=self._action, args=str(self._item_id),
                                       user=_interaction_author(interaction))
-        reply = await self._client.core.command(request)
-        await interaction.response.send_message(reply.text, ephemeral=True)
+        reply = await _ask_core(self._client, request, functools.partial(
+            interaction.response.defer, ephemeral=True, thinking=True))
+        await _send(interaction, reply.text, ephemeral=True)

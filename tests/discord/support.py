@@ -37,6 +37,7 @@ class RecordingCore:
     events: list[ChatEvent] = dataclasses.field(default_factory=list)
     checkpoints: dict[str, str] = dataclasses.field(default_factory=dict)
     requests: list[CommandRequest] = dataclasses.field(default_factory=list)
+    command_delay: float = 0.0  # seconds the core takes to answer a command
     _seen: set[str] = dataclasses.field(default_factory=set)
 
     def is_watched(self, channel: str) -> bool:
@@ -56,6 +57,7 @@ class RecordingCore:
 
     async def command(self, request: CommandRequest) -> CommandReply:
         self.requests.append(request)
+        await asyncio.sleep(self.command_delay)
         if request.name == "publish" and not request.confirmed:
             return CommandReply("Publish now?", needs_confirmation=True)
         if request.name == "queue":
@@ -72,7 +74,7 @@ class RecordingCore:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-BotFactory = Callable[[Any], Awaitable[LinkletterDiscord]]
+BotFactory = Callable[..., Awaitable[LinkletterDiscord]]
 
 
 async def settle(client: LinkletterDiscord) -> None:
