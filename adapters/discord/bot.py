@@ -75,6 +75,7 @@ TAPPED: dict[str, DispatchKind] = {
     "MESSAGE_REACTION_REMOVE": "react-",
 }
 Job = Callable[[], Awaitable[None]]
+THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 
 
 class DiscordSetupError(RuntimeError):
@@ -214,8 +215,10 @@ class LinkletterDiscord(discord.Client):
             await self.core.save_checkpoint(channel_ref(channel_id), event.message_id)
 
     def _is_own_reaction(self, event: ChatEvent) -> bool:
-        own = self.user is not None and user_ref(str(self.user.id))
-        return isinstance(event, ReactionAdded | ReactionRemoved) and event.user.id == own
+        """Our own receipt reactions come back through the gateway; they are not votes."""
+        if self.user is None or not isinstance(event, ReactionAdded | ReactionRemoved):
+            return False
+        return event.user.id == user_ref(str(self.user.id))
 
     async def _handle(self, event: ChatEvent) -> None:
         outcome = await self.core.handle(event)
@@ -234,7 +237,11 @@ class LinkletterDiscord(discord.Client):
         return Watch(False)
 
     async def parent_of(self, channel_id: str) -> str | None:
-        """A thread's parent channel id (None for other channels); at most one fetch each."""
+        """A thread's parent channel id (None for other channels).
+
+        From discord.py's cache, else one GET per channel, remembered even when it fails: a
+        403 repeated for every event would count towards Discord's invalid-request ban.
+        """
         if channel_id not in self._parents:
             channel = self.get_channel(int(channel_id))
             if isinstance(channel, discord.Thread):
@@ -242,10 +249,16 @@ class LinkletterDiscord(discord.Client):
             elif channel is not None:
                 self._parents[channel_id] = None
             else:
-                data: Any = await self.http.get_channel(channel_id)
-                is_thread = data.get("type") in (10, 11, 12)
-                self._parents[channel_id] = str(data["parent_id"]) if is_thread else None
+                self._parents[channel_id] = await self._fetch_parent(channel_id)
         return self._parents[channel_id]
+
+    async def _fetch_parent(self, channel_id: str) -> str | None:
+        try:
+            data: Any = await self.http.get_channel(channel_id)
+        except discord.HTTPException as exc:
+            log.warning("cannot look up Discord channel %s: %s", channel_id, exc)
+            return None
+        return str(data["parent_id"]) if data.get("type") in THREAD_TYPES else None
 
     # ----- the single consumer -----
 

@@ -146,8 +146,12 @@ class FakeDiscord:
     def new_id(self) -> str:
         return str(next(self._ids))
 
-    def add_thread(self, parent_id: str, starter_id: str) -> dict[str, Any]:
-        """A public thread started from message ``starter_id`` (so it has that id)."""
+    def add_thread(self, parent_id: str, starter_id: str, *,
+                   announce: bool = True) -> dict[str, Any]:
+        """A public thread started from message ``starter_id`` (so it has that id).
+
+        ``announce=False`` skips THREAD_CREATE, as for a thread the client never cached.
+        """
         thread = {
             "id": starter_id, "guild_id": self.guild_id, "parent_id": parent_id, "type": 11,
             "name": "thread", "owner_id": self.bot_user["id"], "message_count": 0,
@@ -157,7 +161,8 @@ class FakeDiscord:
         }
         self.channels[starter_id] = thread
         self.messages[starter_id] = []
-        self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
+        if announce:
+            self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
         return thread
 
     def user_says(

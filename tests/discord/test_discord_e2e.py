@@ -67,6 +67,23 @@ async def test_thread_messages_count_under_the_watched_parent(
     )
 
 
+async def test_uncached_thread_is_looked_up_once(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    client = await start_bot(core)
+    starter = fake.user_says(WATCHED, MEMBER, "https://example.org/quiet-thread")
+    thread = fake.add_thread(WATCHED, starter["id"], announce=False)
+    fake.user_says(thread["id"], EDITOR, "why: one")
+    fake.user_says(thread["id"], MEMBER, "why: two")
+    await settle(client)
+
+    replies = core.of_type(MessagePosted)[1:]
+    assert [(r.channel, r.thread_parent) for r in replies] == [
+        (f"discord:{WATCHED}", starter["id"]), (f"discord:{WATCHED}", starter["id"]),
+    ]
+    assert fake.requests.count(("GET", f"/channels/{thread['id']}")) == 1
+
+
 async def test_reactions_by_editors_and_others_on_uncached_message(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
 ) -> None:
