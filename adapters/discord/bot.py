@@ -211,7 +211,7 @@ class LinkletterDiscord(discord.Client):
         if event is None or self._is_own_reaction(event):
             return
         await self._handle(event)
-        if isinstance(event, MessagePosted) and watch.parent_id is None:
+        if isinstance(event, MessagePosted):  # per channel or thread id, as backfill reads
             await self.core.save_checkpoint(channel_ref(channel_id), event.message_id)
 
     def _is_own_reaction(self, event: ChatEvent) -> bool:
@@ -294,11 +294,19 @@ class LinkletterDiscord(discord.Client):
 
     async def _backfill_channel(self, backfill: Backfill, guild: discord.Guild,
                                 channel: discord.TextChannel) -> None:
-        last = str(channel.last_message_id) if channel.last_message_id else None
-        try:
-            await backfill.channel(str(channel.id), guild_id=str(guild.id), last_message_id=last)
-        except Exception:  # one channel's failure must not stop the others' catch-up
-            log.exception("Discord backfill of #%s failed", channel.name)
+        """The channel, then its active threads (from the guild's cache) since the bot last saw
+        the channel. Archived threads are not synced by Discord and are skipped."""
+        parent_seen = await self.core.checkpoint(channel_ref(str(channel.id)))
+        places: list[tuple[discord.TextChannel | discord.Thread, str | None]] = [(channel, None)]
+        places += [(thread, str(channel.id)) for thread in channel.threads]
+        for place, parent_id in places:
+            last = str(place.last_message_id) if place.last_message_id else None
+            try:
+                await backfill.channel(str(place.id), guild_id=str(guild.id),
+                                       last_message_id=last, parent_id=parent_id,
+                                       default_after=parent_seen if parent_id else None)
+            except Exception:  # one channel's failure must not stop the others' catch-up
+                log.exception("Discord backfill of #%s failed", place.name)
 
     async def _sink(self, event: ChatEvent) -> None:
         await self.through_consumer(functools.partial(self._handle, event))

@@ -133,6 +133,26 @@ async def test_restart_recovers_missed_messages_and_reactions(
     assert core.checkpoints[f"discord:{WATCHED}"] == missed[-1]["id"]
 
 
+async def test_restart_recovers_missed_thread_replies(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    """reliability row 9: a why-reply in an active thread posted while down is recovered."""
+    first = await start_bot(core)
+    starter = fake.user_says(WATCHED, MEMBER, "https://example.org/discuss")
+    await settle(first)
+    await first.close()
+
+    thread = fake.add_thread(WATCHED, starter["id"])
+    reply = fake.user_says(thread["id"], EDITOR, "why this matters: it is the fix")
+    await start_bot(core)
+
+    recovered = core.of_type(MessagePosted)[-1]
+    assert (recovered.message_id, recovered.channel, recovered.thread_parent) == (
+        reply["id"], f"discord:{WATCHED}", starter["id"],
+    )
+    assert core.checkpoints[f"discord:{thread['id']}"] == reply["id"]
+
+
 async def test_invalid_session_backfills_and_resume_does_not(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
 ) -> None:
