@@ -58,7 +58,14 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 SLASH_COMMANDS: tuple[CommandName, ...] = (
-    "add", "why", "queue", "preview", "publish", "intro", "status", "help",
+    "add",
+    "why",
+    "queue",
+    "preview",
+    "publish",
+    "intro",
+    "status",
+    "help",
 )
 MESSAGE_CONTENT_FIX = (
     "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "
@@ -194,8 +201,9 @@ class LinkletterDiscord(discord.Client):
         self._queue.put_nowait((job, None))
         parse(data)
 
-    async def _live(self, kind: DispatchKind, data: Any, delivery: str, at: datetime,
-                    previous: str | None) -> None:
+    async def _live(
+        self, kind: DispatchKind, data: Any, delivery: str, at: datetime, previous: str | None
+    ) -> None:
         channel_id = str(data.get("channel_id")) if isinstance(data, dict) else ""
         if not channel_id.isdigit():
             log.warning("Discord %s dispatch without a channel: ignored", kind)
@@ -282,8 +290,13 @@ class LinkletterDiscord(discord.Client):
         await done
 
     async def _backfill(self, bot_user_id: str) -> None:
-        backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id,
-                            limiter=self._reaction_fetches)
+        backfill = Backfill(
+            self.http,
+            self.core,
+            self._sink,
+            bot_user_id=bot_user_id,
+            limiter=self._reaction_fetches,
+        )
         try:
             for guild in self.guilds:
                 for channel in guild.text_channels:
@@ -292,8 +305,9 @@ class LinkletterDiscord(discord.Client):
         finally:
             self.caught_up.set()
 
-    async def _backfill_channel(self, backfill: Backfill, guild: discord.Guild,
-                                channel: discord.TextChannel) -> None:
+    async def _backfill_channel(
+        self, backfill: Backfill, guild: discord.Guild, channel: discord.TextChannel
+    ) -> None:
         """The channel, then its active threads (from the guild's cache) since the bot last saw
         the channel. Archived threads are not synced by Discord and are skipped."""
         parent_seen = await self.core.checkpoint(channel_ref(str(channel.id)))
@@ -302,9 +316,13 @@ class LinkletterDiscord(discord.Client):
         for place, parent_id in places:
             last = str(place.last_message_id) if place.last_message_id else None
             try:
-                await backfill.channel(str(place.id), guild_id=str(guild.id),
-                                       last_message_id=last, parent_id=parent_id,
-                                       default_after=parent_seen if parent_id else None)
+                await backfill.channel(
+                    str(place.id),
+                    guild_id=str(guild.id),
+                    last_message_id=last,
+                    parent_id=parent_id,
+                    default_after=parent_seen if parent_id else None,
+                )
             except Exception:  # one channel's failure must not stop the others' catch-up
                 log.exception("Discord backfill of #%s failed", place.name)
 
@@ -312,8 +330,14 @@ class LinkletterDiscord(discord.Client):
         await self.through_consumer(functools.partial(self._handle, event))
 
 
-def _translate(kind: DispatchKind, data: dict[str, Any], parent_id: str | None, delivery: str,
-               at: datetime, previous: str | None) -> ChatEvent | None:
+def _translate(
+    kind: DispatchKind,
+    data: dict[str, Any],
+    parent_id: str | None,
+    delivery: str,
+    at: datetime,
+    previous: str | None,
+) -> ChatEvent | None:
     match kind:
         case "create":
             return message_created(data, parent_id=parent_id)
@@ -355,29 +379,37 @@ def _message_shortcut(client: LinkletterDiscord) -> app_commands.ContextMenu:
     return app_commands.ContextMenu(name="Add to digest", callback=callback)
 
 
-async def _add_message(client: LinkletterDiscord, interaction: discord.Interaction,
-                       message: discord.Message) -> None:
+async def _add_message(
+    client: LinkletterDiscord, interaction: discord.Interaction, message: discord.Message
+) -> None:
     """The "Add to digest" message shortcut: the raw message is in the interaction's data."""
     data: Any = interaction.data or {}
     resolved = data.get("resolved", {})
     raw = resolved.get("messages", {}).get(str(message.id))
     watch = await client.watch(str(message.channel.id))
     try:
-        captured = message_created(raw | {"guild_id": interaction.guild_id},
-                                   parent_id=watch.parent_id) if raw else None
+        captured = (
+            message_created(raw | {"guild_id": interaction.guild_id}, parent_id=watch.parent_id)
+            if raw
+            else None
+        )
     except MalformedEvent:
         captured = None
     request = await _request(client, interaction, "add", "")
     await _answer(client, interaction, dataclasses.replace(request, message=captured))
 
 
-async def _request(client: LinkletterDiscord, interaction: discord.Interaction,
-                   name: CommandName, text: str) -> CommandRequest:
+async def _request(
+    client: LinkletterDiscord, interaction: discord.Interaction, name: CommandName, text: str
+) -> CommandRequest:
     channel_id = str(interaction.channel_id)
     parent = await client.parent_of(channel_id)
     return CommandRequest(
-        name=name, args=text, user=_interaction_author(interaction),
-        channel=channel_ref(parent or channel_id), platform="discord",
+        name=name,
+        args=text,
+        user=_interaction_author(interaction),
+        channel=channel_ref(parent or channel_id),
+        platform="discord",
     )
 
 
@@ -386,14 +418,17 @@ def _interaction_author(interaction: discord.Interaction) -> Author:
     roles: tuple[str, ...] = ()
     if isinstance(user, discord.Member):
         roles = tuple(role_ref(str(r.id)) for r in user.roles if not r.is_default())
-    return Author(id=user_ref(str(user.id)), name=user.display_name, roles=roles,
-                  is_bot=user.bot)
+    return Author(id=user_ref(str(user.id)), name=user.display_name, roles=roles, is_bot=user.bot)
 
 
-async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
-                  request: CommandRequest) -> None:
-    reply = await _ask_core(client, request, functools.partial(
-        interaction.response.defer, ephemeral=True, thinking=True))
+async def _answer(
+    client: LinkletterDiscord, interaction: discord.Interaction, request: CommandRequest
+) -> None:
+    reply = await _ask_core(
+        client,
+        request,
+        functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
+    )
     extra: dict[str, Any] = {}
     if reply.needs_confirmation:
         extra["view"] = ConfirmView(client, request)
@@ -402,8 +437,9 @@ async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
     await _send(interaction, reply.text, ephemeral=reply.ephemeral, **extra)
 
 
-async def _ask_core(client: LinkletterDiscord, request: CommandRequest,
-                    acknowledge: Callable[[], Awaitable[Any]]) -> CommandReply:
+async def _ask_core(
+    client: LinkletterDiscord, request: CommandRequest, acknowledge: Callable[[], Awaitable[Any]]
+) -> CommandReply:
     """The core's answer; ``acknowledge`` first if it is slow (a preview, a publish).
 
     Discord drops an interaction not acknowledged within 3 s; when the core has not answered
@@ -417,8 +453,9 @@ async def _ask_core(client: LinkletterDiscord, request: CommandRequest,
     return await pending
 
 
-async def _send(interaction: discord.Interaction, text: str, *, ephemeral: bool,
-                **extra: Any) -> None:
+async def _send(
+    interaction: discord.Interaction, text: str, *, ephemeral: bool, **extra: Any
+) -> None:
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=ephemeral, **extra)
     else:
@@ -434,11 +471,13 @@ class ConfirmView(discord.ui.View):
         self._request = request
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction,
-                      _button: discord.ui.Button[ConfirmView]) -> None:
+    async def confirm(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
         if user_ref(str(interaction.user.id)) != self._request.user.id:
-            await interaction.response.send_message("Only the requester can confirm.",
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                "Only the requester can confirm.", ephemeral=True
+            )
             return
         confirmed = dataclasses.replace(self._request, confirmed=True)
         reply = await _ask_core(self._client, confirmed, interaction.response.defer)
@@ -479,29 +518,55 @@ class QueueView(discord.ui.View):
     the core decides whether that user may do it.
     """
 
-    def __init__(self, client: LinkletterDiscord, request: CommandRequest,
-                 entries: tuple[QueueEntry, ...]) -> None:
+    def __init__(
+        self, client: LinkletterDiscord, request: CommandRequest, entries: tuple[QueueEntry, ...]
+    ) -> None:
         super().__init__(timeout=900)
         for row, entry in enumerate(entries[:QUEUE_ROWS]):
             for action, label, style in QUEUE_ACTIONS:
-                self.add_item(_QueueButton(client, request, action, entry.item_id,
-                                           label=f"{label} {entry.item_id}", style=style,
-                                           row=row))
+                self.add_item(
+                    _QueueButton(
+                        client,
+                        request,
+                        action,
+                        entry.item_id,
+                        label=f"{label} {entry.item_id}",
+                        style=style,
+                        row=row,
+                    )
+                )
 
 
 class _QueueButton(discord.ui.Button[QueueView]):
-    def __init__(self, client: LinkletterDiscord, request: CommandRequest, action: CommandName,
-                 item_id: int, *, label: str, style: discord.ButtonStyle, row: int) -> None:
-        super().__init__(label=label, style=style, row=row,
-                         custom_id=f"linkletter:{action}:{item_id}")
+    def __init__(
+        self,
+        client: LinkletterDiscord,
+        request: CommandRequest,
+        action: CommandName,
+        item_id: int,
+        *,
+        label: str,
+        style: discord.ButtonStyle,
+        row: int,
+    ) -> None:
+        super().__init__(
+            label=label, style=style, row=row, custom_id=f"linkletter:{action}:{item_id}"
+        )
         self._client = client
         self._request = request
         self._action = action
         self._item_id = item_id
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        request = dataclasses.replace(self._request, name=self._action, args=str(self._item_id),
-                                      user=_interaction_author(interaction))
-        reply = await _ask_core(self._client, request, functools.partial(
-            interaction.response.defer, ephemeral=True, thinking=True))
+        request = dataclasses.replace(
+            self._request,
+            name=self._action,
+            args=str(self._item_id),
+            user=_interaction_author(interaction),
+        )
+        reply = await _ask_core(
+            self._client,
+            request,
+            functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
+        )
         await _send(interaction, reply.text, ephemeral=True)

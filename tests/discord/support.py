@@ -22,8 +22,17 @@ OTHER_MEMBER = "400000000000000002"
 
 
 QUEUE = tuple(
-    QueueEntry(item_id=n, title=f"Item {n}", url=f"https://example.org/{n}", why=None, votes=0,
-               section="Links", status="draft", featured=False, digest="weekly")
+    QueueEntry(
+        item_id=n,
+        title=f"Item {n}",
+        url=f"https://example.org/{n}",
+        why=None,
+        votes=0,
+        section="Links",
+        status="draft",
+        featured=False,
+        digest="weekly",
+    )
     for n in (7, 9)
 )
 
