@@ -80,7 +80,7 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         adapters.routes += slack.routes()
         adapters.starters.append(slack.start)
         adapters.stoppers.append(slack.stop)
-        adapters.connected["slack"] = lambda: True
+        adapters.connected["slack"] = slack.is_connected
     if os.environ.get("DISCORD_TOKEN"):
         from adapters.discord.bot import DiscordSettings, LinkletterDiscord
         from adapters.discord.bot import run as run_discord

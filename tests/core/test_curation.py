@@ -273,3 +273,21 @@ async def test_batch_equals_one_by_one_and_skips_a_bad_event(db: Database, tmp_p
         return [(i.canonical_url, i.status, i.votes, i.why) for i in items(database)]
 
     assert state(db) == state(one_by_one)
+
+
+async def test_buttons_reach_items_of_any_digest_for_its_editors(db: Database) -> None:
+    from bot.ports import CommandRequest
+
+    text = CONFIG + '\n[[digest]]\nname = "ml"\nsources = ["slack:CML"]\neditors = ["slack:UML"]\n'
+    core = service(db, text)
+    core.handle_sync(post("slack:CML", "1", ANN, "https://a.com"))
+    [item] = items(db, "ml")
+
+    def press(user: str, name: str = "approve") -> CommandRequest:
+        return CommandRequest(name, str(item.id), ANN.__class__(user), "slack:C1", "slack")  # type: ignore[arg-type]
+
+    refused = await core.command(press(EDITOR.id))  # an editor of the other digest
+    assert "only this digest's editors" in refused.text
+    done = await core.command(press("slack:UML"))
+    assert "is now approved" in done.text
+    assert items(db, "ml")[0].status == "approved"

@@ -40,7 +40,7 @@ DEFAULT_SCOPES = (
     "reactions:write",
     "users:read",
 )
-WAIT = 5.0  # seconds any helper waits for the app before failing the test
+WAIT = 15.0  # seconds any helper waits for the app before failing (generous: CI runs loaded)
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
