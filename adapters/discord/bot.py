@@ -97,15 +97,23 @@ class DiscordSettings:
     guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs after READY
     identify_delay: float = 5.0  # pause before re-IDENTIFYing (Discord allows 1 per 5 s)
     answer_within: float = 2.0  # then a command answer is deferred (Discord allows 3 s)
+    shard_id: int | None = None  # with shard_count: this process serves one shard of many
+    shard_count: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
-        """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``."""
+        """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``, and
+        ``DISCORD_SHARD_ID`` / ``DISCORD_SHARD_COUNT`` to split guilds across replicas."""
         values = os.environ if env is None else env
+        shard_id, shard_count = values.get("DISCORD_SHARD_ID"), values.get("DISCORD_SHARD_COUNT")
+        if (shard_id is None) != (shard_count is None):
+            raise ValueError("set both DISCORD_SHARD_ID and DISCORD_SHARD_COUNT, or neither")
         return cls(
             token=values["DISCORD_TOKEN"],
             api_url=values.get("DISCORD_API_URL", DEFAULT_API_URL),
             gateway_url=values.get("DISCORD_GATEWAY_URL", DEFAULT_GATEWAY_URL),
+            shard_id=int(shard_id) if shard_id is not None else None,
+            shard_count=int(shard_count) if shard_count is not None else None,
         )
 
 
@@ -138,6 +146,8 @@ class LinkletterDiscord(discord.Client):
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.guild_ready_timeout,
+            shard_id=settings.shard_id,
+            shard_count=settings.shard_count,
         )
         self.core = core
         self._identify_delay = settings.identify_delay
