@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 HELP = """*Linkletter* turns the links shared here into the team's newsletter.
 • Share a link in a watched channel; reply `why this matters: …` to say why.
 • Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
-Commands: `add <url> [why]`, `why <item> <text>`, `queue`, `preview`, `publish`,
-`intro <text>`, `status`, `mine`, `help`."""
+Commands: `add <url> [why]`, `why <item> <text>` (editors: `why <item> accept` takes the
+suggestion shown in the preview), `queue`, `preview`, `publish`, `intro <text>`, `status`,
+`mine`, `help`."""
 
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
 
@@ -107,7 +108,12 @@ class CommandHandler:
             if not editor and request.user.id not in sharers:
                 return REFUSAL
             action = "why" if editor else "sharer-why"
-            return decide(self.service, repo, item, request.user.id, action, text.strip())
+            value = text.strip()
+            if value.lower() == "accept":  # take the assist's suggestion (shown in the preview)
+                if not editor or not item.suggested_why:
+                    return "There is no suggested why for an editor to accept on this item."
+                value = item.suggested_why
+            return decide(self.service, repo, item, request.user.id, action, value)
 
         return CommandReply(await self.service.run(record))
 

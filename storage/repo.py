@@ -231,6 +231,14 @@ class Repo:
         ).first()
         return found is not None
 
+    def why_suggestions(self, digest: str) -> list[tuple[int, str]]:
+        """(item id, suggested why) for approved items that have no why of their own."""
+        return [
+            (item.id or 0, item.suggested_why or "")
+            for item in self.ready_for_issue(digest)
+            if item.suggested_why and not item.why
+        ]
+
     def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
         """The display name of each item's first active sharer."""
         names: dict[int, str] = {}
