@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -194,3 +195,45 @@ async def test_file_destination_writes_markdown_and_html(db: Database, tmp_path:
     assert "https://example.com/0" in markdown
     assert "reason 0" in markdown
     assert (tmp_path / "weekly-001.html").read_text().lstrip().lower().startswith("<!doctype html")
+
+
+async def test_smtp_destination_sends_html_and_text(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5: e-mail by SMTP, against a real local SMTP server (aiosmtpd)."""
+    from email import message_from_bytes
+    from email.message import Message
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Inbox(Sink):
+        def __init__(self) -> None:
+            self.messages: list[Message] = []
+
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+            return "250 OK"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        monkeypatch.setenv("LINKLETTER_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv(
+            "LINKLETTER_SMTP_PORT", str(controller.server.sockets[0].getsockname()[1])
+        )
+        monkeypatch.setenv("LINKLETTER_SMTP_FROM", "digest@team.test")
+        config = CONFIG.replace('"slack:CPUB", "slack:CPUB2"', '"smtp:readers@team.test"')
+        seed(db, 2, config)
+        report = await engine(db, RecordingPublisher(), Clock(at(100)), config).publish(
+            "weekly", "p1"
+        )
+        assert report.outcome == "published"
+    finally:
+        controller.stop()
+    [mail] = inbox.messages
+    assert mail["To"] == "readers@team.test"
+    assert mail["Subject"] == "weekly — Issue 1"
+    kinds = {part.get_content_type() for part in mail.walk()}
+    assert {"text/plain", "text/html"} <= kinds
