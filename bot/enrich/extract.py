@@ -159,7 +159,11 @@ def _nesting_exceeds(document: str, limit: int) -> bool:
 def main_blocks(document: str, url: str) -> list[tuple[str, str]]:
     """The main content as (tag, whitespace-normalised text) blocks: head, p, list, quote..."""
     extracted = trafilatura.bare_extraction(
-        document[:MAX_MAIN_TEXT_INPUT], url=url, include_comments=False, include_tables=False
+        document[:MAX_MAIN_TEXT_INPUT],
+        url=url,
+        fast=True,
+        include_comments=False,
+        include_tables=False,
     )
     body = getattr(extracted, "body", None)
     if body is None:
