@@ -220,9 +220,11 @@ class SpyTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport()
         self._routes = routes or {}
         self.requests: list[httpx.Request] = []
+        self.aimed_at: list[str] = []  # the host each request was aimed at, before routing
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        self.aimed_at.append(request.url.host)
         port = self._routes.get(request.url.host)
         if port is not None:
             request.url = request.url.copy_with(host="127.0.0.1", port=port)

@@ -115,6 +115,7 @@ async def test_dns_rebinding_connects_to_the_checked_address(
     await transport.aclose()
     assert resolver.calls == ["rebind.example"]
     [request] = transport.requests
+    assert transport.aimed_at == [FAKE_PUBLIC_IP]
     assert request.headers["Host"] == f"rebind.example:{tripwire.port}"
     assert server.log.hosts == [f"rebind.example:{tripwire.port}"]
     assert tripwire.connections == 0
@@ -176,7 +177,7 @@ async def test_redirect_to_another_public_host_is_followed_with_its_own_host_hea
     await fetcher.aclose()
     await transport.aclose()
     assert page.final_url == "http://b.example/pages/001"
-    assert [r.url.host for r in transport.requests] == ["127.0.0.1", "127.0.0.1"]  # routed
+    assert transport.aimed_at == [FAKE_PUBLIC_IP, OTHER_PUBLIC_IP]
     assert server.log.hosts == ["a.example", "b.example"]
     assert resolver.calls == ["a.example", "b.example"]
 
