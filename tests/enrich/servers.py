@@ -171,6 +171,9 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/abs/2103.03206v2", _fixture_route("arxiv-2103.03206v2.html", "text/html"))
     app.router.add_get("/encode/httpx", _fixture_route("github-repo.html", "text/html"))
     app.router.add_get("/spec.pdf", _fixture_route("shared-mime-info-spec.pdf", "application/pdf"))
+    app.router.add_get(
+        "/spec-served-as-html", _fixture_route("shared-mime-info-spec.pdf", "text/html")
+    )
     app.router.add_get("/oembed/youtube", _fixture_route("youtube-oembed.json", "application/json"))
     app.router.add_get("/oembed/vimeo", _fixture_route("vimeo-oembed.json", "application/json"))
     app.router.add_get("/hops/{n}", _hops)

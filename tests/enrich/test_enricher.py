@@ -85,9 +85,11 @@ async def test_github_repository(
     assert (page.title, page.site_name) == ("encode/httpx", "GitHub")
 
 
-async def test_pdf_is_dispatched_to_the_pdf_reader(server: LocalServer) -> None:
+@pytest.mark.parametrize("path", ["/spec.pdf", "/spec-served-as-html"])
+async def test_pdf_is_dispatched_to_the_pdf_reader(server: LocalServer, path: str) -> None:
+    """By Content-Type, or by its %PDF- signature when a server calls it HTML."""
     enricher = Enricher(LOCAL)
-    page = await enricher.enrich(server.url("/spec.pdf"))
+    page = await enricher.enrich(server.url(path))
     await enricher.aclose()
     assert page.title == "Shared MIME-info Database"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -9,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.enrich.extract import MAX_TITLE_CHARS, extract
 from bot.enrich.model import ExtractionFailed
@@ -16,6 +19,7 @@ from bot.enrich.pdf import extract_pdf
 from tests.enrich.servers import FIXTURES, READABILITY
 
 PAGE_URL = "http://fakehost/test/page.html"
+CONTENT_TYPES = [None, "text/html", "text/html; charset=utf-16", "text/html; charset=bogus"]
 PAGES = sorted(path.name for path in READABILITY.iterdir() if path.is_dir())
 
 
@@ -167,6 +171,17 @@ def test_pdf_title_falls_back_to_the_first_line_and_words_are_counted() -> None:
 def test_broken_pdf_is_a_clear_failure() -> None:
     with pytest.raises(ExtractionFailed, match="unreadable PDF"):
         extract_pdf(b"%PDF-1.4\n" + b"garbage" * 100, "http://x/s.pdf")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=3000), st.text(max_size=3000)), st.sampled_from(CONTENT_TYPES))
+def test_extract_never_crashes_on_arbitrary_bodies(
+    body: bytes | str, content_type: str | None
+) -> None:
+    """Whatever arrives: metadata or a clear ExtractionFailed, nothing else."""
+    with contextlib.suppress(ExtractionFailed):
+        page = extract(body, PAGE_URL, content_type)
+        assert page.title is None or len(page.title) <= MAX_TITLE_CHARS
 
 
 def test_fixture_pages_are_the_copied_ones() -> None:
