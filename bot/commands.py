@@ -63,7 +63,7 @@ class CommandHandler:
         if not self._editor(request, digest):
             return CommandReply(REFUSAL)
         if name in ("approve", "reject", "feature"):
-            return await self._decide(request, digest)
+            return await self.decide(request, digest)
         if name == "queue":
             return await self._queue(digest)
         if name == "intro":
@@ -99,22 +99,24 @@ class CommandHandler:
             return CommandReply("Usage: `why <item id or url> <why this matters>`")
 
         def record(repo: Repo) -> str:
-            item = _find_item(repo, digest, target)
+            item = find_item(repo, digest, target)
             if item is None:
                 return f"No item {target!r} in {digest.name}."
             sharers = {s.user for s in repo.shares_of_item(item.id or 0)}
-            if not self._editor(request, digest) and request.user.id not in sharers:
+            editor = self._editor(request, digest)
+            if not editor and request.user.id not in sharers:
                 return REFUSAL
-            return _decide(self.service, repo, item, request.user.id, "why", text.strip())
+            action = "why" if editor else "sharer-why"
+            return decide(self.service, repo, item, request.user.id, action, text.strip())
 
         return CommandReply(await self.service.run(record))
 
-    async def _decide(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+    async def decide(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         def record(repo: Repo) -> str:
-            item = _find_item(repo, digest, request.args.strip())
+            item = find_item(repo, digest, request.args.strip())
             if item is None:
                 return f"No item {request.args.strip()!r} in {digest.name}."
-            return _decide(self.service, repo, item, request.user.id, request.name, None)
+            return decide(self.service, repo, item, request.user.id, request.name, None)
 
         return CommandReply(await self.service.run(record))
 
@@ -166,7 +168,7 @@ class CommandHandler:
         return CommandReply(await self.ops.publish(digest.name, request.user.id), ephemeral=False)
 
 
-def _find_item(repo: Repo, digest: DigestConfig, target: str) -> Item | None:
+def find_item(repo: Repo, digest: DigestConfig, target: str) -> Item | None:
     if target.isdigit():
         item = repo.item(int(target))
         return item if item is not None and item.digest == digest.name else None
@@ -176,7 +178,7 @@ def _find_item(repo: Repo, digest: DigestConfig, target: str) -> Item | None:
         return None
 
 
-def _decide(
+def decide(
     service: CurationService, repo: Repo, item: Item, actor: str, action: str, value: str | None
 ) -> str:
     """Record an explicit decision and re-derive the item (used by chat and the CLI)."""

@@ -166,10 +166,10 @@ def _why(facts: ItemFacts, digest: DigestConfig) -> tuple[str | None, str | None
             if why:
                 level = rank(reply.author, reply.author_roles)
                 ranked.append((level, reply.at or _EPOCH, why, reply.author))
-    for decision in facts.decisions:
-        if decision.action == "why" and decision.value:
-            editor = is_editor(digest, decision.actor)
-            ranked.append((2 if editor else 1, decision.at, decision.value, decision.actor))
+    for decision in facts.decisions:  # commands check rights before recording a decision
+        if decision.action in ("why", "sharer-why") and decision.value:
+            level = 2 if decision.action == "why" else 1
+            ranked.append((level, decision.at, decision.value, decision.actor))
     if not ranked:
         return None, None
     best = max(ranked, key=lambda entry: (entry[0], entry[1]))

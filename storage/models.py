@@ -154,7 +154,7 @@ class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(index=True)
     actor: str = Field(max_length=100)
-    # approve, reject, feature, unfeature, draft, why, title, summary, image, section
+    # approve, reject, feature, unfeature, draft, why, sharer-why, title, summary, image, section
     action: str = Field(max_length=40)
     value: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime = Field(default_factory=utcnow)
@@ -177,6 +177,7 @@ class DigestState(SQLModel, table=True):
     intro: str | None = Field(default=None, sa_column=Column(Text))
     outro: str | None = Field(default=None, sa_column=Column(Text))
     preview_sent_for: str | None = None  # period key whose preview went out
+    settled_period: str | None = None  # latest period found empty or missed (not retried)
 
 
 class Issue(SQLModel, table=True):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -174,6 +174,11 @@ class Repo:
             ).all()
         )
 
+    def move_decisions(self, source_id: int, target_id: int) -> None:
+        self.session.execute(
+            update(Decision).where(col(Decision.item_id) == source_id).values(item_id=target_id)
+        )
+
     def add(self, row: Any) -> None:
         self.session.add(row)
 
@@ -219,6 +224,15 @@ class Repo:
             ).all()
         )
 
+    def shared_before(self, digest: str, moment: datetime) -> bool:
+        """Whether the digest collected anything before ``moment`` (was it live then?)."""
+        found = self.session.exec(
+            select(Item.id)
+            .where(Item.digest == digest, col(Item.first_shared_at) < moment)
+            .limit(1)
+        ).first()
+        return found is not None
+
     def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
         """The display name of each item's first active sharer."""
         names: dict[int, str] = {}
@@ -259,24 +273,37 @@ class Repo:
     def claim_for_enrichment(
         self, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[Item]:
-        """Lease up to ``limit`` items that need fetching; other workers skip leased rows."""
+        """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
+
+        One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
+        win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
+        """
+        free = or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now)
         due = (
-            select(Item)
+            select(Item.id)
             .where(
                 Item.enrich_status == "pending",
                 col(Item.merged_into).is_(None),
                 or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
-                or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now),
+                free,
             )
             .order_by(col(Item.id))
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        items = list(self.session.exec(due).all())
-        for item in items:
-            item.enrich_lease_owner, item.enrich_lease_until = owner, until
-        return items
+        claimed = (
+            self.session.execute(
+                update(Item)
+                .where(col(Item.id).in_(due.scalar_subquery()), free)
+                .values(enrich_lease_owner=owner, enrich_lease_until=until)
+                .returning(col(Item.id))
+            )
+            .scalars()
+            .all()
+        )
+        self.session.expire_all()
+        return [item for item_id in claimed if (item := self.item(item_id)) is not None]
 
     def pending_enrichment(self) -> int:
         return int(

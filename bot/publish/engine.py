@@ -74,7 +74,7 @@ class PublishEngine:
         self.owner = owner or f"publisher-{uuid.uuid4().hex[:8]}"
         self.max_attempts = max_attempts
 
-    async def _tx(self, work: Callable[[IssueRepo], T]) -> T:
+    async def tx(self, work: Callable[[IssueRepo], T]) -> T:
         def run() -> T:
             with self.db.session() as session:
                 return work(IssueRepo(session))
@@ -104,7 +104,7 @@ class PublishEngine:
         return compile_issue(digest, items, context, sharers)
 
     async def preview(self, digest: DigestConfig) -> CompiledIssue:
-        return await self._tx(lambda repo: self.compile_next(repo, digest, self.now()))
+        return await self.tx(lambda repo: self.compile_next(repo, digest, self.now()))
 
     # --- claim ------------------------------------------------------------------------------
     def _claim(
@@ -147,7 +147,7 @@ class PublishEngine:
         if dry_run:
             issue = await self.preview(digest)
             return PublishReport(digest.name, period, "dry-run", issue.number, issue=issue)
-        state, row = await self._tx(lambda repo: self._claim(repo, digest, period))
+        state, row = await self.tx(lambda repo: self._claim(repo, digest, period))
         if state != "claimed" or row is None:
             return PublishReport(digest.name, period, state, row.number if row else None)
         issue = store.loads(row.compiled)
@@ -157,7 +157,7 @@ class PublishEngine:
         report.failures += [f"{name}: no adapter configured for it" for name in missing]
         for name, destination in targets.items():
             await self._deliver(row, issue, name, destination, report)
-        if await self._tx(lambda repo: self._complete(repo, row, issue)):
+        if await self.tx(lambda repo: self._complete(repo, row, issue)):
             report.outcome = "published" if not report.failures else "published-with-failures"
         else:
             report.outcome = "incomplete"
@@ -180,29 +180,29 @@ class PublishEngine:
             for index, key in enumerate(keys):
                 repo.ensure_delivery(issue_id, name, index, key)
 
-        await self._tx(ensure)
+        await self.tx(ensure)
         for part, key in zip(parts, keys, strict=True):
             try:
                 if await self._deliver_part(destination, part, key):
                     report.posted += 1
             except Exception as exc:
                 log.warning("delivery %s failed: %s", key, exc)
-                await self._tx(functools.partial(self._record_failure, key=key, error=exc))
+                await self.tx(functools.partial(self._record_failure, key=key, error=exc))
                 report.failures.append(f"{name}: {exc}")
                 return  # keep this destination's parts in order: stop at the first failure
 
     async def _deliver_part(self, destination: Destination, part: Any, key: str) -> bool:
         """Post one part unless it is known (or found) to be posted. True if newly posted."""
-        attempted = await self._tx(lambda repo: self._begin_attempt(repo, key))
+        attempted = await self.tx(lambda repo: self._begin_attempt(repo, key))
         if attempted is None:
             return False  # already posted, or given up
         if attempted > 1:
             found = await destination.find(key)
             if found is not None:
-                await self._tx(lambda repo: self._record_posted(repo, key, found))
+                await self.tx(lambda repo: self._record_posted(repo, key, found))
                 return False
         message_id = await destination.post(part, key)
-        await self._tx(lambda repo: self._record_posted(repo, key, message_id))
+        await self.tx(lambda repo: self._record_posted(repo, key, message_id))
         return True
 
     def _begin_attempt(self, repo: IssueRepo, key: str) -> int | None:

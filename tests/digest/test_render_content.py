@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -45,7 +46,7 @@ def one_section(*items: IssueItem, read_more: str = "words") -> CompiledIssue:
     return CompiledIssue(
         digest="weekly",
         number=3,
-        title="Weekly",
+        title="Weekly — Issue 3",
         period_start=PERIOD_START,
         period_end=PERIOD_END,
         sections=(IssueSection("Machine Learning", items),),
@@ -117,7 +118,7 @@ def test_markdown_front_matter_like_the_examples() -> None:
     issue = replace(one_section(FULL), intro="This week: data teams.", tags=("ml", "data"))
     head = render_markdown(issue).split("---\n")[1].splitlines()
     fields = dict(line.split(": ", 1) for line in head)
-    assert json.loads(fields["title"]) == "Weekly #3"
+    assert json.loads(fields["title"]) == "Weekly — Issue 3"
     assert fields["date"] == PERIOD_END.isoformat()
     assert fields["tags"] == '["ml", "data"]'
     assert json.loads(fields["description"]) == "This week: data teams."
@@ -143,6 +144,22 @@ def test_json_follows_the_documented_schema() -> None:
     ]  # fmt: skip
     assert data["period"] == {"start": PERIOD_START.isoformat(), "end": PERIOD_END.isoformat()}
     assert [i["number"] for s in data["sections"] for i in s["items"]] == list(range(1, 61))
+
+
+def test_schema_document_example_has_the_output_keys() -> None:
+    """docs/digest-json-schema.md's example must show exactly the keys render_json writes."""
+    doc = (Path(__file__).parents[2] / "docs" / "digest-json-schema.md").read_text(encoding="utf-8")
+    example = json.loads(doc.split("```json\n")[1].split("```")[0])
+    data = json.loads(render_json(one_section(FULL)))
+    assert list(example) == list(data)
+    assert list(example["sections"][0]["items"][0]) == list(data["sections"][0]["items"][0])
+
+
+def test_json_leaves_out_empty_sections() -> None:
+    issue = replace(
+        one_section(FULL), sections=(IssueSection("Empty", ()), IssueSection("A", (FULL,)))
+    )
+    assert [s["name"] for s in json.loads(render_json(issue))["sections"]] == ["A"]
 
 
 def test_html_page_has_colour_schemes_and_email_does_not_need_them() -> None:

@@ -39,6 +39,11 @@ def measure(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def backslash_escaper(characters: str) -> dict[int, str]:
+    """A ``str.translate`` table putting a backslash before each of ``characters``."""
+    return {ord(character): "\\" + character for character in characters}
+
+
 def clean(text: str | None) -> str:
     """Strangers' text on one line: control and bidi-override characters gone, spaces collapsed."""
     if not text:
@@ -54,7 +59,9 @@ def fit(raw: str, limit: int, escape: Callable[[str], str] = lambda s: s) -> str
     whole = escape(raw)
     if measure(whole) <= limit:
         return whole
-    low, high = 0, len(raw)  # invariant: the prefix raw[:low] fits, raw[:high] does not
+    # Invariant: raw[:low] fits and raw[:high] does not. Escaping never shortens text, so no
+    # prefix longer than the limit can fit.
+    low, high = 0, min(len(raw), limit + 1)
     while high - low > 1:
         middle = (low + high) // 2
         if measure(escape(raw[:middle].rstrip()) + ELLIPSIS) <= limit:
@@ -121,8 +128,13 @@ def period_label(issue: CompiledIssue) -> str:
 
 
 def issue_heading(issue: CompiledIssue) -> str:
-    """'Weekly Links #12' from the issue title and number (raw)."""
-    return f"{clean(issue.title) or clean(issue.digest)} #{issue.number}"
+    """The issue's title (the digest's template already numbers it), or 'weekly #12' (raw)."""
+    return clean(issue.title) or f"{clean(issue.digest)} #{issue.number}"
+
+
+def section_name(name: str) -> str:
+    """The section's name, or a neutral one: Slack and Discord reject empty headers."""
+    return clean(name) or DEFAULT_SECTION_NAME
 
 
 def item_heading(item: IssueItem) -> str:
@@ -131,11 +143,13 @@ def item_heading(item: IssueItem) -> str:
     return f"{star}{item.number}. {clean(item.title) or clean(item.url)}"
 
 
+DEFAULT_SECTION_NAME = "Links"
 FEATURED_NOTE = "Lead story"
 WHY_ICON = "🏛️"
 WHY_TEXT = "Why this matters:"
 READ_MORE_ICON = "📖"
 EMPTY_ISSUE_NOTE = "No links were shared this time."
+WEB_LINK_LABEL = "Read this issue on the web"
 
 
 def paginate(
@@ -209,7 +223,7 @@ def item_view(item: IssueItem, read_more: str) -> ItemView:
 def section_views(issue: CompiledIssue) -> list[SectionView]:
     """Non-empty sections, each item cleaned."""
     return [
-        SectionView(clean(s.name), tuple(item_view(i, issue.read_more) for i in s.items))
+        SectionView(section_name(s.name), tuple(item_view(i, issue.read_more) for i in s.items))
         for s in issue.sections
         if s.items
     ]

@@ -15,8 +15,10 @@ from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
+    backslash_escaper,
     byline,
     clean,
     fit,
@@ -27,6 +29,7 @@ from bot.digest.render._common import (
     period_label,
     reading_label,
     safe_url,
+    section_name,
 )
 
 Embed = dict[str, Any]
@@ -43,18 +46,17 @@ BYLINE_LIMIT = 200
 HEADING_LIMIT = 200
 INTRO_LIMIT = 750
 OUTRO_LIMIT = 600
-WEB_URL_LIMIT = 250
 COLOUR = 0x5865F2
 FEATURED_COLOUR = 0xF1C40F
 
-_INLINE_MARKUP = re.compile(r"([\\*_~|`\[\]<>])")
+_INLINE_MARKUP = backslash_escaper("\\*_~|`[]<>")
 _LINE_START_MARKUP = re.compile(r"^([#>-])")
 ZERO_WIDTH_SPACE = "\u200b"
 
 
 def escape(text: str) -> str:
     """Backslash-escape Discord Markdown and break every ``@`` mention."""
-    escaped = _LINE_START_MARKUP.sub(r"\\\1", _INLINE_MARKUP.sub(r"\\\1", text))
+    escaped = _LINE_START_MARKUP.sub(r"\\\1", text.translate(_INLINE_MARKUP))
     return escaped.replace("@", "@" + ZERO_WIDTH_SPACE)
 
 
@@ -78,7 +80,7 @@ def description(item: IssueItem, read_more: str) -> str:
 
 def item_embed(section: str, item: IssueItem, read_more: str) -> Embed:
     embed: Embed = {
-        "author": {"name": fit(clean(section), AUTHOR_LIMIT, escape)},
+        "author": {"name": fit(section_name(section), AUTHOR_LIMIT, escape)},
         "title": fit(item_heading(item), TITLE_LIMIT, escape),
         "color": FEATURED_COLOUR if item.featured else COLOUR,
     }
@@ -118,14 +120,14 @@ def head_content(issue: CompiledIssue) -> str:
     return "\n\n".join(lines)
 
 
-def tail_content(issue: CompiledIssue) -> str:
-    lines = []
+def tail_embeds(issue: CompiledIssue) -> list[Embed]:
+    """The outro and the web link, in a closing embed so they read after the items."""
+    paragraphs = []
     if clean(issue.outro):
-        lines.append(fit(clean(issue.outro), OUTRO_LIMIT, escape))
-    web = safe_url(issue.public_url)
-    if web and measure(web) <= WEB_URL_LIMIT:
-        lines.append(f"Read this issue on the web: <{web}>")
-    return "\n\n".join(lines)
+        paragraphs.append(fit(clean(issue.outro), OUTRO_LIMIT, escape))
+    if safe_url(issue.public_url):
+        paragraphs.append(link(issue.public_url, WEB_LINK_LABEL))
+    return [{"description": "\n\n".join(paragraphs), "color": COLOUR}] if paragraphs else []
 
 
 def continuation_content(issue: CompiledIssue, part: int, parts: int) -> str:
@@ -142,8 +144,7 @@ def render_discord(issue: CompiledIssue) -> list[dict[str, Any]]:
         ([], [[item_embed(section.name, item, issue.read_more)] for item in section.items])
         for section in issue.sections
     ]
-    pages = paginate([], sections, [], fits) or [[]]
+    pages = paginate([], sections, tail_embeds(issue), fits) or [[]]
     contents = [continuation_content(issue, n, len(pages)) for n in range(1, len(pages) + 1)]
     contents[0] = head_content(issue)
-    contents[-1] = "\n\n".join(filter(None, [contents[-1], tail_content(issue)]))
     return [message(content, embeds) for content, embeds in zip(contents, pages, strict=True)]

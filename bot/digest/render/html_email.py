@@ -14,6 +14,7 @@ from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     FEATURED_NOTE,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     clean,
@@ -62,6 +63,7 @@ def render(issue: CompiledIssue, *, page: bool) -> str:
         why_icon=WHY_ICON,
         why_text=WHY_TEXT,
         read_more_icon=READ_MORE_ICON,
+        web_link_label=WEB_LINK_LABEL,
     )
 
 

@@ -44,6 +44,7 @@ def issue_json(issue: CompiledIssue) -> dict[str, Any]:
         "sections": [
             {"name": section.name, "items": [item_json(item) for item in section.items]}
             for section in issue.sections
+            if section.items
         ],
     }
 

@@ -13,9 +13,11 @@ from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     ItemView,
+    backslash_escaper,
     clean,
     fit,
     issue_heading,
@@ -26,7 +28,7 @@ from bot.digest.render._common import (
 
 DESCRIPTION_LIMIT = 200
 
-_INLINE_MARKUP = re.compile(r"([\\`*_\[\]|~])")
+_INLINE_MARKUP = backslash_escaper("\\`*_[]|~")
 _LINE_START_MARKUP = re.compile(r"^(\d*)([#+=.)-])")
 _HTML = re.compile(r"<|>|&(?=#?\w+;)")  # tags, and '&' only where it would start an entity
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -38,7 +40,7 @@ def html_entities(text: str) -> str:
 
 def escape(text: str) -> str:
     """Strangers' text inert inside a line: Markdown escaped, HTML as entities."""
-    return html_entities(_INLINE_MARKUP.sub(r"\\\1", text))
+    return html_entities(text.translate(_INLINE_MARKUP))
 
 
 def escape_paragraph(text: str) -> str:
@@ -103,5 +105,5 @@ def render_markdown(issue: CompiledIssue) -> str:
         blocks += ["---", escape_paragraph(clean(issue.outro))]
     web = safe_url(issue.public_url)
     if web:
-        blocks.append(link(web, "Read this issue on the web"))
+        blocks.append(link(web, WEB_LINK_LABEL))
     return "\n\n".join(blocks) + "\n"

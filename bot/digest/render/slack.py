@@ -15,6 +15,7 @@ from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     byline,
@@ -27,6 +28,7 @@ from bot.digest.render._common import (
     period_label,
     reading_label,
     safe_url,
+    section_name,
 )
 
 Block = dict[str, Any]
@@ -77,7 +79,7 @@ def context(text: str) -> Block:
 
 def section_header(name: str) -> list[Block]:
     """Opens a section, and is repeated when the section continues in the next message."""
-    return [{"type": "divider"}, header(clean(name))]
+    return [{"type": "divider"}, header(section_name(name))]
 
 
 def item_text(item: IssueItem, read_more: str) -> str:
@@ -122,7 +124,7 @@ def tail_blocks(issue: CompiledIssue) -> list[Block]:
     if clean(issue.outro):
         blocks += [{"type": "divider"}, mrkdwn(fit(clean(issue.outro), SECTION_TEXT_LIMIT, escape))]
     if safe_url(issue.public_url):
-        blocks.append(context(link(issue.public_url, "Read this issue on the web")))
+        blocks.append(context(link(issue.public_url, WEB_LINK_LABEL)))
     return blocks
 
 

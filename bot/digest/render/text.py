@@ -8,6 +8,7 @@ from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
     EMPTY_ISSUE_NOTE,
     READ_MORE_ICON,
+    WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
     ItemView,
@@ -59,5 +60,5 @@ def render_text(issue: CompiledIssue) -> str:
         blocks.append(wrap(clean(issue.outro)))
     web = safe_url(issue.public_url)
     if web:
-        blocks.append(f"Read this issue on the web: {web}")
+        blocks.append(f"{WEB_LINK_LABEL}: {web}")
     return "\n\n".join(blocks) + "\n"

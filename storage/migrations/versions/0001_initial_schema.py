@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("intro", sa.Text(), nullable=True),
         sa.Column("outro", sa.Text(), nullable=True),
         sa.Column("preview_sent_for", sa.String(), nullable=True),
+        sa.Column("settled_period", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("digest"),
     )
     op.create_table(

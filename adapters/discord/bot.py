@@ -1,0 +1,415 @@
+"""The Discord bot: discord.py's gateway client wired to the Linkletter core.
+
+Events. The client taps discord.py's gateway parsers for MESSAGE_CREATE / UPDATE / DELETE and
+MESSAGE_REACTION_ADD / REMOVE (the raw-event level: nothing depends on discord.py's message
+cache, so reactions and edits on uncached messages are captured without any REST fetch,
+reliability row 7). The tap runs synchronously while the dispatch is parsed, which gives three
+things the ``on_*`` handlers cannot: the raw ``d`` dict (what ``translate`` reads), the gateway
+``session:sequence`` that orders reaction add/remove/add, and strict gateway order (handlers run
+as separate tasks). Every tapped dispatch is queued to one consumer task which translates it,
+calls ``await core.handle(event)`` and carries out the returned receipts. Backfill goes through
+the same consumer, so the core never sees two events at once.
+
+Endpoints. discord.py reads its REST base from ``discord.http.Route.BASE`` and, for a plain
+``Client``, connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` without asking the API (also after
+an INVALID_SESSION). Both are class attributes, so ``configure_endpoints`` sets them for the
+whole process: one Discord bot per process.
+
+A gateway close with 4014 (MESSAGE_CONTENT not enabled for the application) stops the client
+and raises ``DiscordSetupError`` with the fix; there is no reconnect loop (reliability row 8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.backfill import Backfill, ReactionFetchLimiter
+from adapters.discord.publisher import DiscordPublisher
+from adapters.discord.translate import (
+    MalformedEvent,
+    channel_ref,
+    message_created,
+    message_deleted,
+    message_updated,
+    reaction_added,
+    reaction_removed,
+    role_ref,
+    user_ref,
+)
+from bot.events import Author, ChatEvent, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.ports import CommandName, CommandReply, CommandRequest, Core
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+SLASH_COMMANDS: tuple[CommandName, ...] = (
+    "add", "why", "queue", "preview", "publish", "intro", "status", "help",
+)
+MESSAGE_CONTENT_FIX = (
+    "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "
+    "for this application. Fix: Developer Portal -> your application -> Bot -> Privileged "
+    "Gateway Intents -> enable 'Message Content Intent', then restart Linkletter."
+)
+
+DispatchKind = Literal["create", "update", "delete", "react+", "react-"]
+TAPPED: dict[str, DispatchKind] = {
+    "MESSAGE_CREATE": "create",
+    "MESSAGE_UPDATE": "update",
+    "MESSAGE_DELETE": "delete",
+    "MESSAGE_REACTION_ADD": "react+",
+    "MESSAGE_REACTION_REMOVE": "react-",
+}
+Job = Callable[[], Awaitable[None]]
+
+
+class DiscordSetupError(RuntimeError):
+    """The bot cannot run until someone changes the Discord application's settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    token: str
+    api_url: str = DEFAULT_API_URL
+    gateway_url: str = DEFAULT_GATEWAY_URL
+    guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs after READY
+    identify_delay: float = 5.0  # pause before re-IDENTIFYing (Discord allows 1 per 5 s)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
+        """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``."""
+        values = os.environ if env is None else env
+        return cls(
+            token=values["DISCORD_TOKEN"],
+            api_url=values.get("DISCORD_API_URL", DEFAULT_API_URL),
+            gateway_url=values.get("DISCORD_GATEWAY_URL", DEFAULT_GATEWAY_URL),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """Whether a Discord channel is watched, and the parent when it is a thread."""
+
+    watched: bool
+    parent_id: str | None = None
+
+
+def configure_endpoints(api_url: str, gateway_url: str) -> None:
+    Route.BASE = api_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    wanted.guild_reactions = True
+    return wanted
+
+
+class LinkletterDiscord(discord.Client):
+    def __init__(self, core: Core, settings: DiscordSettings) -> None:
+        configure_endpoints(settings.api_url, settings.gateway_url)
+        super().__init__(
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.core = core
+        self._identify_delay = settings.identify_delay
+        self.publisher = DiscordPublisher(self.http)
+        self.tree = app_commands.CommandTree(self)
+        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
+        self._consumer: asyncio.Task[None] | None = None
+        self._backfill_task: asyncio.Task[None] | None = None
+        self._parents: dict[str, str | None] = {}
+        self._reaction_fetches = ReactionFetchLimiter()  # shared by every backfill (row 7)
+        self.backfills = 0  # fresh sessions seen (each one triggers a backfill)
+        self.caught_up = asyncio.Event()  # set when the latest backfill has finished
+        _register_commands(self)
+
+    async def setup_hook(self) -> None:
+        if self.user is not None:
+            self.publisher.bot_user_id = str(self.user.id)
+        self._tap_parsers()
+        self._consumer = asyncio.create_task(self._consume(), name="linkletter-discord-consumer")
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self._identify_delay)
+
+    async def close(self) -> None:
+        for task in (self._consumer, self._backfill_task):
+            if task is not None:
+                task.cancel()
+        await super().close()
+
+    async def on_ready(self) -> None:
+        """READY means a fresh session (a RESUME dispatches RESUMED): catch up from history."""
+        assert self.user is not None
+        self.publisher.bot_user_id = str(self.user.id)
+        self.backfills += 1
+        self.caught_up.clear()
+        self._backfill_task = asyncio.create_task(self._backfill(str(self.user.id)))
+
+    async def idle(self) -> None:
+        """Wait until every queued event has been handled (tests, graceful shutdown)."""
+        await self._queue.join()
+
+    # ----- events -----
+
+    def _tap_parsers(self) -> None:
+        parsers = self._connection.parsers
+        for name, kind in TAPPED.items():
+            parsers[name] = functools.partial(self._tap, kind, parsers[name])
+
+    def _tap(self, kind: DispatchKind, parse: Callable[[Any], None], data: Any) -> None:
+        ws = self.ws
+        delivery = f"{ws.session_id}:{ws.sequence}"
+        previous = None
+        if kind == "update" and isinstance(data, dict) and str(data.get("id", "")).isdigit():
+            cached = self._connection._get_message(int(data["id"]))
+            previous = cached.content if cached is not None else None
+        at = datetime.now(UTC)
+        job = functools.partial(self._live, kind, data, delivery, at, previous)
+        self._queue.put_nowait((job, None))
+        parse(data)
+
+    async def _live(self, kind: DispatchKind, data: Any, delivery: str, at: datetime,
+                    previous: str | None) -> None:
+        channel_id = str(data.get("channel_id")) if isinstance(data, dict) else ""
+        if not channel_id.isdigit():
+            log.warning("Discord %s dispatch without a channel: ignored", kind)
+            return
+        watch = await self.watch(channel_id)
+        if not watch.watched:
+            return
+        try:
+            event = _translate(kind, data, watch.parent_id, delivery, at, previous)
+        except MalformedEvent as exc:
+            log.warning("malformed Discord %s dispatch ignored: %s", kind, exc)
+            return
+        if event is None or self._is_own_reaction(event):
+            return
+        await self._handle(event)
+        if isinstance(event, MessagePosted) and watch.parent_id is None:
+            await self.core.save_checkpoint(channel_ref(channel_id), event.message_id)
+
+    def _is_own_reaction(self, event: ChatEvent) -> bool:
+        own = self.user is not None and user_ref(str(self.user.id))
+        return isinstance(event, ReactionAdded | ReactionRemoved) and event.user.id == own
+
+    async def _handle(self, event: ChatEvent) -> None:
+        outcome = await self.core.handle(event)
+        for effect in outcome.effects:
+            try:
+                await self.publisher.apply(effect)
+            except discord.HTTPException as exc:
+                log.warning("Discord receipt %s failed: %s", effect, exc)
+
+    async def watch(self, channel_id: str) -> Watch:
+        if self.core.is_watched(channel_ref(channel_id)):
+            return Watch(True)
+        parent = await self.parent_of(channel_id)
+        if parent is not None and self.core.is_watched(channel_ref(parent)):
+            return Watch(True, parent)
+        return Watch(False)
+
+    async def parent_of(self, channel_id: str) -> str | None:
+        """A thread's parent channel id (None for other channels); at most one fetch each."""
+        if channel_id not in self._parents:
+            channel = self.get_channel(int(channel_id))
+            if isinstance(channel, discord.Thread):
+                self._parents[channel_id] = str(channel.parent_id)
+            elif channel is not None:
+                self._parents[channel_id] = None
+            else:
+                data: Any = await self.http.get_channel(channel_id)
+                is_thread = data.get("type") in (10, 11, 12)
+                self._parents[channel_id] = str(data["parent_id"]) if is_thread else None
+        return self._parents[channel_id]
+
+    # ----- the single consumer -----
+
+    async def _consume(self) -> None:
+        """Run queued jobs one at a time; a failing event is logged and skipped, live or not."""
+        while True:
+            job, done = await self._queue.get()
+            try:
+                await job()
+            except Exception:  # one bad event must not stop the bot
+                log.exception("handling a Discord event failed")
+            finally:
+                if done is not None and not done.done():
+                    done.set_result(None)
+                self._queue.task_done()
+
+    async def through_consumer(self, job: Job) -> None:
+        """Run ``job`` on the consumer task, after everything queued before it; wait for it."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((job, done))
+        await done
+
+    async def _backfill(self, bot_user_id: str) -> None:
+        backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id,
+                            limiter=self._reaction_fetches)
+        try:
+            for guild in self.guilds:
+                for channel in guild.text_channels:
+                    if self.core.is_watched(channel_ref(str(channel.id))):
+                        await self._backfill_channel(backfill, guild, channel)
+        finally:
+            self.caught_up.set()
+
+    async def _backfill_channel(self, backfill: Backfill, guild: discord.Guild,
+                                channel: discord.TextChannel) -> None:
+        last = str(channel.last_message_id) if channel.last_message_id else None
+        try:
+            await backfill.channel(str(channel.id), guild_id=str(guild.id), last_message_id=last)
+        except Exception:  # one channel's failure must not stop the others' catch-up
+            log.exception("Discord backfill of #%s failed", channel.name)
+
+    async def _sink(self, event: ChatEvent) -> None:
+        await self.through_consumer(functools.partial(self._handle, event))
+
+
+def _translate(kind: DispatchKind, data: dict[str, Any], parent_id: str | None, delivery: str,
+               at: datetime, previous: str | None) -> ChatEvent | None:
+    match kind:
+        case "create":
+            return message_created(data, parent_id=parent_id)
+        case "update":
+            return message_updated(data, parent_id=parent_id, previous_content=previous)
+        case "delete":
+            return message_deleted(data, at=at, parent_id=parent_id)
+        case "react+":
+            return reaction_added(data, at=at, delivery=delivery, parent_id=parent_id)
+        case "react-":
+            return reaction_removed(data, at=at, delivery=delivery, parent_id=parent_id)
+
+
+# ----- slash commands and the message shortcut -----
+
+
+def _register_commands(client: LinkletterDiscord) -> None:
+    group = app_commands.Group(name="linkletter", description="Linkletter: the weekly digest")
+    for name in SLASH_COMMANDS:
+        group.add_command(_subcommand(client, name))
+    client.tree.add_command(group)
+    client.tree.add_command(_message_shortcut(client))
+
+
+def _subcommand(
+    client: LinkletterDiscord, name: CommandName
+) -> app_commands.Command[Any, Any, None]:
+    async def callback(interaction: discord.Interaction, text: str = "") -> None:
+        request = await _request(client, interaction, name, text)
+        await _answer(client, interaction, request)
+
+    return app_commands.Command(name=name, description=f"/linkletter {name}", callback=callback)
+
+
+def _message_shortcut(client: LinkletterDiscord) -> app_commands.ContextMenu:
+    async def callback(interaction: discord.Interaction, message: discord.Message) -> None:
+        await _add_message(client, interaction, message)
+
+    return app_commands.ContextMenu(name="Add to digest", callback=callback)
+
+
+async def _add_message(client: LinkletterDiscord, interaction: discord.Interaction,
+                       message: discord.Message) -> None:
+    """The "Add to digest" message shortcut: the raw message is in the interaction's data."""
+    data: Any = interaction.data or {}
+    resolved = data.get("resolved", {})
+    raw = resolved.get("messages", {}).get(str(message.id))
+    watch = await client.watch(str(message.channel.id))
+    try:
+        captured = message_created(raw | {"guild_id": interaction.guild_id},
+                                   parent_id=watch.parent_id) if raw else None
+    except MalformedEvent:
+        captured = None
+    request = await _request(client, interaction, "add", "")
+    await _answer(client, interaction, dataclasses.replace(request, message=captured))
+
+
+async def _request(client: LinkletterDiscord, interaction: discord.Interaction,
+                   name: CommandName, text: str) -> CommandRequest:
+    channel_id = str(interaction.channel_id)
+    parent = await client.parent_of(channel_id)
+    return CommandRequest(
+        name=name, args=text, user=_interaction_author(interaction),
+        channel=channel_ref(parent or channel_id), platform="discord",
+    )
+
+
+def _interaction_author(interaction: discord.Interaction) -> Author:
+    user = interaction.user
+    roles: tuple[str, ...] = ()
+    if isinstance(user, discord.Member):
+        roles = tuple(role_ref(str(r.id)) for r in user.roles if not r.is_default())
+    return Author(id=user_ref(str(user.id)), name=user.display_name, roles=roles,
+                  is_bot=user.bot)
+
+
+async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
+                  request: CommandRequest) -> None:
+    reply = await client.core.command(request)
+    if reply.needs_confirmation:
+        await interaction.response.send_message(
+            reply.text, ephemeral=reply.ephemeral, view=ConfirmView(client, request),
+        )
+    else:
+        await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral)
+
+
+class ConfirmView(discord.ui.View):
+    """One "Confirm" button that re-sends the request with ``confirmed=True``."""
+
+    def __init__(self, client: LinkletterDiscord, request: CommandRequest) -> None:
+        super().__init__(timeout=600)
+        self._client = client
+        self._request = request
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction,
+                      _button: discord.ui.Button[ConfirmView]) -> None:
+        if user_ref(str(interaction.user.id)) != self._request.user.id:
+            await interaction.response.send_message("Only the requester can confirm.",
+                                                    ephemeral=True)
+            return
+        reply: CommandReply = await self._client.core.command(
+            dataclasses.replace(self._request, confirmed=True)
+        )
+        self.stop()
+        await interaction.response.edit_message(content=reply.text, view=None)
+
+
+async def run(client: LinkletterDiscord, token: str) -> None:
+    """Log in, connect and serve until closed; 4014 -> ``DiscordSetupError`` (no retry loop)."""
+    async with client:
+        try:
+            await client.start(token)
+        except discord.PrivilegedIntentsRequired as exc:
+            log.error(MESSAGE_CONTENT_FIX)
+            raise DiscordSetupError(MESSAGE_CONTENT_FIX) from exc
+        except discord.LoginFailure as exc:
+            raise DiscordSetupError(
+                "Discord rejected the bot token. Fix: Developer Portal -> Bot -> Reset Token, "
+                "and set DISCORD_TOKEN."
+            ) from exc

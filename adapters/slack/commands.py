@@ -1,0 +1,117 @@
+"""``/linkletter`` text, buttons and the App Home, to and from ``bot.ports`` command types."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, get_args
+
+from adapters.slack.publisher import escape
+from adapters.slack.translate import slack_id
+from bot.events import Author
+from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
+
+SLASH_COMMANDS: frozenset[str] = frozenset(get_args(CommandName))
+ACTION_PREFIX = "linkletter_"
+CONFIRM_ACTION = f"{ACTION_PREFIX}confirm"
+ITEM_ACTIONS = ("approve", "reject", "feature")
+
+
+def parse_slash(text: str) -> tuple[CommandName, str]:
+    """``"add https://x why"`` -> ``("add", "https://x why")``; unknown or empty -> help."""
+    word, _, rest = text.strip().partition(" ")
+    name = word.lower()
+    for known in get_args(CommandName):
+        if known == name:
+            return known, rest.strip()
+    return "help", ""
+
+
+def request_from(
+    name: CommandName, args: str, user_id: str, channel_id: str, *,
+    user_name: str | None = None, confirmed: bool = False,
+) -> CommandRequest:
+    return CommandRequest(
+        name=name, args=args, user=Author(id=slack_id(user_id), name=user_name),
+        channel=slack_id(channel_id), platform="slack", confirmed=confirmed,
+    )
+
+
+def request_from_action(action: dict[str, Any], user_id: str, channel_id: str) -> CommandRequest:
+    """A button press -> the request it stands for (approve/reject/feature, or a confirmation)."""
+    action_id = str(action.get("action_id", ""))
+    value = str(action.get("value", ""))
+    if action_id == CONFIRM_ACTION:
+        saved = json.loads(value)
+        name, args = parse_slash(f"{saved['name']} {saved['args']}")
+        return request_from(name, args, user_id, channel_id, confirmed=True)
+    name, _ = parse_slash(action_id.removeprefix(ACTION_PREFIX))
+    return request_from(name, value, user_id, channel_id)
+
+
+def _heading(reply: CommandReply) -> str:
+    return reply.text.split("\n", 1)[0] if reply.entries else reply.text
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _button(label: str, action: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": label},
+                              "action_id": action, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
+    """One queued item: title link, why, votes and section; editor buttons when asked."""
+    star = "⭐ " if entry.featured else ""
+    lines = [f"{star}<{escape(entry.url)}|{escape(entry.title)}>"]
+    if entry.why:
+        lines.append(f"_{escape(entry.why)}_")
+    lines.append(f"{entry.votes} votes · {escape(entry.section)} · {entry.status}")
+    blocks = [_section("\n".join(lines))]
+    if buttons:
+        value = str(entry.item_id)
+        blocks.append({"type": "actions", "block_id": f"item_{entry.item_id}", "elements": [
+            _button("Approve", f"{ACTION_PREFIX}approve", value, "primary"),
+            _button("Reject", f"{ACTION_PREFIX}reject", value, "danger"),
+            _button("Feature", f"{ACTION_PREFIX}feature", value),
+        ]})
+    return blocks
+
+
+def reply_message(request: CommandRequest, reply: CommandReply, *,
+                  editor: bool) -> dict[str, Any]:
+    """A ``CommandReply`` as a ``respond()`` body (ephemeral unless the core says otherwise).
+
+    When entries are drawn as blocks, only the first line of the text (the heading) is kept:
+    the rest is the same queue written out for platforms without buttons.
+    """
+    blocks = [_section(escape(_heading(reply)))]
+    for entry in reply.entries[:20]:  # 20 entries x 2 blocks stays under Slack's 50 blocks
+        blocks.extend(entry_blocks(entry, buttons=editor))
+    if reply.needs_confirmation:
+        value = json.dumps({"name": request.name, "args": request.args})
+        blocks.append({"type": "actions", "elements": [
+            _button("Confirm", CONFIRM_ACTION, value, "primary"),
+        ]})
+    return {
+        "text": escape(reply.text)[:3000],
+        "blocks": blocks,
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+        "replace_original": False,
+    }
+
+
+def home_view(reply: CommandReply, *, editor: bool) -> dict[str, Any]:
+    """The App Home tab: the queue with buttons for editors, "what you shared" for others."""
+    title = "This period's queue" if editor else "What you shared"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title}},
+        _section(escape(_heading(reply))),
+    ]
+    for entry in reply.entries[:24]:  # 2 header blocks + 24 x 2 stays within 50 blocks
+        blocks.extend(entry_blocks(entry, buttons=editor))
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,102 @@
+"""The single consumer between Slack's listeners (which only ack and enqueue) and the core.
+
+Listeners must answer Slack within 3 s, so they never wait for the core: they ``submit`` and
+return. One task takes events in order, calls ``core.handle`` and carries out the receipts. The
+backfill uses ``process`` to wait for each of its events, so it can save a checkpoint only after
+the events before it were really handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from bot.events import ChatEvent, MessagePosted, Outcome
+from bot.ports import ChatPublisher, Core
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Job:
+    event: ChatEvent
+    done: asyncio.Future[Outcome] | None
+
+
+class EventPump:
+    """Feeds events to ``core.handle`` one at a time and applies the resulting effects.
+
+    After a live message in a channel whose backfill is finished (``live_checkpoints``), the
+    channel's checkpoint moves forward to that message, so the next backfill starts there.
+    """
+
+    def __init__(self, core: Core, publisher: ChatPublisher) -> None:
+        self.core = core
+        self.publisher = publisher
+        self.live_checkpoints: set[str] = set()
+        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._positions: dict[str, float] = {}
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="slack-event-pump")
+
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        """Handle what is already queued (it was acked: Slack won't send it again), then stop."""
+        if self._task is None:
+            return
+        await self._queue.put(None)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), drain_timeout)
+        except TimeoutError:
+            log.warning("Slack event queue not drained in %ss; backfill will recover messages",
+                        drain_timeout)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+
+    def submit(self, event: ChatEvent) -> None:
+        """Enqueue a live event and return at once."""
+        self._queue.put_nowait(_Job(event, None))
+
+    async def process(self, event: ChatEvent) -> Outcome:
+        """Enqueue an event and wait until the core has handled it."""
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(event, done))
+        return await done
+
+    async def remember_position(self, channel: str, ts: str) -> None:
+        """Save ``ts`` as the channel's checkpoint unless an equal or later one is saved."""
+        if channel not in self._positions:
+            saved = await self.core.checkpoint(channel)
+            self._positions[channel] = float(saved) if saved else 0.0
+        if float(ts) > self._positions[channel]:
+            await self.core.save_checkpoint(channel, ts)
+            self._positions[channel] = float(ts)
+
+    async def _run(self) -> None:
+        while (job := await self._queue.get()) is not None:
+            try:
+                outcome = await self._handle(job.event, live=job.done is None)
+            except Exception as error:  # one bad event must not stop the app
+                log.exception("Slack event %s failed", job.event.event_id)
+                if job.done is not None:
+                    job.done.set_exception(error)
+            else:
+                if job.done is not None:
+                    job.done.set_result(outcome)
+
+    async def _handle(self, event: ChatEvent, *, live: bool) -> Outcome:
+        outcome = await self.core.handle(event)
+        for effect in outcome.effects:
+            try:
+                await self.publisher.apply(effect)
+            except Exception:  # a missing receipt is cosmetic; the capture already happened
+                log.exception("receipt %r for Slack event %s failed", effect, event.event_id)
+        if live and isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
+            await self.remember_position(event.channel, event.message_id)
+        return outcome

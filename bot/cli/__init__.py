@@ -1,0 +1,42 @@
+"""The ``linkletter`` command line (Typer). Exit codes: 0 done, 1 a problem the message
+explains (config, database, input), 2 wrong usage, 3 published only in part / another process
+is publishing."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from bot.cli import db, digest, items
+from bot.cli.context import Context
+
+app = typer.Typer(
+    name="linkletter",
+    help="Turn the links your team shares in Slack and Discord into a weekly newsletter.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(items.app, name="items")
+app.add_typer(digest.app, name="digest")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: str | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="LINKLETTER_CONFIG",
+        help="Path to linkletter.toml (default: ./linkletter.toml).",
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = Context(config_path=config)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,192 @@
+"""``linkletter digest``: see, render and publish issues."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+from bot.cli.context import Context, console, fail, run_async, state
+from bot.config import DigestConfig
+from bot.digest import store
+from bot.digest.model import CompiledIssue
+from bot.digest.render import render
+from bot.schedule import last_slot, next_slot, parse_schedule, period_key
+from storage.issues import IssueRepo
+
+app = typer.Typer(help="Digest issues: list, preview, render, show, publish.", no_args_is_help=True)
+DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the first one).")
+
+
+class Format(StrEnum):
+    slack = "slack"
+    discord = "discord"
+    markdown = "markdown"
+    html = "html"
+    text = "text"
+    json = "json"
+
+
+def _engine(context: Context, publishers: bool = False) -> Any:
+    from bot.app import build_engine  # the composition root, imported when needed
+
+    return build_engine(context.config(), context.database(), with_chat=publishers)
+
+
+def _digest(context: Context, name: str | None) -> DigestConfig:
+    try:
+        return context.config().digest(name)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
+@app.command("list")
+def list_digests(ctx: typer.Context) -> None:
+    """Each digest with its schedule, next run, last issue and what is waiting."""
+    context = state(ctx)
+    config, db = context.config(), context.database()
+    now = datetime.now(UTC)
+
+    def load(repo: IssueRepo) -> list[tuple[DigestConfig, int | None, int]]:
+        return [
+            (
+                d,
+                (repo.last_published(d.name) or _NoIssue()).number,
+                len(repo.ready_for_issue(d.name)),
+            )
+            for d in config.digests
+        ]
+
+    with db.session() as session:
+        rows = load(IssueRepo(session))
+    table = Table("digest", "schedule", "next run", "last issue", "approved, waiting", "publish to")
+    for digest, last, waiting in rows:
+        upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), now)
+        table.add_row(
+            digest.name,
+            f"{digest.schedule} ({digest.timezone})",
+            upcoming.isoformat(timespec="minutes") if upcoming else "never",
+            str(last or "—"),
+            str(waiting),
+            ", ".join(digest.publish_to) or "—",
+        )
+    console.print(table)
+
+
+class _NoIssue:
+    number = None
+
+
+@app.command()
+def preview(ctx: typer.Context, digest: str | None = DIGEST) -> None:
+    """What would be published now, in the terminal."""
+    context = state(ctx)
+    chosen = _digest(context, digest)
+    issue: CompiledIssue = run_async(lambda: _engine(context).preview(chosen))
+    if issue.is_empty:
+        console.print(f"Nothing approved for [bold]{chosen.name}[/] yet.")
+        return
+    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+
+
+def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:
+    with context.database().session() as session:
+        row = IssueRepo(session).issue_by_number(digest.name, number)
+        if row is None:
+            fail(f"{digest.name} has no issue {number} (see `linkletter digest list`)")
+        return store.loads(row.compiled)
+
+
+@app.command("render")
+def render_issue(
+    ctx: typer.Context,
+    fmt: Format = typer.Option(..., "--format", "-f", help="Output format."),
+    issue: int | None = typer.Option(None, help="A published issue (default: the next one)."),
+    out: Path | None = typer.Option(None, help="Write here instead of standard output."),
+    digest: str | None = DIGEST,
+) -> None:
+    """Render an issue for one destination."""
+    context = state(ctx)
+    chosen = _digest(context, digest)
+    compiled = (
+        _stored_issue(context, chosen, issue)
+        if issue is not None
+        else run_async(lambda: _engine(context).preview(chosen))
+    )
+    output = render(compiled, fmt.value)
+    text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, indent=2)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+
+
+@app.command()
+def show(ctx: typer.Context, number: int, digest: str | None = DIGEST) -> None:
+    """A published issue and where each part went."""
+    context = state(ctx)
+    chosen = _digest(context, digest)
+    issue = _stored_issue(context, chosen, number)
+    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+    with context.database().session() as session:
+        repo = IssueRepo(session)
+        row = repo.issue_by_number(chosen.name, number)
+        deliveries = repo.deliveries(row.id) if row and row.id else []
+    table = Table("destination", "part", "state", "message", "error")
+    for delivery in deliveries:
+        table.add_row(
+            delivery.destination,
+            str(delivery.part),
+            delivery.state,
+            delivery.platform_message_id or "",
+            delivery.error or "",
+        )
+    console.print(table)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    digest: str | None = DIGEST,
+    now: bool = typer.Option(False, "--now", help="Publish a new issue now, off schedule."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go out; post nothing."),
+) -> None:
+    """Publish the due (or missed) issue, exactly once; --now for an extra issue right away."""
+    context = state(ctx)
+    chosen = _digest(context, digest)
+    moment = datetime.now(UTC)
+    slot = last_slot(parse_schedule(chosen.schedule, chosen.timezone), moment)
+    if now or slot is None:
+        period = f"manual:{moment.isoformat(timespec='seconds')}"
+    else:
+        period = period_key(slot, chosen.timezone)
+    report = run_async(
+        lambda: _engine(context, publishers=not dry_run).publish(chosen.name, period, dry_run)
+    )
+    if dry_run and report.issue is not None:
+        console.print(Markdown(render(report.issue, "markdown").split("---\n", 2)[-1]))
+    console.print(report.describe())
+    if report.outcome in ("incomplete", "busy"):
+        raise typer.Exit(3)
+
+
+@app.command()
+def intro(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help='The intro for the next issue ("clear" removes it).'),
+    digest: str | None = DIGEST,
+) -> None:
+    """Set the intro paragraph of the next issue."""
+    context = state(ctx)
+    chosen = _digest(context, digest)
+    with context.database().session() as session:
+        digest_state = IssueRepo(session).digest_state(chosen.name)
+        digest_state.intro = None if text.strip().lower() == "clear" else text
+    console.print("Intro cleared." if text.strip().lower() == "clear" else "Intro saved.")

@@ -1,0 +1,211 @@
+"""The enrichment queue: items waiting for page metadata live in the database, so nothing is
+lost on restart, and a lease (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) keeps several
+processes from fetching the same item.
+
+A short link (bit.ly, t.co…) that lands on an article already in the digest is merged into it:
+its shares, votes and decisions move over, so one article stays one item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
+
+from bot.canonical import NotHttpUrl, canonical_url
+from bot.config import Config
+from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
+from bot.ingest import recompute_item
+from storage.db import Database
+from storage.models import Item, utcnow
+from storage.repo import Repo
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAIN_TEXT_LIMIT = 20_000
+TITLE_LIMIT = 300
+
+
+class PageEnricher(Protocol):
+    async def enrich(self, url: str) -> PageMetadata: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    item_id: int
+    url: str
+    attempts: int
+
+
+class EnrichmentWorker:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        enricher: PageEnricher,
+        batch: int = 16,
+        lease: timedelta = timedelta(minutes=5),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        owner: str | None = None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.enricher = enricher
+        self.batch = batch
+        self.lease = lease
+        self.now = now
+        self.owner = owner or f"enricher-{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self.latencies: list[float] = []
+        self.failures = 0
+
+    async def _tx(self, work: Callable[[Repo], T]) -> T:
+        def run() -> T:
+            with self.db.session() as session:
+                return work(Repo(session))
+
+        return await asyncio.to_thread(run)
+
+    def wake(self) -> None:
+        """New items are waiting: stop idling."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Enrich one batch of due items; returns how many were claimed."""
+        now = self.now()
+
+        def claim(repo: Repo) -> list[Claimed]:
+            rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, self.batch)
+            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows]
+
+        claimed = await self._tx(claim)
+        await asyncio.gather(*(self._enrich(item) for item in claimed))
+        return len(claimed)
+
+    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception:  # a database outage: keep the loop, retry after the idle wait
+                log.exception("enrichment batch failed; retrying")
+                done = 0
+            if done == 0:
+                self._wake.clear()
+                waiters = [
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stop.wait()),
+                ]
+                await asyncio.wait(
+                    waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def _enrich(self, claimed: Claimed) -> None:
+        started = asyncio.get_running_loop().time()
+        try:
+            metadata = await self.enricher.enrich(claimed.url)
+        except FetchRefused as refused:
+            reason = f"refused: {refused}"
+            await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
+        except FetchFailed as failed:
+            await self._tx(functools.partial(self._retry, claimed=claimed, error=failed))
+        except Exception as crash:  # a hostile page must never stop the worker
+            log.exception("extraction crashed on %s", claimed.url)
+            reason = f"extraction error: {type(crash).__name__}: {crash}"
+            await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
+        else:
+            await self._tx(functools.partial(self._store, item_id=claimed.item_id, page=metadata))
+            self.latencies.append(asyncio.get_running_loop().time() - started)
+
+    def _fail(self, repo: Repo, item_id: int, reason: str) -> None:
+        item = repo.item(item_id)
+        if item is not None:
+            item.enrich_status, item.enrich_error = "failed", reason
+            item.enrich_lease_owner = item.enrich_lease_until = None
+            self.failures += 1
+
+    def _retry(self, repo: Repo, claimed: Claimed, error: FetchFailed) -> None:
+        item = repo.item(claimed.item_id)
+        if item is None:
+            return
+        item.enrich_attempts += 1
+        item.enrich_lease_owner = item.enrich_lease_until = None
+        if item.enrich_attempts >= self.config.fetch.max_attempts:
+            item.enrich_status = "failed"
+            item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
+            self.failures += 1
+            return
+        wait = error.retry_after or 30 * 2 ** (item.enrich_attempts - 1)
+        item.enrich_next_at = self.now() + timedelta(seconds=wait)
+        item.enrich_error = f"will retry: {error}"
+
+    def _store(self, repo: Repo, item_id: int, page: PageMetadata) -> None:
+        item = repo.item(item_id)
+        if item is None:
+            return
+        _apply_metadata(item, page)
+        target = _merge_target(repo, item, page)
+        if target is not None:
+            merge_items(repo, item, target)
+            recompute_item(self.config, repo, target)
+        recompute_item(self.config, repo, item)
+
+
+def _apply_metadata(item: Item, page: PageMetadata) -> None:
+    item.title = (page.title or "")[:TITLE_LIMIT] or None
+    if page.summary:
+        item.summary = page.summary
+        item.summary_source = "main-text" if page.summary_is_fallback else "page"
+    item.image_url = page.image_url
+    item.site_name = page.site_name
+    item.author = page.author
+    item.published_at = page.published_at
+    item.lang = (page.lang or "")[:20] or None
+    item.word_count = page.word_count
+    item.final_url = page.final_url
+    item.declared_canonical = page.canonical_url
+    item.main_text = (page.main_text or "")[:MAIN_TEXT_LIMIT] or None
+    item.enrich_status, item.enrich_error = "done", None
+    item.enrich_lease_owner = item.enrich_lease_until = None
+    item.updated_at = utcnow()
+
+
+def _merge_target(repo: Repo, item: Item, page: PageMetadata) -> Item | None:
+    """Where a redirected link really points, if that is another item of the same digest.
+
+    With no such item yet, the item takes the final URL's key so later shares of the long
+    URL land on it.
+    """
+    try:
+        key = canonical_url(page.final_url)
+    except NotHttpUrl:
+        return None
+    if key == item.canonical_url:
+        return None
+    existing = repo.item_by_url(item.digest, key)
+    if existing is None:
+        item.canonical_url = key
+        return None
+    return existing if existing.id != item.id else None
+
+
+def merge_items(repo: Repo, source: Item, target: Item) -> None:
+    """Move shares and decisions from ``source`` to ``target``; keep ``source`` as history."""
+    assert source.id is not None
+    assert target.id is not None
+    known = {(s.channel, s.message_id) for s in repo.shares_of_item(target.id)}
+    for share in repo.shares_of_item(source.id):
+        if (share.channel, share.message_id) not in known:
+            share.item_id = target.id
+        else:
+            share.active = False
+    repo.move_decisions(source.id, target.id)
+    source.merged_into = target.id
+    source.status = "withdrawn"
+    repo.flush()

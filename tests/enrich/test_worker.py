@@ -1,0 +1,86 @@
+"""The database-backed enrichment queue, with the real Enricher against a local server
+(shared Readability pages), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from urllib.parse import quote
+
+from bot.enrich.enricher import Enricher
+from bot.enrich.fetch import FetchSettings
+from bot.enrich.worker import EnrichmentWorker
+from storage.db import Database
+from storage.repo import Repo
+from tests.core.helpers import ANN, BOB, at, items, post, service
+from tests.enrich.servers import READABILITY, LocalServer
+
+LOCAL = FetchSettings(allow_private_networks=True, timeout=5, max_attempts=1, backoff_base=0.01)
+
+
+def worker(db: Database, settings: FetchSettings = LOCAL) -> EnrichmentWorker:
+    core = service(db)
+    return EnrichmentWorker(core.config, db, Enricher(settings), now=lambda: at(60))
+
+
+async def test_shared_page_gets_its_metadata(db: Database, server: LocalServer) -> None:
+    expected = json.loads((READABILITY / "mozilla-1" / "expected-metadata.json").read_text())
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/pages/mozilla-1")))
+    assert await worker(db).run_once() == 1
+    item = items(db)[0]
+    assert (item.enrich_status, item.title) == ("done", expected["title"])
+    assert item.word_count
+    assert item.word_count > 100
+    assert await worker(db).run_once() == 0  # nothing left to claim
+
+
+async def test_failure_reason_is_kept(db: Database, server: LocalServer) -> None:
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/status/404")))
+    await worker(db).run_once()
+    item = items(db)[0]
+    assert item.enrich_status == "failed"
+    assert "404" in (item.enrich_error or "")
+
+
+async def test_transient_failure_is_retried_later(db: Database, server: LocalServer) -> None:
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/flaky?status=503&x=1")))
+    await worker(db).run_once()
+    item = items(db)[0]
+    assert (item.enrich_status, item.enrich_attempts) == ("pending", 1)
+    assert item.enrich_next_at is not None
+    assert item.enrich_next_at > at(60)
+    assert await worker(db).run_once() == 0  # not due yet
+
+
+async def test_private_address_refused_without_the_switch(
+    db: Database, server: LocalServer
+) -> None:
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/pages/mozilla-1")))
+    await worker(db, FetchSettings()).run_once()
+    item = items(db)[0]
+    assert item.enrich_status == "failed"
+    assert (item.enrich_error or "").startswith("refused")
+    assert server.log.hits == {}
+
+
+async def test_short_link_merges_into_the_article(db: Database, server: LocalServer) -> None:
+    article = server.url("/pages/mozilla-1")
+    short = server.url(f"/redirect-to?target={quote(article, safe='')}")
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, article))
+    core.handle_sync(post("discord:100", "2", BOB, short, 1))
+    await worker(db).run_once()
+    live = items(db)
+    assert len([i for i in live if i.merged_into is None]) == 1
+    assert live[0].votes == 0
+    with db.session() as session:
+        shares = Repo(session).shares_of_item(live[0].id or 0)
+    assert {s.channel for s in shares} == {"slack:C1", "discord:100"}
+
+
+async def test_lease_keeps_two_workers_apart(db: Database, server: LocalServer) -> None:
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/delay?seconds=0.2")))
+    first, second = worker(db), worker(db)
+    counts = await asyncio.gather(first.run_once(), second.run_once())
+    assert sorted(counts) == [0, 1]
+    assert len(server.log.hits["/delay"]) == 1
