@@ -143,8 +143,17 @@ def test_github_repository_page_shows_name_and_description() -> None:
     page = extract(html, "https://github.com/encode/httpx", "text/html; charset=utf-8")
     assert page.title == "encode/httpx"
     assert page.site_name == "GitHub"
-    assert page.summary is not None
-    assert page.summary.startswith("A next generation HTTP client for Python.")
+    assert page.summary == "A next generation HTTP client for Python. 🦋."
+
+
+def test_github_repository_without_description_has_no_summary() -> None:
+    html = (
+        (FIXTURES / "github-repo.html")
+        .read_text()
+        .replace("A next generation HTTP client for Python. 🦋. ", "")
+    )
+    page = extract(html, "https://github.com/encode/httpx", "text/html")
+    assert (page.title, page.summary, page.summary_is_fallback) == ("encode/httpx", None, False)
 
 
 def test_arxiv_abstract_page_gives_title_authors_and_abstract() -> None:
