@@ -122,9 +122,14 @@ def test_overlong_title_is_truncated() -> None:
 
 
 def test_og_image_and_canonical_are_made_absolute() -> None:
-    """reliability row 17: og:image URLs come back absolute for the caller's guard."""
+    """reliability row 17: og:image URLs come back absolute for the caller's guard.
+
+    The first ``property`` value wins over later ones and over ``name`` spellings.
+    """
     html = (
-        '<html><head><base href="/static/"><meta property="og:image" content="img/cover.png">'
+        '<html><head><base href="/static/"><meta name="og:image" content="by-name.png">'
+        '<meta property="og:image" content="img/cover.png">'
+        '<meta property="og:image" content="img/second.png">'
         '<link rel="canonical" href="../article"><meta property="og:image:alt" content="x">'
         "</head></html>"
     )
