@@ -69,8 +69,8 @@ _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 # Deprecated IPv4-compatible form ::a.b.c.d (:: and ::1 themselves are in the list).
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
-_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"^(?:{_LABEL}\.)*{_LABEL}$")
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"  # DNS: at most 63 characters a label
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)*{_LABEL}$")
 # WHATWG URL rule: a host whose last label is a number is an IPv4 address, however it is spelled.
 _NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 
@@ -176,7 +176,7 @@ async def resolve_checked(
         return checked.address
     try:
         answers = await resolver(checked.host, checked.port)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:  # gaierror; the idna codec on odd labels
         raise FetchFailed(f"DNS lookup failed for {checked.host}: {error}") from None
     addresses = [_parse_answer(answer) for answer in answers]
     if not addresses:

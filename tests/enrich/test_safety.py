@@ -23,6 +23,7 @@ ROW_12_HOSTS = [
     "[64:ff9b::7f00:1]", "[2001::1]", "localhost", "LOCALHOST.", "api.localhost",
     "evil@127.0.0.1", "127.0.0.1#@evil.com", "①②⑦.0.0.1", "１２７.0.0.1", "0x7f.1",
 ]  # fmt: skip
+INVALID_NAMES = ["a" * 64 + ".com", ("a" * 60 + ".") * 5 + "com", "a..b", "-a.com", "a_b%20.com"]
 ROW_12_SCHEMES = [
     "file:///etc/passwd", "gopher://example.com/_x", "ftp://example.com/x",
     "javascript:alert(1)", "data:text/html,<h1>hi</h1>", "//example.com/x", "example.com",
@@ -33,6 +34,13 @@ ROW_12_SCHEMES = [
 def test_private_loopback_and_odd_spellings_are_refused(host: str) -> None:
     """reliability row 12 (the URL text alone already refuses every form)."""
     with pytest.raises(FetchRefused):
+        check_url(f"http://{host}/")
+
+
+@pytest.mark.parametrize("host", INVALID_NAMES)
+def test_names_dns_cannot_carry_are_refused(host: str) -> None:
+    """They would make getaddrinfo raise instead of answering."""
+    with pytest.raises(FetchRefused, match="invalid host name"):
         check_url(f"http://{host}/")
 
 
