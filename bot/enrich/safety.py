@@ -164,7 +164,9 @@ def _ascii_host_name(raw_host: str) -> str:
 
 async def system_resolver(host: str, port: int) -> list[str]:
     """Resolve with the event loop's non-blocking ``getaddrinfo`` (runs in its executor)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+    )  # AI_ADDRCONFIG: no IPv6 answers on a host without IPv6, where they could not connect
     return [str(info[4][0]) for info in infos]
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.enrich.model import FetchRefused
-from bot.enrich.safety import check_url, embedded_ipv4, is_blocked_address
+from bot.enrich.safety import check_url, embedded_ipv4, is_blocked_address, system_resolver
 
 # reliability row 12, the host forms (each also tried against a live port in test_fetch_ssrf.py)
 ROW_12_HOSTS = [
@@ -94,6 +94,11 @@ def test_public_ipv4_hidden_in_nat64_is_still_blocked_by_the_prefix() -> None:
     """64:ff9b::/96 is on the list itself, whatever it embeds."""
     assert is_blocked_address(ipaddress.ip_address("64:ff9b::808:808"))
     assert not is_blocked_address(ipaddress.ip_address("8.8.8.8"))
+
+
+async def test_default_resolver_answers_through_the_event_loop() -> None:
+    """The default resolver is the loop's getaddrinfo (non-blocking); /etc/hosts has localhost."""
+    assert "127.0.0.1" in await system_resolver("localhost", 80)
 
 
 @given(st.text())
