@@ -7,8 +7,9 @@ Two layers:
   the blocked ranges. It never touches the network.
 * :func:`resolve_checked` resolves a host name ONCE and checks every address of the answer. If any
   address is blocked, the whole answer is refused (Synapse's policy): a name that mixes public and
-  private addresses is either misconfigured or an attack. The fetcher then connects to the first
-  checked address itself, so a second (rebinding) DNS answer is never asked for.
+  private addresses is either misconfigured or an attack. The fetcher then connects to the
+  checked addresses itself (in order, the next one only if connecting fails), so a second
+  (rebinding) DNS answer is never asked for.
 
 The blocked ranges are an explicit list (Synapse's recommendation plus Mastodon's) rather than
 ``ipaddress.is_global``, which misses IPv6 forms that embed IPv4 and changes between patch releases.
@@ -172,10 +173,10 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 async def resolve_checked(
     checked: CheckedURL, resolver: Resolver, *, allow_private_networks: bool = False
-) -> IPAddress:
-    """The address to connect to for ``checked``: resolved once, every answer checked."""
+) -> list[IPAddress]:
+    """The addresses to connect to for ``checked``: resolved once, every answer checked."""
     if checked.address is not None:
-        return checked.address
+        return [checked.address]
     try:
         answers = await resolver(checked.host, checked.port)
     except (OSError, UnicodeError) as error:  # gaierror; the idna codec on odd labels
@@ -186,7 +187,7 @@ async def resolve_checked(
     blocked = [a for a in addresses if is_blocked_address(a)]
     if blocked and not allow_private_networks:
         raise FetchRefused(f"{checked.host} resolves to a blocked address: {blocked[0]}")
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def _parse_answer(answer: str) -> IPAddress:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -110,14 +109,6 @@ async def test_other_content_types_are_refused(server: LocalServer) -> None:
     with pytest.raises(FetchRefused, match="application/json"):
         await fetcher.fetch(server.url("/oembed/youtube"))
     await fetcher.aclose()
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_connection_refused_is_transient(closed_port: int) -> None:

@@ -123,6 +123,21 @@ async def test_dns_rebinding_connects_to_the_checked_address(
     assert b"Get your Frontend JavaScript Code Covered" in page.body
 
 
+async def test_next_checked_address_is_tried_only_when_connecting_fails(
+    server: LocalServer, closed_port: int
+) -> None:
+    """Row 14's pinning with a dual answer: the second checked address, never a new lookup."""
+    resolver = SpyResolver({"dual.example": [[OTHER_PUBLIC_IP, FAKE_PUBLIC_IP]]})
+    transport = SpyTransport({OTHER_PUBLIC_IP: closed_port, FAKE_PUBLIC_IP: server.port})
+    fetcher = SafeFetcher(SETTINGS, resolver, transport)
+    page = await fetcher.fetch("http://dual.example/pages/001")
+    await fetcher.aclose()
+    await transport.aclose()
+    assert page.final_url == "http://dual.example/pages/001"
+    assert transport.aimed_at == [OTHER_PUBLIC_IP, FAKE_PUBLIC_IP]
+    assert resolver.calls == ["dual.example"]
+
+
 async def test_redirect_hop_is_resolved_and_checked_again(server: LocalServer) -> None:
     """reliability rows 14-15: a same-name redirect whose new answer is private is refused."""
     resolver = SpyResolver({"rebind.example": [[FAKE_PUBLIC_IP], ["127.0.0.1"]]})
