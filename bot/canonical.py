@@ -91,6 +91,16 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("https", netloc, path, query, ""))
 
 
+def clean_url(url: str) -> str:
+    """The URL to show readers: as shared, minus tracking parameters (fragment kept)."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def domain_of(url: str) -> str:
     """The host a reader would name (``arxiv.org``), without ``www.``."""
     return (urlsplit(url).hostname or "").removeprefix("www.")

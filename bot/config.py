@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.assist.settings import AssistConfig
 from bot.emoji_names import normalise
 
 DEFAULT_CONFIG_PATH = "linkletter.toml"
@@ -179,6 +180,7 @@ class Config(_Strict):
     web: WebConfig = Field(default_factory=WebConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    assist: AssistConfig = Field(default_factory=AssistConfig)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

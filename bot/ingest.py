@@ -137,7 +137,7 @@ class Ingest:
 
         Returns (a new item was created, an existing item got a new share).
         """
-        links = [] if message.deleted else extract_links(message.text)
+        links = extract_links(message.text)  # a deleted message's items stay, withdrawn
         keyed: dict[str, str] = {}
         for link in links:
             try:
@@ -155,13 +155,13 @@ class Ingest:
                 assert item.id is not None
                 share_was_known = any(s.item_id == item.id for s in existing)
                 share = self.repo.share_or_new(item.id, message.channel, message.message_id, link)
-                share.active = True
+                share.active = not message.deleted
                 share.user, share.user_name = message.author, message.author_name
                 share.text, share.shared_at = message.text, message.posted_at or message.version_at
                 wanted.add(item.id)
                 self.touched.add(item.id)
-                created |= is_new
-                duplicated |= not is_new and not share_was_known
+                created |= is_new and not message.deleted
+                duplicated |= not is_new and not share_was_known and not message.deleted
         for share in existing:
             if share.item_id not in wanted and share.active:
                 share.active = False
@@ -267,6 +267,7 @@ def item_facts(repo: Repo, item: Item) -> ItemFacts:
         decisions=tuple(
             DecisionFact(d.actor, d.action, d.value, d.at) for d in repo.decisions(item.id)
         ),
+        suggested_section=item.suggested_section,
     )
 
 

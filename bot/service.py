@@ -35,6 +35,7 @@ class CurationService:
         self.config = config
         self.db = db
         self.commands = CommandHandler(self, ops)
+        self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
 
     # --- Core -------------------------------------------------------------------------------
@@ -46,7 +47,10 @@ class CurationService:
         return any(is_editor(d, user.id, user.roles) for d in digests)
 
     async def handle(self, event: ChatEvent) -> Outcome:
-        return await self.run(lambda repo: self.apply(repo, event))
+        outcome = await self.run(lambda repo: self.apply(repo, event))
+        for listener in self.listeners:  # metrics, waking the enrichment worker
+            listener(event, outcome)
+        return outcome
 
     async def command(self, request: CommandRequest) -> CommandReply:
         return await self.commands.handle(request)

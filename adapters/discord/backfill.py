@@ -40,8 +40,9 @@ EventSink = Callable[[ChatEvent], Awaitable[None]]
 class ReactionFetchLimiter:
     """Remembers when each message's reaction users were last fetched."""
 
-    def __init__(self, interval: float = REACTION_REFETCH,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, interval: float = REACTION_REFETCH, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._interval = interval
         self._clock = clock
         self._fetched: dict[str, float] = {}
@@ -58,8 +59,15 @@ class ReactionFetchLimiter:
 class Backfill:
     """Reads history for watched channels; ``sink`` handles each event (the adapter's path)."""
 
-    def __init__(self, http: HTTPClient, core: Core, sink: EventSink, *,
-                 bot_user_id: str, limiter: ReactionFetchLimiter | None = None) -> None:
+    def __init__(
+        self,
+        http: HTTPClient,
+        core: Core,
+        sink: EventSink,
+        *,
+        bot_user_id: str,
+        limiter: ReactionFetchLimiter | None = None,
+    ) -> None:
         self._http = http
         self._core = core
         self._sink = sink
@@ -67,8 +75,9 @@ class Backfill:
         self._limiter = limiter or ReactionFetchLimiter()
         self._members: dict[tuple[str, str], dict[str, Any]] = {}
 
-    async def channel(self, channel_id: str, *, guild_id: str | None,
-                      last_message_id: str | None) -> int:
+    async def channel(
+        self, channel_id: str, *, guild_id: str | None, last_message_id: str | None
+    ) -> int:
         """Catch one channel up; returns how many messages were read.
 
         Without a checkpoint (the channel was never seen) nothing is imported: the channel's
@@ -103,8 +112,7 @@ class Backfill:
         if message.get("reactions") and self._limiter.allow(event.message_id):
             await self._reactions(message, guild_id, event.at)
 
-    async def _reactions(self, message: dict[str, Any], guild_id: str | None,
-                         at: datetime) -> None:
+    async def _reactions(self, message: dict[str, Any], guild_id: str | None, at: datetime) -> None:
         channel_id, message_id = str(message["channel_id"]), str(message["id"])
         for reaction in message["reactions"]:
             emoji = emoji_name(reaction["emoji"])
@@ -112,14 +120,23 @@ class Backfill:
                 if str(user["id"]) == self._bot_user_id:
                     continue
                 member = await self._member(guild_id, user)
-                await self._sink(reaction_added(
-                    {"user_id": user["id"], "message_id": message_id, "channel_id": channel_id,
-                     "emoji": reaction["emoji"], "member": member},
-                    at=at, delivery=HISTORY_DELIVERY,
-                ))
+                await self._sink(
+                    reaction_added(
+                        {
+                            "user_id": user["id"],
+                            "message_id": message_id,
+                            "channel_id": channel_id,
+                            "emoji": reaction["emoji"],
+                            "member": member,
+                        },
+                        at=at,
+                        delivery=HISTORY_DELIVERY,
+                    )
+                )
 
-    async def _reaction_users(self, channel_id: str, message_id: str,
-                              emoji: str) -> list[dict[str, Any]]:
+    async def _reaction_users(
+        self, channel_id: str, message_id: str, emoji: str
+    ) -> list[dict[str, Any]]:
         users: list[dict[str, Any]] = []
         after: str | None = None
         while True:

@@ -58,7 +58,14 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 SLASH_COMMANDS: tuple[CommandName, ...] = (
-    "add", "why", "queue", "preview", "publish", "intro", "status", "help",
+    "add",
+    "why",
+    "queue",
+    "preview",
+    "publish",
+    "intro",
+    "status",
+    "help",
 )
 MESSAGE_CONTENT_FIX = (
     "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "
@@ -191,8 +198,9 @@ class LinkletterDiscord(discord.Client):
         self._queue.put_nowait((job, None))
         parse(data)
 
-    async def _live(self, kind: DispatchKind, data: Any, delivery: str, at: datetime,
-                    previous: str | None) -> None:
+    async def _live(
+        self, kind: DispatchKind, data: Any, delivery: str, at: datetime, previous: str | None
+    ) -> None:
         channel_id = str(data.get("channel_id")) if isinstance(data, dict) else ""
         if not channel_id.isdigit():
             log.warning("Discord %s dispatch without a channel: ignored", kind)
@@ -267,8 +275,13 @@ class LinkletterDiscord(discord.Client):
         await done
 
     async def _backfill(self, bot_user_id: str) -> None:
-        backfill = Backfill(self.http, self.core, self._sink, bot_user_id=bot_user_id,
-                            limiter=self._reaction_fetches)
+        backfill = Backfill(
+            self.http,
+            self.core,
+            self._sink,
+            bot_user_id=bot_user_id,
+            limiter=self._reaction_fetches,
+        )
         try:
             for guild in self.guilds:
                 for channel in guild.text_channels:
@@ -277,8 +290,9 @@ class LinkletterDiscord(discord.Client):
         finally:
             self.caught_up.set()
 
-    async def _backfill_channel(self, backfill: Backfill, guild: discord.Guild,
-                                channel: discord.TextChannel) -> None:
+    async def _backfill_channel(
+        self, backfill: Backfill, guild: discord.Guild, channel: discord.TextChannel
+    ) -> None:
         last = str(channel.last_message_id) if channel.last_message_id else None
         try:
             await backfill.channel(str(channel.id), guild_id=str(guild.id), last_message_id=last)
@@ -289,8 +303,14 @@ class LinkletterDiscord(discord.Client):
         await self.through_consumer(functools.partial(self._handle, event))
 
 
-def _translate(kind: DispatchKind, data: dict[str, Any], parent_id: str | None, delivery: str,
-               at: datetime, previous: str | None) -> ChatEvent | None:
+def _translate(
+    kind: DispatchKind,
+    data: dict[str, Any],
+    parent_id: str | None,
+    delivery: str,
+    at: datetime,
+    previous: str | None,
+) -> ChatEvent | None:
     match kind:
         case "create":
             return message_created(data, parent_id=parent_id)
@@ -332,29 +352,37 @@ def _message_shortcut(client: LinkletterDiscord) -> app_commands.ContextMenu:
     return app_commands.ContextMenu(name="Add to digest", callback=callback)
 
 
-async def _add_message(client: LinkletterDiscord, interaction: discord.Interaction,
-                       message: discord.Message) -> None:
+async def _add_message(
+    client: LinkletterDiscord, interaction: discord.Interaction, message: discord.Message
+) -> None:
     """The "Add to digest" message shortcut: the raw message is in the interaction's data."""
     data: Any = interaction.data or {}
     resolved = data.get("resolved", {})
     raw = resolved.get("messages", {}).get(str(message.id))
     watch = await client.watch(str(message.channel.id))
     try:
-        captured = message_created(raw | {"guild_id": interaction.guild_id},
-                                   parent_id=watch.parent_id) if raw else None
+        captured = (
+            message_created(raw | {"guild_id": interaction.guild_id}, parent_id=watch.parent_id)
+            if raw
+            else None
+        )
     except MalformedEvent:
         captured = None
     request = await _request(client, interaction, "add", "")
     await _answer(client, interaction, dataclasses.replace(request, message=captured))
 
 
-async def _request(client: LinkletterDiscord, interaction: discord.Interaction,
-                   name: CommandName, text: str) -> CommandRequest:
+async def _request(
+    client: LinkletterDiscord, interaction: discord.Interaction, name: CommandName, text: str
+) -> CommandRequest:
     channel_id = str(interaction.channel_id)
     parent = await client.parent_of(channel_id)
     return CommandRequest(
-        name=name, args=text, user=_interaction_author(interaction),
-        channel=channel_ref(parent or channel_id), platform="discord",
+        name=name,
+        args=text,
+        user=_interaction_author(interaction),
+        channel=channel_ref(parent or channel_id),
+        platform="discord",
     )
 
 
@@ -363,16 +391,18 @@ def _interaction_author(interaction: discord.Interaction) -> Author:
     roles: tuple[str, ...] = ()
     if isinstance(user, discord.Member):
         roles = tuple(role_ref(str(r.id)) for r in user.roles if not r.is_default())
-    return Author(id=user_ref(str(user.id)), name=user.display_name, roles=roles,
-                  is_bot=user.bot)
+    return Author(id=user_ref(str(user.id)), name=user.display_name, roles=roles, is_bot=user.bot)
 
 
-async def _answer(client: LinkletterDiscord, interaction: discord.Interaction,
-                  request: CommandRequest) -> None:
+async def _answer(
+    client: LinkletterDiscord, interaction: discord.Interaction, request: CommandRequest
+) -> None:
     reply = await client.core.command(request)
     if reply.needs_confirmation:
         await interaction.response.send_message(
-            reply.text, ephemeral=reply.ephemeral, view=ConfirmView(client, request),
+            reply.text,
+            ephemeral=reply.ephemeral,
+            view=ConfirmView(client, request),
         )
     else:
         await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral)
@@ -387,11 +417,13 @@ class ConfirmView(discord.ui.View):
         self._request = request
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction,
-                      _button: discord.ui.Button[ConfirmView]) -> None:
+    async def confirm(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
         if user_ref(str(interaction.user.id)) != self._request.user.id:
-            await interaction.response.send_message("Only the requester can confirm.",
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                "Only the requester can confirm.", ephemeral=True
+            )
             return
         reply: CommandReply = await self._client.core.command(
             dataclasses.replace(self._request, confirmed=True)

@@ -27,8 +27,13 @@ class Check(NamedTuple):
     message: str
 
 
-async def doctor(token: str, channels: Sequence[str], *, api_url: str = DEFAULT_API_URL,
-                 gateway_url: str = DEFAULT_GATEWAY_URL) -> list[Check]:
+async def doctor(
+    token: str,
+    channels: Sequence[str],
+    *,
+    api_url: str = DEFAULT_API_URL,
+    gateway_url: str = DEFAULT_GATEWAY_URL,
+) -> list[Check]:
     """Check the token, the Message Content intent and each ``discord:<id>`` channel."""
     configure_endpoints(api_url, gateway_url)
     http = HTTPClient(asyncio.get_running_loop())
@@ -36,8 +41,13 @@ async def doctor(token: str, channels: Sequence[str], *, api_url: str = DEFAULT_
         try:
             me: Any = await http.static_login(token)
         except discord.LoginFailure:
-            return [Check(False, "Discord token rejected. Fix: Developer Portal -> Bot -> "
-                                 "Reset Token, then set DISCORD_TOKEN.")]
+            return [
+                Check(
+                    False,
+                    "Discord token rejected. Fix: Developer Portal -> Bot -> "
+                    "Reset Token, then set DISCORD_TOKEN.",
+                )
+            ]
         checks = [Check(True, f"Discord token valid for bot {me['username']} ({me['id']}).")]
         application: Any = await http.application_info()
         checks.append(_intent_check(application))
@@ -48,8 +58,9 @@ async def doctor(token: str, channels: Sequence[str], *, api_url: str = DEFAULT_
         await http.close()
 
 
-async def application_id(token: str, *, api_url: str = DEFAULT_API_URL,
-                         gateway_url: str = DEFAULT_GATEWAY_URL) -> str:
+async def application_id(
+    token: str, *, api_url: str = DEFAULT_API_URL, gateway_url: str = DEFAULT_GATEWAY_URL
+) -> str:
     """The application (client) id behind a bot token, for ``linkletter discord invite-url``."""
     configure_endpoints(api_url, gateway_url)
     http = HTTPClient(asyncio.get_running_loop())
@@ -64,38 +75,55 @@ async def application_id(token: str, *, api_url: str = DEFAULT_API_URL,
 def _intent_check(application: dict[str, Any]) -> Check:
     if int(application.get("flags") or 0) & MESSAGE_CONTENT_FLAGS:
         return Check(True, "Message Content intent is enabled.")
-    return Check(False, "Message Content intent is off: shared links would arrive empty and "
-                        "the gateway closes with 4014. Fix: Developer Portal -> Bot -> "
-                        "Privileged Gateway Intents -> enable 'Message Content Intent'.")
+    return Check(
+        False,
+        "Message Content intent is off: shared links would arrive empty and "
+        "the gateway closes with 4014. Fix: Developer Portal -> Bot -> "
+        "Privileged Gateway Intents -> enable 'Message Content Intent'.",
+    )
 
 
-async def _channel_check(http: HTTPClient, bot_id: str, channel: str,
-                         application_id: str) -> Check:
+async def _channel_check(http: HTTPClient, bot_id: str, channel: str, application_id: str) -> Check:
     channel_id = platform_id(channel)
     try:
         data: Any = await http.get_channel(channel_id)
     except (discord.NotFound, discord.Forbidden):
-        return Check(False, f"{channel}: the bot cannot see this channel. Fix: invite it to "
-                            f"the server with {invite_url(application_id)} and give it access.")
+        return Check(
+            False,
+            f"{channel}: the bot cannot see this channel. Fix: invite it to "
+            f"the server with {invite_url(application_id)} and give it access.",
+        )
     guild_id = str(data["guild_id"])
     guild: Any = await http.get_guild(guild_id, with_counts=False)
     member: Any = await http.get_member(guild_id, bot_id)
     granted = channel_permissions(
-        guild_id=guild_id, owner_id=str(guild["owner_id"]), roles=guild["roles"],
-        member_id=bot_id, member_roles=member["roles"],
+        guild_id=guild_id,
+        owner_id=str(guild["owner_id"]),
+        roles=guild["roles"],
+        member_id=bot_id,
+        member_roles=member["roles"],
         overwrites=data.get("permission_overwrites") or [],
     )
     missing = missing_permission_names(granted)
     name = f"{channel} (#{data.get('name')})"
     if not missing:
         return Check(True, f"{name}: permissions OK.")
-    return Check(False, f"{name}: missing {', '.join(missing)}. Fix: in the channel's "
-                        "settings -> Permissions, allow these for the bot's role.")
+    return Check(
+        False,
+        f"{name}: missing {', '.join(missing)}. Fix: in the channel's "
+        "settings -> Permissions, allow these for the bot's role.",
+    )
 
 
-def channel_permissions(*, guild_id: str, owner_id: str, roles: Iterable[dict[str, Any]],
-                        member_id: str, member_roles: Iterable[str],
-                        overwrites: Iterable[dict[str, Any]]) -> int:
+def channel_permissions(
+    *,
+    guild_id: str,
+    owner_id: str,
+    roles: Iterable[dict[str, Any]],
+    member_id: str,
+    member_roles: Iterable[str],
+    overwrites: Iterable[dict[str, Any]],
+) -> int:
     """Discord's documented permission computation: base role permissions, then the channel's
     @everyone, role and member overwrites in that order."""
     if member_id == owner_id:

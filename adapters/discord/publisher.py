@@ -86,8 +86,10 @@ class DiscordPublisher:
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id),
                 json={
                     "content": effect.text,
-                    "message_reference": {"message_id": effect.message_id,
-                                          "fail_if_not_exists": False},
+                    "message_reference": {
+                        "message_id": effect.message_id,
+                        "fail_if_not_exists": False,
+                    },
                     "allowed_mentions": {"parse": [], "replied_user": False},
                 },
             )
@@ -128,9 +130,12 @@ def with_marker(payload: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _embed_chars(embed: dict[str, Any]) -> int:
     """What Discord counts towards the 6,000 total: title, description, fields, footer, author."""
-    texts = [embed.get("title") or "", embed.get("description") or "",
-             (embed.get("footer") or {}).get("text") or "",
-             (embed.get("author") or {}).get("name") or ""]
+    texts = [
+        embed.get("title") or "",
+        embed.get("description") or "",
+        (embed.get("footer") or {}).get("text") or "",
+        (embed.get("author") or {}).get("name") or "",
+    ]
     for field in embed.get("fields") or []:
         texts += [field.get("name") or "", field.get("value") or ""]
     return sum(map(measure, texts))

@@ -203,9 +203,7 @@ def unfurls_of(message: Mapping[str, Any]) -> tuple[Unfurl, ...]:
     if not isinstance(embeds, list):
         raise MalformedEvent("embeds is not a list")
     return tuple(
-        unfurl
-        for embed in embeds
-        if (unfurl := _unfurl(_mapping(embed, "embed"))) is not None
+        unfurl for embed in embeds if (unfurl := _unfurl(_mapping(embed, "embed"))) is not None
     )
 
 

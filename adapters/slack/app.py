@@ -66,7 +66,10 @@ class SlackAdapter:
     """One Slack workspace: listeners, the event pump, the publisher and the backfill."""
 
     def __init__(
-        self, core: Core, settings: SlackSettings, channels: Iterable[str] = (),
+        self,
+        core: Core,
+        settings: SlackSettings,
+        channels: Iterable[str] = (),
     ) -> None:
         self.core = core
         self.settings = settings
@@ -75,7 +78,10 @@ class SlackAdapter:
         self.publisher = SlackPublisher(self.client)
         self.pump = EventPump(core, self.publisher)
         self.backfiller = Backfiller(
-            self.client, core, self.pump, min_interval=settings.backfill_interval,
+            self.client,
+            core,
+            self.pump,
+            min_interval=settings.backfill_interval,
         )
         self.app = AsyncApp(client=self.client, signing_secret=settings.signing_secret)
         self._socket: AsyncSocketModeHandler | None = None
@@ -122,7 +128,10 @@ class SlackAdapter:
         task.add_done_callback(self._tasks.discard)
 
     async def _on_socket_message(
-        self, client: AsyncBaseSocketModeClient, message: dict[str, Any], raw: str | None,
+        self,
+        client: AsyncBaseSocketModeClient,
+        message: dict[str, Any],
+        raw: str | None,
     ) -> None:
         """Each ``hello`` after the first means a reconnect: read what was missed meanwhile."""
         if message.get("type") != "hello":
@@ -160,18 +169,25 @@ class SlackAdapter:
         await self.publisher.post_text(channel, HELLO)
 
     async def _on_command(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
     ) -> None:
         await ack()
         name, args = parse_slash(str(body.get("text", "")))
-        request = request_from(name, args, body["user_id"], body["channel_id"],
-                               user_name=body.get("user_name"))
+        request = request_from(
+            name, args, body["user_id"], body["channel_id"], user_name=body.get("user_name")
+        )
         await self._answer(request, respond)
 
     async def _on_add_shortcut(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond,
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
     ) -> None:
-        """"Add to digest" on any message, watched channel or not."""
+        """ "Add to digest" on any message, watched channel or not."""
         await ack()
         channel_id = str(body.get("channel", {}).get("id", ""))
         try:
@@ -181,13 +197,21 @@ class SlackAdapter:
             await respond(text="Sorry, I could not read that message.", response_type="ephemeral")
             return
         request = CommandRequest(
-            name="add", args="", user=Author(id=slack_id(body["user"]["id"])),
-            channel=slack_id(channel_id), platform="slack", message=message,
+            name="add",
+            args="",
+            user=Author(id=slack_id(body["user"]["id"])),
+            channel=slack_id(channel_id),
+            platform="slack",
+            message=message,
         )
         await self._answer(request, respond)
 
     async def _on_action(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
     ) -> None:
         await ack()
         user_id = body["user"]["id"]

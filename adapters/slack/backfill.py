@@ -51,8 +51,14 @@ class Backfiller:
     """``first_lookback``: how far back to read a channel that has no checkpoint yet."""
 
     def __init__(
-        self, client: AsyncWebClient, core: Core, pump: EventPump, *, min_interval: float = 3.0,
-        page_size: int = 200, first_lookback: timedelta = timedelta(days=7),
+        self,
+        client: AsyncWebClient,
+        core: Core,
+        pump: EventPump,
+        *,
+        min_interval: float = 3.0,
+        page_size: int = 200,
+        first_lookback: timedelta = timedelta(days=7),
     ) -> None:
         self.client = client
         self.core = core
@@ -79,8 +85,9 @@ class Backfiller:
                 try:
                     await self.channel(channel)
                 except Exception:
-                    log.exception("backfill of %s stopped; the next one resumes from its "
-                                  "checkpoint", channel)
+                    log.exception(
+                        "backfill of %s stopped; the next one resumes from its checkpoint", channel
+                    )
                 finally:
                     self.pump.live_checkpoints.add(channel)
 
@@ -91,7 +98,7 @@ class Backfiller:
         messages = await self._history(raw_id(channel), oldest)
         messages.sort(key=lambda message: float(message["ts"]))
         for start in range(0, len(messages), self.page_size):
-            page = messages[start:start + self.page_size]
+            page = messages[start : start + self.page_size]
             for message in page:
                 await self._feed(channel, message)
                 if _has_replies_after(message, oldest):
@@ -116,7 +123,10 @@ class Backfiller:
 
     async def _replies(self, channel_id: str, thread_ts: str, oldest: str) -> list[Message]:
         thread = await self._paginate(
-            "conversations_replies", channel=channel_id, ts=thread_ts, oldest=oldest,
+            "conversations_replies",
+            channel=channel_id,
+            ts=thread_ts,
+            oldest=oldest,
         )
         return [m for m in thread if m.get("ts") != thread_ts]
 
@@ -126,7 +136,9 @@ class Backfiller:
         while True:
             await self.pacer.wait()
             response = await getattr(self.client, method)(
-                limit=self.page_size, cursor=cursor, **args,
+                limit=self.page_size,
+                cursor=cursor,
+                **args,
             )
             collected.extend(m for m in response.get("messages", []) if _has_ts(m))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None

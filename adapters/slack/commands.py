@@ -27,12 +27,21 @@ def parse_slash(text: str) -> tuple[CommandName, str]:
 
 
 def request_from(
-    name: CommandName, args: str, user_id: str, channel_id: str, *,
-    user_name: str | None = None, confirmed: bool = False,
+    name: CommandName,
+    args: str,
+    user_id: str,
+    channel_id: str,
+    *,
+    user_name: str | None = None,
+    confirmed: bool = False,
 ) -> CommandRequest:
     return CommandRequest(
-        name=name, args=args, user=Author(id=slack_id(user_id), name=user_name),
-        channel=slack_id(channel_id), platform="slack", confirmed=confirmed,
+        name=name,
+        args=args,
+        user=Author(id=slack_id(user_id), name=user_name),
+        channel=slack_id(channel_id),
+        platform="slack",
+        confirmed=confirmed,
     )
 
 
@@ -57,8 +66,12 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _button(label: str, action: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": label},
-                              "action_id": action, "value": value}
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action,
+        "value": value,
+    }
     if style:
         button["style"] = style
     return button
@@ -74,16 +87,21 @@ def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
     blocks = [_section("\n".join(lines))]
     if buttons:
         value = str(entry.item_id)
-        blocks.append({"type": "actions", "block_id": f"item_{entry.item_id}", "elements": [
-            _button("Approve", f"{ACTION_PREFIX}approve", value, "primary"),
-            _button("Reject", f"{ACTION_PREFIX}reject", value, "danger"),
-            _button("Feature", f"{ACTION_PREFIX}feature", value),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"item_{entry.item_id}",
+                "elements": [
+                    _button("Approve", f"{ACTION_PREFIX}approve", value, "primary"),
+                    _button("Reject", f"{ACTION_PREFIX}reject", value, "danger"),
+                    _button("Feature", f"{ACTION_PREFIX}feature", value),
+                ],
+            }
+        )
     return blocks
 
 
-def reply_message(request: CommandRequest, reply: CommandReply, *,
-                  editor: bool) -> dict[str, Any]:
+def reply_message(request: CommandRequest, reply: CommandReply, *, editor: bool) -> dict[str, Any]:
     """A ``CommandReply`` as a ``respond()`` body (ephemeral unless the core says otherwise).
 
     When entries are drawn as blocks, only the first line of the text (the heading) is kept:
@@ -94,9 +112,14 @@ def reply_message(request: CommandRequest, reply: CommandReply, *,
         blocks.extend(entry_blocks(entry, buttons=editor))
     if reply.needs_confirmation:
         value = json.dumps({"name": request.name, "args": request.args})
-        blocks.append({"type": "actions", "elements": [
-            _button("Confirm", CONFIRM_ACTION, value, "primary"),
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    _button("Confirm", CONFIRM_ACTION, value, "primary"),
+                ],
+            }
+        )
     return {
         "text": escape(reply.text)[:3000],
         "blocks": blocks,

@@ -40,8 +40,9 @@ class SlackPublisher:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, *, min_interval: float = 1.0,
-                 history_pages: int = 5) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, min_interval: float = 1.0, history_pages: int = 5
+    ) -> None:
         self.client = client
         self.min_interval = min_interval
         self.history_pages = history_pages
@@ -57,7 +58,10 @@ class SlackPublisher:
         cursor: str | None = None
         for _ in range(self.history_pages):
             response = await self.client.conversations_history(
-                channel=raw_id(channel), include_all_metadata=True, limit=200, cursor=cursor,
+                channel=raw_id(channel),
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
             )
             messages: list[dict[str, Any]] = response.get("messages", [])
             for message in messages:
@@ -76,8 +80,10 @@ class SlackPublisher:
         if isinstance(effect, AddReaction):
             await self._react(effect)
         elif isinstance(effect, ReplyInThread):
-            await self._post(raw_id(effect.channel),
-                             {"text": escape(effect.text), "thread_ts": effect.message_id})
+            await self._post(
+                raw_id(effect.channel),
+                {"text": escape(effect.text), "thread_ts": effect.message_id},
+            )
 
     async def post_text(self, channel: str, text: str) -> str:
         """A plain, escaped message (the hello when the bot joins a channel)."""
@@ -86,7 +92,8 @@ class SlackPublisher:
     async def _react(self, effect: AddReaction) -> None:
         try:
             await self.client.reactions_add(
-                channel=raw_id(effect.channel), timestamp=effect.message_id,
+                channel=raw_id(effect.channel),
+                timestamp=effect.message_id,
                 name=slack_emoji_name(effect.emoji),
             )
         except SlackApiError as error:
@@ -101,7 +108,10 @@ class SlackPublisher:
             await self._wait_turn(channel_id)
             try:
                 response = await self.client.chat_postMessage(
-                    channel=channel_id, unfurl_links=False, unfurl_media=False, **payload,
+                    channel=channel_id,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **payload,
                 )
             finally:
                 self._last_post[channel_id] = time.monotonic()

@@ -52,8 +52,10 @@ class EventPump:
         try:
             await asyncio.wait_for(asyncio.shield(self._task), drain_timeout)
         except TimeoutError:
-            log.warning("Slack event queue not drained in %ss; backfill will recover messages",
-                        drain_timeout)
+            log.warning(
+                "Slack event queue not drained in %ss; backfill will recover messages",
+                drain_timeout,
+            )
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

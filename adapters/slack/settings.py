@@ -33,7 +33,10 @@ class SlackSettings:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] = os.environ, *, backfill_interval: float = 3.0,
+        cls,
+        env: Mapping[str, str] = os.environ,
+        *,
+        backfill_interval: float = 3.0,
     ) -> SlackSettings:
         """Read ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN`` and
         ``SLACK_API_URL``; ``backfill_interval`` comes from ``[slack]`` in the config file.

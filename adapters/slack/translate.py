@@ -103,8 +103,14 @@ def history_events(channel: str, message: Mapping[str, Any]) -> Iterator[ChatEve
         for user in _list(reaction.get("users")):
             if isinstance(user, str):
                 yield _reaction(
-                    ReactionAdded, "reaction_added", None, channel, posted.message_id,
-                    user, reaction["name"], posted.at,
+                    ReactionAdded,
+                    "reaction_added",
+                    None,
+                    channel,
+                    posted.message_id,
+                    user,
+                    reaction["name"],
+                    posted.at,
                 )
 
 
@@ -118,14 +124,24 @@ def _list(value: object) -> list[Any]:
 
 
 def _reaction(
-    kind: type[ReactionAdded] | type[ReactionRemoved], type_: str, event_id: str | None,
-    channel: str, ts: str, user: str, reaction: str, at: datetime,
+    kind: type[ReactionAdded] | type[ReactionRemoved],
+    type_: str,
+    event_id: str | None,
+    channel: str,
+    ts: str,
+    user: str,
+    reaction: str,
+    at: datetime,
 ) -> ReactionAdded | ReactionRemoved:
     emoji = base_emoji(reaction)
     key = event_id or f"slack:{type_}:{channel}:{ts}:{user}:{emoji}"
     return kind(
-        event_id=key, channel=slack_id(channel), message_id=ts,
-        user=Author(id=slack_id(user)), emoji=emoji, at=at,
+        event_id=key,
+        channel=slack_id(channel),
+        message_id=ts,
+        user=Author(id=slack_id(user)),
+        emoji=emoji,
+        at=at,
     )
 
 
@@ -138,15 +154,17 @@ def unfurls_of(message: Mapping[str, Any]) -> tuple[Unfurl, ...]:
         url = attachment.get("from_url")
         if not isinstance(url, str) or not url:
             continue
-        found.append(Unfurl(
-            url=url,
-            title=_opt_str(attachment.get("title")),
-            description=_opt_str(attachment.get("text")),
-            image_url=(
-                _opt_str(attachment.get("image_url")) or _opt_str(attachment.get("thumb_url"))
-            ),
-            site_name=_opt_str(attachment.get("service_name")),
-        ))
+        found.append(
+            Unfurl(
+                url=url,
+                title=_opt_str(attachment.get("title")),
+                description=_opt_str(attachment.get("text")),
+                image_url=(
+                    _opt_str(attachment.get("image_url")) or _opt_str(attachment.get("thumb_url"))
+                ),
+                site_name=_opt_str(attachment.get("service_name")),
+            )
+        )
     return tuple(found)
 
 
@@ -259,7 +277,9 @@ class _Reader:
         if isinstance(previous, Mapping) and previous.get("text", "") == text:
             return UnfurlsAdded(
                 event_id=self.event_id or f"slack:unfurls:{channel}:{ts}:{edit_ts}",
-                channel=slack_id(channel), message_id=ts, unfurls=unfurls,
+                channel=slack_id(channel),
+                message_id=ts,
+                unfurls=unfurls,
             )
         return MessageEdited(
             event_id=self.event_id or f"slack:message_changed:{channel}:{ts}:{edit_ts}",
@@ -278,7 +298,9 @@ class _Reader:
         at = self.at(at_ts if isinstance(at_ts, str) and _TS.fullmatch(at_ts) else deleted_ts)
         return MessageDeleted(
             event_id=self.event_id or f"slack:message_deleted:{channel}:{deleted_ts}",
-            channel=slack_id(channel), message_id=deleted_ts, at=at,
+            channel=slack_id(channel),
+            message_id=deleted_ts,
+            at=at,
         )
 
     def reaction_event(self, kind: str) -> ReactionAdded | ReactionRemoved | None:
@@ -290,6 +312,12 @@ class _Reader:
         event_ts = self.data.get("event_ts")
         when = event_ts if isinstance(event_ts, str) and _TS.fullmatch(event_ts) else ts
         return _reaction(
-            event_class, kind, self.event_id, self.text(item, "channel"), ts,
-            self.text(self.data, "user"), self.text(self.data, "reaction"), self.at(when),
+            event_class,
+            kind,
+            self.event_id,
+            self.text(item, "channel"),
+            ts,
+            self.text(self.data, "user"),
+            self.text(self.data, "reaction"),
+            self.at(when),
         )

@@ -8,8 +8,10 @@ import logging
 
 import typer
 
-from bot.cli import db, digest, items
+from bot.cli import db, digest, imports, items, ops
 from bot.cli.context import Context
+from bot.cli.demo import demo
+from bot.cli.init import init
 
 app = typer.Typer(
     name="linkletter",
@@ -20,6 +22,12 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
+app.add_typer(imports.app, name="import")
+app.add_typer(ops.discord_app, name="discord")
+app.command()(ops.run)
+app.command()(ops.doctor)
+app.command()(demo)
+app.command()(init)
 
 
 @app.callback()

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.canonical import clean_url
 from bot.config import DigestConfig
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from storage.models import Item
@@ -68,7 +69,7 @@ def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
     return IssueItem(
         number=number,
         item_id=item.id,
-        url=item.url,
+        url=clean_url(item.final_url or item.url),
         title=item.title_override or item.title or item.unfurl_title or item.url,
         summary=summary,
         why=item.why,

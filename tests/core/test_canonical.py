@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from bot.canonical import NotHttpUrl, canonical_url
+from bot.canonical import NotHttpUrl, canonical_url, clean_url
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,15 @@ def test_real_urls_are_idempotent(url: str) -> None:
     key = canonical_url(url)
     assert key.startswith("https://")
     assert canonical_url(key) == key
+
+
+@pytest.mark.parametrize(
+    ("shared", "shown"),
+    [
+        ("http://site.test/a?utm_source=x&id=3#part", "http://site.test/a?id=3#part"),
+        ("https://site.test/a?fbclid=1", "https://site.test/a"),
+        ("https://site.test/a?q=1", "https://site.test/a?q=1"),
+    ],
+)
+def test_reader_links_lose_only_tracking(shared: str, shown: str) -> None:
+    assert clean_url(shared) == shown

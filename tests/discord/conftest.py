@@ -35,9 +35,13 @@ async def start_bot(fake: FakeDiscord) -> AsyncIterator[BotFactory]:
     running: list[tuple[LinkletterDiscord, asyncio.Task[None]]] = []
 
     async def start(core: Any) -> LinkletterDiscord:
-        settings = DiscordSettings(token=fake.token, api_url=fake.api_url,
-                                   gateway_url=fake.gateway_url, guild_ready_timeout=0.05,
-                                   identify_delay=0)
+        settings = DiscordSettings(
+            token=fake.token,
+            api_url=fake.api_url,
+            gateway_url=fake.gateway_url,
+            guild_ready_timeout=0.05,
+            identify_delay=0,
+        )
         client = LinkletterDiscord(core, settings)
         task = asyncio.create_task(run(client, fake.token))
         running.append((client, task))

@@ -45,8 +45,12 @@ def _now() -> str:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """discord.py only parses bodies whose content type is exactly ``application/json``."""
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=headers,
-                        content_type="application/json")
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
 
 
 @dataclass
@@ -70,7 +74,9 @@ class FakeDiscord:
         self.bot_user: dict[str, Any] = ready["user"]
         # Not team-owned; flags say the Message Content intent is enabled (limited, 1 << 19).
         self.application: dict[str, Any] = fixture("ApplicationInfoData") | {
-            "id": self.bot_user["id"], "bot": self.bot_user, "team": None,
+            "id": self.bot_user["id"],
+            "bot": self.bot_user,
+            "team": None,
         }
         self.application["flags"] |= MESSAGE_CONTENT_LIMITED
         self.guild: dict[str, Any] = fixture("GuildCreate")["d"]
@@ -147,11 +153,21 @@ class FakeDiscord:
     def add_thread(self, parent_id: str, starter_id: str) -> dict[str, Any]:
         """A public thread started from message ``starter_id`` (so it has that id)."""
         thread = {
-            "id": starter_id, "guild_id": self.guild_id, "parent_id": parent_id, "type": 11,
-            "name": "thread", "owner_id": self.bot_user["id"], "message_count": 0,
-            "member_count": 1, "rate_limit_per_user": 0,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                "archive_timestamp": _now(), "locked": False},
+            "id": starter_id,
+            "guild_id": self.guild_id,
+            "parent_id": parent_id,
+            "type": 11,
+            "name": "thread",
+            "owner_id": self.bot_user["id"],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _now(),
+                "locked": False,
+            },
         }
         self.channels[starter_id] = thread
         self.messages[starter_id] = []
@@ -159,14 +175,21 @@ class FakeDiscord:
         return thread
 
     def user_says(
-        self, channel_id: str, user_id: str, content: str, *, reply_to: str | None = None,
+        self,
+        channel_id: str,
+        user_id: str,
+        content: str,
+        *,
+        reply_to: str | None = None,
         embeds: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         message = self._message(channel_id, self.members[user_id]["user"], content, embeds or [])
         if reply_to is not None:
             message["type"] = 19
             message["message_reference"] = {
-                "message_id": reply_to, "channel_id": channel_id, "guild_id": self.guild_id,
+                "message_id": reply_to,
+                "channel_id": channel_id,
+                "guild_id": self.guild_id,
             }
         self.messages[channel_id].append(message)
         self.dispatch("MESSAGE_CREATE", message | {"member": self._member_no_user(user_id)})
@@ -185,46 +208,76 @@ class FakeDiscord:
 
     def delete(self, channel_id: str, message_id: str) -> None:
         self.messages[channel_id].remove(self._find(channel_id, message_id))
-        self.dispatch("MESSAGE_DELETE", {
-            "id": message_id, "channel_id": channel_id, "guild_id": self.guild_id,
-        })
+        self.dispatch(
+            "MESSAGE_DELETE",
+            {
+                "id": message_id,
+                "channel_id": channel_id,
+                "guild_id": self.guild_id,
+            },
+        )
 
     def react(self, channel_id: str, message_id: str, user_id: str, emoji: str) -> None:
         self.reactions.setdefault((channel_id, message_id), {}).setdefault(emoji, []).append(
             user_id
         )
-        self.dispatch("MESSAGE_REACTION_ADD", self._reaction(channel_id, message_id, user_id, emoji)
-                      | {"member": self.members[user_id], "message_author_id": "0"})
+        self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            self._reaction(channel_id, message_id, user_id, emoji)
+            | {"member": self.members[user_id], "message_author_id": "0"},
+        )
 
     def unreact(self, channel_id: str, message_id: str, user_id: str, emoji: str) -> None:
         self.reactions[(channel_id, message_id)][emoji].remove(user_id)
-        self.dispatch("MESSAGE_REACTION_REMOVE",
-                      self._reaction(channel_id, message_id, user_id, emoji))
+        self.dispatch(
+            "MESSAGE_REACTION_REMOVE", self._reaction(channel_id, message_id, user_id, emoji)
+        )
 
     def slash(self, channel_id: str, user_id: str, subcommand: str, text: str = "") -> str:
         """``/linkletter <subcommand> text:<text>``; returns the interaction id."""
         options = [{"type": 3, "name": "text", "value": text}] if text else []
-        return self._interact(channel_id, user_id, 2, self._command_data("linkletter") | {
-            "type": 1, "options": [{"type": 1, "name": subcommand, "options": options}],
-        })
+        return self._interact(
+            channel_id,
+            user_id,
+            2,
+            self._command_data("linkletter")
+            | {
+                "type": 1,
+                "options": [{"type": 1, "name": subcommand, "options": options}],
+            },
+        )
 
     def message_shortcut(self, channel_id: str, user_id: str, message_id: str) -> str:
         """The "Add to digest" message context-menu command on ``message_id``."""
         message = self._find(channel_id, message_id)
-        return self._interact(channel_id, user_id, 2, self._command_data("Add to digest") | {
-            "type": 3, "target_id": message_id, "resolved": {"messages": {message_id: message}},
-        })
+        return self._interact(
+            channel_id,
+            user_id,
+            2,
+            self._command_data("Add to digest")
+            | {
+                "type": 3,
+                "target_id": message_id,
+                "resolved": {"messages": {message_id: message}},
+            },
+        )
 
     def click(self, channel_id: str, user_id: str, custom_id: str) -> str:
         """Press the button ``custom_id`` on the interaction response that shows it."""
-        return self._interact(channel_id, user_id, 3, {"custom_id": custom_id,
-                                                       "component_type": 2},
-                              message=self._message_with_button(custom_id))
+        return self._interact(
+            channel_id,
+            user_id,
+            3,
+            {"custom_id": custom_id, "component_type": 2},
+            message=self._message_with_button(custom_id),
+        )
 
     def _message_with_button(self, custom_id: str) -> dict[str, Any]:
         return next(
-            m for m in reversed(self.response_messages)
-            for row in m.get("components", []) for c in row["components"]
+            m
+            for m in reversed(self.response_messages)
+            for row in m.get("components", [])
+            for c in row["components"]
             if c.get("custom_id") == custom_id
         )
 
@@ -232,18 +285,34 @@ class FakeDiscord:
         command = next(c for c in self.commands if c["name"] == name)
         return {"id": command["id"], "name": name}
 
-    def _interact(self, channel_id: str, user_id: str, kind: int, data: dict[str, Any],
-                  message: dict[str, Any] | None = None) -> str:
+    def _interact(
+        self,
+        channel_id: str,
+        user_id: str,
+        kind: int,
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+    ) -> str:
         """An INTERACTION_CREATE in the shape of the captured one, with our guild's ids."""
         payload = fixture("InteractionCreate.SubCommandGroup")["d"]
         interaction_id = self.new_id()
         member = self.members[user_id] | {"permissions": "8589934591"}
         payload.update(
-            id=interaction_id, type=kind, token=f"token-{interaction_id}",
-            application_id=self.application["id"], guild_id=self.guild_id,
-            channel_id=channel_id, channel=self.channels[channel_id], member=member, data=data,
-            app_permissions="8589934591", locale="en-US", guild_locale="en-US",
-            entitlements=[], authorizing_integration_owners={}, context=0,
+            id=interaction_id,
+            type=kind,
+            token=f"token-{interaction_id}",
+            application_id=self.application["id"],
+            guild_id=self.guild_id,
+            channel_id=channel_id,
+            channel=self.channels[channel_id],
+            member=member,
+            data=data,
+            app_permissions="8589934591",
+            locale="en-US",
+            guild_locale="en-US",
+            entitlements=[],
+            authorizing_integration_owners={},
+            context=0,
             attachment_size_limit=8388608,
         )
         if message is not None:
@@ -268,8 +337,9 @@ class FakeDiscord:
     async def invalidate_session(self) -> None:
         for connection in list(self.connections):
             connection.session = None
-            await connection.ws.send_json({"op": OP_INVALID_SESSION, "d": False, "s": None,
-                                           "t": None})
+            await connection.ws.send_json(
+                {"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None}
+            )
 
     async def close_gateway(self, code: int) -> None:
         for connection in list(self.connections):
@@ -292,8 +362,9 @@ class FakeDiscord:
         await ws.prepare(request)
         connection = Connection(ws)
         self.connections.append(connection)
-        await ws.send_json({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_ms},
-                            "s": None, "t": None})
+        await ws.send_json(
+            {"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
+        )
         try:
             async for frame in ws:
                 if frame.type is not WSMsgType.TEXT:
@@ -307,8 +378,7 @@ class FakeDiscord:
         op = payload["op"]
         self.ops[op] += 1
         if op == OP_HEARTBEAT:
-            await connection.ws.send_json({"op": OP_HEARTBEAT_ACK, "d": None, "s": None,
-                                           "t": None})
+            await connection.ws.send_json({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == OP_IDENTIFY:
             await self._identify(connection)
         elif op == OP_RESUME:
@@ -322,11 +392,15 @@ class FakeDiscord:
         self.sessions[session.session_id] = session
         connection.session = session
         ready = {
-            "v": 10, "user": self.bot_user, "session_id": session.session_id,
-            "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+            "v": 10,
+            "user": self.bot_user,
+            "session_id": session.session_id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": [0, 1],
             "guilds": [{"id": self.guild_id, "unavailable": True}],
             "application": {"id": self.application["id"], "flags": self.application["flags"]},
-            "private_channels": [], "relationships": [],
+            "private_channels": [],
+            "relationships": [],
         }
         self._send_dispatch(connection, "READY", ready)
         guild = copy.deepcopy(self.guild)
@@ -337,11 +411,12 @@ class FakeDiscord:
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(data["session_id"])
         if session is None:
-            await connection.ws.send_json({"op": OP_INVALID_SESSION, "d": False, "s": None,
-                                           "t": None})
+            await connection.ws.send_json(
+                {"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None}
+            )
             return
         connection.session = session
-        for payload in session.sent[data["seq"] or 0:]:
+        for payload in session.sent[data["seq"] or 0 :]:
             await connection.ws.send_json(payload)
         self._send_dispatch(connection, "RESUMED", {})
 
@@ -364,10 +439,17 @@ class FakeDiscord:
                 del self._rate_limits[index]
                 # discord.py treats a 429 without ``Via`` as a Cloudflare ban and gives up.
                 return _json(
-                    {"message": "You are being rate limited.", "retry_after": retry_after,
-                     "global": False},
-                    status=429, headers={"Retry-After": str(retry_after), "Via": "1.1 google",
-                                         "X-RateLimit-Scope": "user"},
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": retry_after,
+                        "global": False,
+                    },
+                    status=429,
+                    headers={
+                        "Retry-After": str(retry_after),
+                        "Via": "1.1 google",
+                        "X-RateLimit-Scope": "user",
+                    },
                 )
         bot_auth = request.headers.get("Authorization") == f"Bot {self.token}"
         interaction_token_auth = path.startswith(("/interactions/", "/webhooks/"))
@@ -384,21 +466,30 @@ class FakeDiscord:
 
     token = "fake-bot-token"
 
-    def _route(
-        self, method: str, parts: list[str], query: Any, body: Any
-    ) -> Any:
+    def _route(self, method: str, parts: list[str], query: Any, body: Any) -> Any:
         match method, parts:
             case "GET", ["gateway", "bot"]:
-                return {"url": self.gateway_url, "shards": 1, "session_start_limit": {
-                    "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+                return {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
             case "GET", ["users", "@me"]:
                 return self.bot_user
             case "GET", ["applications", "@me"] | ["oauth2", "applications", "@me"]:
                 return self.application
             case "PUT", ["applications", app_id, "commands"]:
-                self.commands = [{"description": "", "default_member_permissions": None} | c
-                                 | {"id": self.new_id(), "application_id": app_id,
-                                    "version": "1"} for c in body]
+                self.commands = [
+                    {"description": "", "default_member_permissions": None}
+                    | c
+                    | {"id": self.new_id(), "application_id": app_id, "version": "1"}
+                    for c in body
+                ]
                 return self.commands
             case "POST", ["interactions", interaction_id, _token, "callback"]:
                 self.interaction_callbacks.append(body | {"interaction_id": interaction_id})
@@ -426,14 +517,22 @@ class FakeDiscord:
     def _callback_response(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """The ``with_response=1`` answer: the interaction and the message it created."""
         data = body.get("data") or {}
-        message = self._message(self._interaction_channels[interaction_id], self.bot_user,
-                                data.get("content") or "", data.get("embeds") or [])
+        message = self._message(
+            self._interaction_channels[interaction_id],
+            self.bot_user,
+            data.get("content") or "",
+            data.get("embeds") or [],
+        )
         message["components"] = data.get("components") or []
         self.response_messages.append(message)
         return {
-            "interaction": {"id": interaction_id, "type": 2, "response_message_id": message["id"],
-                            "response_message_loading": False,
-                            "response_message_ephemeral": bool((data.get("flags") or 0) & 64)},
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_id": message["id"],
+                "response_message_loading": False,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+            },
             "resource": {"type": body["type"], "message": message},
         }
 
@@ -448,10 +547,16 @@ class FakeDiscord:
     def _with_reactions(self, channel_id: str, message: dict[str, Any]) -> dict[str, Any]:
         counts = self.reactions.get((channel_id, message["id"]), {})
         reactions = [
-            {"emoji": {"id": None, "name": emoji}, "count": len(users), "me": False,
-             "count_details": {"burst": 0, "normal": len(users)}, "burst_colors": [],
-             "me_burst": False}
-            for emoji, users in counts.items() if users
+            {
+                "emoji": {"id": None, "name": emoji},
+                "count": len(users),
+                "me": False,
+                "count_details": {"burst": 0, "normal": len(users)},
+                "burst_colors": [],
+                "me_burst": False,
+            }
+            for emoji, users in counts.items()
+            if users
         ]
         return message | {"reactions": reactions} if reactions else message
 
@@ -461,8 +566,9 @@ class FakeDiscord:
             seen = self._nonces.get((channel_id, str(nonce)))
             if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW_SECONDS:
                 return seen[1]
-        message = self._message(channel_id, self.bot_user, body.get("content") or "",
-                                body.get("embeds") or [])
+        message = self._message(
+            channel_id, self.bot_user, body.get("content") or "", body.get("embeds") or []
+        )
         self.posts.append(body | {"channel_id": channel_id, "id": message["id"]})
         self.messages[channel_id].append(message)
         if nonce is not None:
@@ -472,24 +578,37 @@ class FakeDiscord:
 
     def _dm_channel(self, user_id: str) -> dict[str, Any]:
         channel_id = f"9{user_id}"
-        channel = {"id": channel_id, "type": 1, "last_message_id": None,
-                   "recipients": [self.members[user_id]["user"]]}
+        channel = {
+            "id": channel_id,
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [self.members[user_id]["user"]],
+        }
         self.channels.setdefault(channel_id, channel)
         self.messages.setdefault(channel_id, [])
         return channel
 
-    def _message(self, channel_id: str, author: dict[str, Any], content: str,
-                 embeds: list[dict[str, Any]]) -> dict[str, Any]:
+    def _message(
+        self, channel_id: str, author: dict[str, Any], content: str, embeds: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         """A message object in the shape of MessageCreate.Type0 (minus ``member``)."""
         base: dict[str, Any] = fixture("MessageCreate.Type0")["d"]
         base.pop("member")
         base.pop("nonce")
         guild = {"guild_id": self.guild_id} if self.channels[channel_id].get("type") != 1 else {}
-        return base | guild | {
-            "id": self.new_id(), "channel_id": channel_id, "author": author,
-            "content": content, "embeds": embeds, "timestamp": _now(),
-            "edited_timestamp": None,
-        }
+        return (
+            base
+            | guild
+            | {
+                "id": self.new_id(),
+                "channel_id": channel_id,
+                "author": author,
+                "content": content,
+                "embeds": embeds,
+                "timestamp": _now(),
+                "edited_timestamp": None,
+            }
+        )
 
     def _member_no_user(self, user_id: str) -> dict[str, Any]:
         return {k: v for k, v in self.members[user_id].items() if k != "user"}
@@ -497,8 +616,15 @@ class FakeDiscord:
     def _find(self, channel_id: str, message_id: str) -> dict[str, Any]:
         return next(m for m in self.messages[channel_id] if m["id"] == message_id)
 
-    def _reaction(self, channel_id: str, message_id: str, user_id: str,
-                  emoji: str) -> dict[str, Any]:
-        return {"user_id": user_id, "message_id": message_id, "channel_id": channel_id,
-                "guild_id": self.guild_id, "emoji": {"id": None, "name": emoji},
-                "burst": False, "type": 0}
+    def _reaction(
+        self, channel_id: str, message_id: str, user_id: str, emoji: str
+    ) -> dict[str, Any]:
+        return {
+            "user_id": user_id,
+            "message_id": message_id,
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }

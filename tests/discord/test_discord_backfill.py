@@ -46,8 +46,9 @@ async def test_pages_through_history_and_fetches_reaction_users_once_per_10_minu
     async def sink(event: ChatEvent) -> None:
         events.append(event)
 
-    backfill = Backfill(http, core, sink, bot_user_id=fake.bot_user["id"],
-                        limiter=ReactionFetchLimiter(clock=clock))
+    backfill = Backfill(
+        http, core, sink, bot_user_id=fake.bot_user["id"], limiter=ReactionFetchLimiter(clock=clock)
+    )
 
     async def catch_up() -> int:
         await core.save_checkpoint(f"discord:{WATCHED}", anchor["id"])
@@ -81,7 +82,6 @@ async def test_first_run_starts_at_the_channel_end(
         events.append(event)
 
     backfill = Backfill(http, core, sink, bot_user_id=fake.bot_user["id"])
-    assert await backfill.channel(WATCHED, guild_id=fake.guild_id,
-                                  last_message_id=old["id"]) == 0
+    assert await backfill.channel(WATCHED, guild_id=fake.guild_id, last_message_id=old["id"]) == 0
     assert events == []
     assert core.checkpoints[f"discord:{WATCHED}"] == old["id"]

@@ -34,7 +34,10 @@ async def test_slash_command_reaches_core_and_answers_ephemerally(
 
     (request,) = core.requests
     assert (request.name, request.args, request.channel, request.platform) == (
-        "add", "https://example.org/x why: good", f"discord:{WATCHED}", "discord",
+        "add",
+        "https://example.org/x why: good",
+        f"discord:{WATCHED}",
+        "discord",
     )
     assert request.user.roles == (f"discord:role:{EDITOR_ROLE}",)
     (callback,) = fake.interaction_callbacks
@@ -77,14 +80,20 @@ async def test_message_shortcut_captures_the_message(
     assert request.name == "add"
     assert isinstance(request.message, MessagePosted)
     assert (request.message.message_id, request.message.author.id) == (
-        shared["id"], f"discord:{MEMBER}",
+        shared["id"],
+        f"discord:{MEMBER}",
     )
 
 
 PAYLOAD: dict[str, Any] = {
     "content": "This week: @everyone <@&136965347994632192> <@134127815531560960>",
-    "embeds": [{"title": "Issue 12", "description": "[x](http://evil.example)",
-                "footer": {"text": "Linkletter"}}],
+    "embeds": [
+        {
+            "title": "Issue 12",
+            "description": "[x](http://evil.example)",
+            "footer": {"text": "Linkletter"},
+        }
+    ],
 }
 
 
@@ -127,8 +136,9 @@ async def test_missing_message_content_intent_is_fatal_without_reconnects(
 ) -> None:
     """reliability row 8: close 4014 -> a clear setup error, one IDENTIFY, no loop."""
     fake.identify_close_code = 4014
-    settings = DiscordSettings(token=fake.token, api_url=fake.api_url,
-                               gateway_url=fake.gateway_url, identify_delay=0)
+    settings = DiscordSettings(
+        token=fake.token, api_url=fake.api_url, gateway_url=fake.gateway_url, identify_delay=0
+    )
     client = LinkletterDiscord(core, settings)
     with pytest.raises(DiscordSetupError, match="Message Content Intent"):
         await asyncio.wait_for(run(client, fake.token), 5)

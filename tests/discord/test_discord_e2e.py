@@ -31,8 +31,18 @@ async def test_links_replies_edits_deletes_and_receipts(
     share = fake.user_says(WATCHED, MEMBER, "read https://example.org/post?utm_source=x")
     fake.user_says(UNWATCHED, MEMBER, "elsewhere https://example.org/other")
     reply = fake.user_says(WATCHED, EDITOR, "why this matters: it is good", reply_to=share["id"])
-    fake.unfurl(WATCHED, share["id"], [{"type": "article", "url": "https://example.org/post",
-                                        "title": "Post", "provider": {"name": "Example"}}])
+    fake.unfurl(
+        WATCHED,
+        share["id"],
+        [
+            {
+                "type": "article",
+                "url": "https://example.org/post",
+                "title": "Post",
+                "provider": {"name": "Example"},
+            }
+        ],
+    )
     fake.edit(WATCHED, share["id"], "read https://example.org/better")
     fake.delete(WATCHED, reply["id"])
     await settle(client)
@@ -63,7 +73,9 @@ async def test_thread_messages_count_under_the_watched_parent(
 
     last = core.of_type(MessagePosted)[-1]
     assert (last.message_id, last.channel, last.thread_parent) == (
-        in_thread["id"], f"discord:{WATCHED}", starter["id"],
+        in_thread["id"],
+        f"discord:{WATCHED}",
+        starter["id"],
     )
 
 
@@ -83,7 +95,8 @@ async def test_reactions_by_editors_and_others_on_uncached_message(
 
     added = core.of_type(ReactionAdded)
     assert [(r.user.id, core.is_editor(r.user)) for r in added] == [
-        (f"discord:{EDITOR}", True), (f"discord:{OTHER_MEMBER}", False),
+        (f"discord:{EDITOR}", True),
+        (f"discord:{OTHER_MEMBER}", False),
         (f"discord:{EDITOR}", True),
     ]
     assert len({r.event_id for r in added}) == 3
@@ -102,8 +115,7 @@ async def test_restart_recovers_missed_messages_and_reactions(
     await settle(first)
     await first.close()
 
-    missed = [fake.user_says(WATCHED, MEMBER, f"https://example.org/missed/{i}")
-              for i in range(3)]
+    missed = [fake.user_says(WATCHED, MEMBER, f"https://example.org/missed/{i}") for i in range(3)]
     fake.react(WATCHED, missed[0]["id"], EDITOR, "✅")
     await start_bot(core)
 
@@ -111,7 +123,8 @@ async def test_restart_recovers_missed_messages_and_reactions(
     assert posted == [seen["id"]] + [m["id"] for m in missed]
     (vote,) = core.of_type(ReactionAdded)
     assert (vote.message_id, vote.user.roles) == (
-        missed[0]["id"], (f"discord:role:{EDITOR_ROLE}",),
+        missed[0]["id"],
+        (f"discord:role:{EDITOR_ROLE}",),
     )
     assert core.checkpoints[f"discord:{WATCHED}"] == missed[-1]["id"]
 

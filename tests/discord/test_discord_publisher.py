@@ -15,8 +15,12 @@ EMBEDS_TOTAL, FOOTER = 6000, 2048
 def embed_total(payload: dict[str, Any]) -> int:
     texts: list[str] = []
     for embed in payload["embeds"]:
-        texts += [embed.get("title", ""), embed.get("description", ""),
-                  embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
+        texts += [
+            embed.get("title", ""),
+            embed.get("description", ""),
+            embed.get("footer", {}).get("text", ""),
+            embed.get("author", {}).get("name", ""),
+        ]
         texts += [t for f in embed.get("fields", []) for t in (f["name"], f["value"])]
     return sum(map(measure, texts))
 

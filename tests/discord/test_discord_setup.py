@@ -25,16 +25,18 @@ def test_invite_url_asks_for_exactly_the_documented_permissions() -> None:
 
 
 async def test_doctor_all_good_on_a_readable_channel(fake: FakeDiscord) -> None:
-    checks = await doctor(fake.token, [f"discord:{WATCHED}"], api_url=fake.api_url,
-                          gateway_url=fake.gateway_url)
+    checks = await doctor(
+        fake.token, [f"discord:{WATCHED}"], api_url=fake.api_url, gateway_url=fake.gateway_url
+    )
     assert [c.ok for c in checks] == [True, True, True]
 
 
 async def test_doctor_names_the_fix_for_each_problem(fake: FakeDiscord) -> None:
     """reliability row 8: a missing Message Content intent is an explicit health error."""
     fake.application["flags"] &= ~MESSAGE_CONTENT_LIMITED
-    token, intent, locked = await doctor(fake.token, [f"discord:{LOCKED}"],
-                                         api_url=fake.api_url, gateway_url=fake.gateway_url)
+    token, intent, locked = await doctor(
+        fake.token, [f"discord:{LOCKED}"], api_url=fake.api_url, gateway_url=fake.gateway_url
+    )
     assert token.ok
     assert not intent.ok
     assert "Message Content Intent" in intent.message
@@ -43,8 +45,9 @@ async def test_doctor_names_the_fix_for_each_problem(fake: FakeDiscord) -> None:
 
 
 async def test_doctor_rejects_a_bad_token(fake: FakeDiscord) -> None:
-    (check,) = await doctor("nope", [f"discord:{WATCHED}"], api_url=fake.api_url,
-                            gateway_url=fake.gateway_url)
+    (check,) = await doctor(
+        "nope", [f"discord:{WATCHED}"], api_url=fake.api_url, gateway_url=fake.gateway_url
+    )
     assert not check.ok
     assert "Reset Token" in check.message
 
@@ -57,31 +60,48 @@ def test_permission_overwrites_apply_in_discords_order() -> None:
         {"id": role, "type": 0, "allow": "2048", "deny": "1024"},
         {"id": bot, "type": 1, "allow": "1024", "deny": "0"},
     ]
-    granted = channel_permissions(guild_id=guild, owner_id="9", roles=roles, member_id=bot,
-                                  member_roles=[role], overwrites=overwrites)
+    granted = channel_permissions(
+        guild_id=guild,
+        owner_id="9",
+        roles=roles,
+        member_id=bot,
+        member_roles=[role],
+        overwrites=overwrites,
+    )
     assert granted & 2048  # role allow beats @everyone deny
     assert granted & 1024  # member allow beats role deny
-    without_role = channel_permissions(guild_id=guild, owner_id="9", roles=roles,
-                                       member_id=bot, member_roles=[], overwrites=overwrites)
+    without_role = channel_permissions(
+        guild_id=guild,
+        owner_id="9",
+        roles=roles,
+        member_id=bot,
+        member_roles=[],
+        overwrites=overwrites,
+    )
     assert not without_role & 2048
 
 
 async def test_invite_url_from_the_token(fake: FakeDiscord) -> None:
-    client_id = await application_id(fake.token, api_url=fake.api_url,
-                                      gateway_url=fake.gateway_url)
+    client_id = await application_id(fake.token, api_url=fake.api_url, gateway_url=fake.gateway_url)
     assert client_id == fake.application["id"]
     assert f"client_id={client_id}" in invite_url(client_id)
 
 
 def test_settings_from_environment() -> None:
-    settings = DiscordSettings.from_env({
-        "DISCORD_TOKEN": "t", "DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
-        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
-    })
+    settings = DiscordSettings.from_env(
+        {
+            "DISCORD_TOKEN": "t",
+            "DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+        }
+    )
     assert (settings.token, settings.api_url, settings.gateway_url) == (
-        "t", "http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/gateway",
+        "t",
+        "http://127.0.0.1:9/api/v10",
+        "ws://127.0.0.1:9/gateway",
     )
     defaults = DiscordSettings.from_env({"DISCORD_TOKEN": "t"})
     assert (defaults.api_url, defaults.gateway_url) == (
-        "https://discord.com/api/v10", "wss://gateway.discord.gg/",
+        "https://discord.com/api/v10",
+        "wss://gateway.discord.gg/",
     )

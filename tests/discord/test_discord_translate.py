@@ -41,14 +41,34 @@ def rest(path: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("payload", "channel", "author", "roles", "text"),
     [
-        (dispatch("MessageCreate.Type0"), "discord:727947198481956945",
-         "discord:562268917771413264", 4, ".ping"),
-        (dispatch("MessageCreate.Type19"), "discord:563557393640849437",
-         "discord:134127815531560960", 3, "cool."),
-        (rest("discord4j/Message.json"), "discord:278314058422157320",
-         "discord:129498893795721216", 0, ""),
-        (rest("discord-api-docs/example_message.json"), "discord:290926798999357250",
-         "discord:53908099506183680", 0, "Supa Hot"),
+        (
+            dispatch("MessageCreate.Type0"),
+            "discord:727947198481956945",
+            "discord:562268917771413264",
+            4,
+            ".ping",
+        ),
+        (
+            dispatch("MessageCreate.Type19"),
+            "discord:563557393640849437",
+            "discord:134127815531560960",
+            3,
+            "cool.",
+        ),
+        (
+            rest("discord4j/Message.json"),
+            "discord:278314058422157320",
+            "discord:129498893795721216",
+            0,
+            "",
+        ),
+        (
+            rest("discord-api-docs/example_message.json"),
+            "discord:290926798999357250",
+            "discord:53908099506183680",
+            0,
+            "Supa Hot",
+        ),
     ],
 )
 def test_message_create_fields(
@@ -115,7 +135,8 @@ def test_update_without_edit_or_embeds_is_ignored() -> None:
 def test_text_edit_has_ordered_id_and_unchanged_text_is_embed_only() -> None:
     edited_at = "2020-02-22T18:20:00.000000+00:00"
     payload = dispatch("MessageUpdate.NoEmbeds") | {
-        "edited_timestamp": edited_at, "content": "see https://example.org",
+        "edited_timestamp": edited_at,
+        "content": "see https://example.org",
     }
     event = message_updated(payload)
     assert isinstance(event, MessageEdited)
@@ -129,7 +150,8 @@ def test_text_edit_has_ordered_id_and_unchanged_text_is_embed_only() -> None:
 def test_delete() -> None:
     event = message_deleted(dispatch("MessageDelete"), at=NOW)
     assert (event.event_id, event.channel) == (
-        "discord:delete:680840044138987656", "discord:680839020124700740",
+        "discord:delete:680840044138987656",
+        "discord:680839020124700740",
     )
 
 
@@ -170,24 +192,48 @@ def test_malformed_message_create(mutate: Any) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=20,
 )
 # Real payloads with arbitrary values swapped in for some keys: reaches deep code paths.
-FUZZ_BASES = [dispatch(n) for n in (
-    "MessageCreate.Type0", "MessageCreate.Type19", "MessageUpdate.Embeds", "MessageReactionAdd",
-)]
+FUZZ_BASES = [
+    dispatch(n)
+    for n in (
+        "MessageCreate.Type0",
+        "MessageCreate.Type19",
+        "MessageUpdate.Embeds",
+        "MessageReactionAdd",
+    )
+]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     base=st.sampled_from(FUZZ_BASES) | st.just({}),
     overrides=st.dictionaries(
-        st.sampled_from(["id", "channel_id", "content", "timestamp", "edited_timestamp", "author",
-                         "member", "embeds", "message_reference", "emoji", "user_id", "type",
-                         "guild_id", "message_id", "webhook_id"]),
-        json_values, max_size=4,
+        st.sampled_from(
+            [
+                "id",
+                "channel_id",
+                "content",
+                "timestamp",
+                "edited_timestamp",
+                "author",
+                "member",
+                "embeds",
+                "message_reference",
+                "emoji",
+                "user_id",
+                "type",
+                "guild_id",
+                "message_id",
+                "webhook_id",
+            ]
+        ),
+        json_values,
+        max_size=4,
     ),
     whole=json_values,
     use_whole=st.booleans(),

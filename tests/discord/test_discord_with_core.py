@@ -58,10 +58,13 @@ async def test_shares_votes_approval_and_exactly_once_publication(
 
     item, *edited_then_deleted = items(db)
     assert [(i.canonical_url, i.status) for i in edited_then_deleted] == [
-        ("https://example.org/oops", "withdrawn"), ("https://example.org/oops-fixed", "withdrawn"),
+        ("https://example.org/oops", "withdrawn"),
+        ("https://example.org/oops-fixed", "withdrawn"),
     ]
     assert (item.canonical_url, item.status, item.votes) == (
-        "https://example.org/post", "approved", 1,
+        "https://example.org/post",
+        "approved",
+        1,
     )
     assert item.why is not None
     assert "outage" in item.why
@@ -87,13 +90,21 @@ async def test_shares_votes_approval_and_exactly_once_publication(
 async def test_a_slack_and_a_discord_share_are_one_item(
     fake: FakeDiscord, db: Database, start_bot: BotFactory
 ) -> None:
-    config = CONFIG.replace(f'sources = ["discord:{WATCHED}"]',
-                            f'sources = ["discord:{WATCHED}", "slack:C1"]')
+    config = CONFIG.replace(
+        f'sources = ["discord:{WATCHED}"]', f'sources = ["discord:{WATCHED}", "slack:C1"]'
+    )
     core = CurationService(parse_config(config), db)
     client = await start_bot(core)
-    await core.handle(MessagePosted("slack:C1:1.0", "slack:C1", "1.0", Author("slack:U1"),
-                                    "<https://example.org/same?utm_medium=slack|same>",
-                                    datetime.now(UTC)))
+    await core.handle(
+        MessagePosted(
+            "slack:C1:1.0",
+            "slack:C1",
+            "1.0",
+            Author("slack:U1"),
+            "<https://example.org/same?utm_medium=slack|same>",
+            datetime.now(UTC),
+        )
+    )
     fake.user_says(WATCHED, MEMBER, "also <https://example.org/same?fbclid=x>")
     await settle(client)
 

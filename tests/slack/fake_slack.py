@@ -29,8 +29,16 @@ SIGNING_SECRET = "fake-signing-secret"
 BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-fake-app-token"
 DEFAULT_SCOPES = (
-    "channels:history", "channels:read", "chat:write", "commands", "groups:history",
-    "groups:read", "im:write", "reactions:read", "reactions:write", "users:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:write",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
 )
 WAIT = 5.0  # seconds any helper waits for the app before failing the test
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -81,7 +89,10 @@ class FakeSlack:
     """Start with ``async with FakeSlack() as slack:``; point clients at ``slack.api_url``."""
 
     def __init__(
-        self, *, bot_user_id: str = "UBOT", bot_id: str = "BBOT",
+        self,
+        *,
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
     ) -> None:
         self.bot_user_id = bot_user_id
@@ -158,7 +169,12 @@ class FakeSlack:
             self.add_message(event["channel"], event)
 
     def fail_next(
-        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1,
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
     ) -> None:
         self.faults[method] = Fault(status, retry_after, times)
 
@@ -181,38 +197,59 @@ class FakeSlack:
 
     # -- Events API over HTTP ----------------------------------------------------------------
     async def post_event(
-        self, url: str, payload: Mapping[str, Any], *, retry_num: int | None = None,
-        timestamp: int | None = None, secret: str | None = SIGNING_SECRET,
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        retry_num: int | None = None,
+        timestamp: int | None = None,
+        secret: str | None = SIGNING_SECRET,
     ) -> int:
         """Deliver a payload like Slack does (``secret=None``: unsigned); return the status."""
         body = json.dumps(payload).encode()
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         headers = {"Content-Type": "application/json"}
         if secret is not None:
-            headers |= {"X-Slack-Request-Timestamp": stamp,
-                        "X-Slack-Signature": sign(secret, stamp, body)}
+            headers |= {
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": sign(secret, stamp, body),
+            }
         if retry_num is not None:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        async with aiohttp.ClientSession() as session, session.post(
-            url, data=body, headers=headers,
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url,
+                data=body,
+                headers=headers,
+            ) as response,
+        ):
             await response.read()
             return response.status
 
     # -- Socket Mode -------------------------------------------------------------------------
     async def push_envelope(
-        self, payload: Mapping[str, Any], *, kind: str = "events_api", retry_attempt: int = 0,
+        self,
+        payload: Mapping[str, Any],
+        *,
+        kind: str = "events_api",
+        retry_attempt: int = 0,
     ) -> dict[str, Any]:
         """Send one envelope to the connected app and return its ack message."""
         await self.wait_connected()
         envelope_id = uuid.uuid4().hex
         ack: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = ack
-        await self._sockets[-1].send_json({
-            "envelope_id": envelope_id, "type": kind, "payload": payload,
-            "accepts_response_payload": kind != "events_api",
-            "retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else "",
-        })
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
+        )
         async with asyncio.timeout(WAIT):
             return await ack
 
@@ -230,8 +267,9 @@ class FakeSlack:
         socket = web.WebSocketResponse(autoping=True)
         await socket.prepare(request)
         self._sockets.append(socket)
-        await socket.send_json({"type": "hello", "num_connections": 1,
-                                "connection_info": {"app_id": "AFAKE"}})
+        await socket.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "AFAKE"}}
+        )
         self._connected.set()
         try:
             async for message in socket:
@@ -258,8 +296,9 @@ class FakeSlack:
             fault.remaining -= 1
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             error = "ratelimited" if fault.status == 429 else "internal_error"
-            return web.json_response({"ok": False, "error": error}, status=fault.status,
-                                     headers=headers)
+            return web.json_response(
+                {"ok": False, "error": error}, status=fault.status, headers=headers
+            )
         handler = self._methods.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
@@ -289,16 +328,26 @@ class FakeSlack:
         return self.channels.get(str(args.get("channel", "")))
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "linkletter",
-                "team_id": "TFAKE", "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake",
+            "user": "linkletter",
+            "team_id": "TFAKE",
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         message: dict[str, Any] = {
-            "type": "message", "user": self.bot_user_id, "bot_id": self.bot_id,
-            "text": args.get("text", ""), "ts": self.next_ts(),
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "text": args.get("text", ""),
+            "ts": self.next_ts(),
         }
         for key in ("blocks", "metadata", "thread_ts", "unfurl_links", "unfurl_media"):
             if key in args:
@@ -331,7 +380,8 @@ class FakeSlack:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         visible = [
-            m for m in channel.messages
+            m
+            for m in channel.messages
             if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
         ]
         window = [m for m in visible if _in_window(m["ts"], args)]
@@ -354,17 +404,28 @@ class FakeSlack:
     def _page(items: list[dict[str, Any]], args: Mapping[str, Any], key: str) -> dict[str, Any]:
         start = int(args.get("cursor") or 0)
         limit = int(args.get("limit") or 100)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         more = start + limit < len(items)
-        return {"ok": True, key: page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            key: page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel.id, "name": channel.name,
-                                        "is_channel": True, "is_member": channel.is_member}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel.id,
+                "name": channel.name,
+                "is_channel": True,
+                "is_member": channel.is_member,
+            },
+        }
 
     def _open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("users", ""))

@@ -79,15 +79,18 @@ def in_channel(payload: dict[str, Any], channel: str = WATCHED) -> dict[str, Any
 
 def settings_for(fake: FakeSlack, *, socket_mode: bool) -> SlackSettings:
     return SlackSettings(
-        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET,
-        app_token=APP_TOKEN if socket_mode else None, api_url=fake.api_url,
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_token=APP_TOKEN if socket_mode else None,
+        api_url=fake.api_url,
         backfill_interval=0.0,
     )
 
 
 def make_adapter(fake: FakeSlack, core: Core, *, socket_mode: bool) -> SlackAdapter:
-    return SlackAdapter(core, settings_for(fake, socket_mode=socket_mode),
-                        channels=[f"slack:{WATCHED}"])
+    return SlackAdapter(
+        core, settings_for(fake, socket_mode=socket_mode), channels=[f"slack:{WATCHED}"]
+    )
 
 
 @dataclass
@@ -98,8 +101,9 @@ class HttpApp:
 
 async def serve(routes: list[Route]) -> AsyncIterator[str]:
     """Serve the routes with uvicorn on an ephemeral 127.0.0.1 port; yield its base URL."""
-    config = uvicorn.Config(Starlette(routes=routes), host="127.0.0.1", port=0,
-                            log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        Starlette(routes=routes), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await FakeSlack.wait_for(lambda: server.started)

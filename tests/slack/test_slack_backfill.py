@@ -45,24 +45,48 @@ def seed_thread_week(fake: FakeSlack) -> list[str]:
     stamps = iter(fake.next_ts() for _ in range(10))
     parent, reply, broadcast = load_fixture("thread_with_broadcast_reply.json")
     parent_ts = next(stamps)
-    fake.add_message(WATCHED, {**parent, "ts": parent_ts, "thread_ts": parent_ts,
-                               "text": "<https://example.org/paper>",
-                               "reactions": [{"name": "+1::skin-tone-2", "users": ["U7"],
-                                              "count": 1}]})
+    fake.add_message(
+        WATCHED,
+        {
+            **parent,
+            "ts": parent_ts,
+            "thread_ts": parent_ts,
+            "text": "<https://example.org/paper>",
+            "reactions": [{"name": "+1::skin-tone-2", "users": ["U7"], "count": 1}],
+        },
+    )
     reply_ts, broadcast_ts = next(stamps), next(stamps)
     fake.add_message(WATCHED, {**reply, "ts": reply_ts, "thread_ts": parent_ts})
-    fake.add_message(WATCHED, {**broadcast, "ts": broadcast_ts, "thread_ts": parent_ts,
-                               "root": {**broadcast["root"], "ts": parent_ts}})
+    fake.add_message(
+        WATCHED,
+        {
+            **broadcast,
+            "ts": broadcast_ts,
+            "thread_ts": parent_ts,
+            "root": {**broadcast["root"], "ts": parent_ts},
+        },
+    )
     fake.channels[WATCHED].messages[0] |= {"reply_count": 2, "latest_reply": broadcast_ts}
-    later = fake.add_message(WATCHED, load_fixture("message_with_links.json") | {
-        "ts": next(stamps)})
-    fake.add_message(WATCHED, {"type": "message", "subtype": "channel_join", "user": "U9",
-                               "text": "<@U9> has joined the channel", "ts": next(stamps)})
+    later = fake.add_message(
+        WATCHED, load_fixture("message_with_links.json") | {"ts": next(stamps)}
+    )
+    fake.add_message(
+        WATCHED,
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": "U9",
+            "text": "<@U9> has joined the channel",
+            "ts": next(stamps),
+        },
+    )
     return [parent_ts, reply_ts, broadcast_ts, later["ts"]]
 
 
 async def test_missed_messages_threads_and_reactions_are_replayed_in_order(
-    fake: FakeSlack, core: RecordingCore, make_backfiller: Factory,
+    fake: FakeSlack,
+    core: RecordingCore,
+    make_backfiller: Factory,
 ) -> None:
     """reliability row 9: a gap is backfilled from the checkpoint, nothing missing or doubled."""
     expected = seed_thread_week(fake)
@@ -83,7 +107,9 @@ async def test_missed_messages_threads_and_reactions_are_replayed_in_order(
 
 
 async def test_replaying_the_same_history_changes_nothing(
-    fake: FakeSlack, core: RecordingCore, make_backfiller: Factory,
+    fake: FakeSlack,
+    core: RecordingCore,
+    make_backfiller: Factory,
 ) -> None:
     """reliability row 9: replays are idempotent (deterministic event ids)."""
     seed_thread_week(fake)
@@ -96,7 +122,9 @@ async def test_replaying_the_same_history_changes_nothing(
 
 
 async def test_history_calls_are_paced(
-    fake: FakeSlack, core: RecordingCore, make_backfiller: Factory,
+    fake: FakeSlack,
+    core: RecordingCore,
+    make_backfiller: Factory,
 ) -> None:
     seed_thread_week(fake)
     await make_backfiller(core, min_interval=0.25).channel(CHANNEL)
@@ -107,12 +135,13 @@ async def test_history_calls_are_paced(
 
 
 async def test_first_run_reads_only_the_lookback(
-    fake: FakeSlack, core: RecordingCore, make_backfiller: Factory,
+    fake: FakeSlack,
+    core: RecordingCore,
+    make_backfiller: Factory,
 ) -> None:
     fake.add_message(WATCHED, {"user": "U2", "text": "ancient", "ts": "1000000000.000001"})
     recent = fake.add_message(WATCHED, {"user": "U2", "text": "recent", "ts": fake.next_ts()})
-    await make_backfiller(core, min_interval=0.0,
-                          first_lookback=timedelta(days=1)).channel(CHANNEL)
+    await make_backfiller(core, min_interval=0.0, first_lookback=timedelta(days=1)).channel(CHANNEL)
     assert [e.message_id for e in core.events] == [recent["ts"]]
 
 
@@ -131,7 +160,8 @@ class FailingCore(RecordingCore):
 
 
 async def test_backfill_resumes_from_the_last_saved_page(
-    fake: FakeSlack, make_backfiller: Factory,
+    fake: FakeSlack,
+    make_backfiller: Factory,
 ) -> None:
     stamps = [fake.next_ts() for _ in range(5)]
     for ts in stamps:

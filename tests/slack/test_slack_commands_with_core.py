@@ -45,23 +45,43 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def slash(fake: FakeSlack, text: str, user: str) -> dict[str, Any]:
     """Run ``/linkletter text`` as ``user``; return what was sent to the response_url."""
     count = len(fake.responses)
-    await fake.push_envelope({"command": "/linkletter", "text": text, "user_id": user,
-                              "user_name": user.lower(), "channel_id": WATCHED,
-                              "team_id": "TFAKE", "response_url": fake.response_url(),
-                              "trigger_id": "1.2.3"}, kind="slash_commands")
+    await fake.push_envelope(
+        {
+            "command": "/linkletter",
+            "text": text,
+            "user_id": user,
+            "user_name": user.lower(),
+            "channel_id": WATCHED,
+            "team_id": "TFAKE",
+            "response_url": fake.response_url(),
+            "trigger_id": "1.2.3",
+        },
+        kind="slash_commands",
+    )
     await fake.wait_for(lambda: len(fake.responses) > count)
     return fake.responses[-1]
 
 
 async def test_shortcut_add_then_editor_approves_from_the_queue(
-    fake: FakeSlack, db: Database, app: SlackAdapter,
+    fake: FakeSlack,
+    db: Database,
+    app: SlackAdapter,
 ) -> None:
     message = load_fixture("message_with_links.json")
-    await fake.push_envelope({
-        "type": "message_action", "callback_id": SHORTCUT_CALLBACK_ID, "user": {"id": "UANN"},
-        "channel": {"id": OTHER}, "team": {"id": "TFAKE"}, "message": message,
-        "message_ts": message["ts"], "trigger_id": "1.2.3", "response_url": fake.response_url(),
-    }, kind="interactive")
+    await fake.push_envelope(
+        {
+            "type": "message_action",
+            "callback_id": SHORTCUT_CALLBACK_ID,
+            "user": {"id": "UANN"},
+            "channel": {"id": OTHER},
+            "team": {"id": "TFAKE"},
+            "message": message,
+            "message_ts": message["ts"],
+            "trigger_id": "1.2.3",
+            "response_url": fake.response_url(),
+        },
+        kind="interactive",
+    )
     await fake.wait_for(lambda: len(fake.responses) == 1)
     assert "Added to *weekly*" in fake.responses[0]["text"]
     [item] = all_items(db)
@@ -74,18 +94,27 @@ async def test_shortcut_add_then_editor_approves_from_the_queue(
     queue = await slash(fake, "queue", EDITOR)
     approve = buttons(queue["blocks"])[0]
     assert (approve["action_id"], approve["value"]) == ("linkletter_approve", str(item.id))
-    await fake.push_envelope({
-        "type": "block_actions", "user": {"id": EDITOR}, "team": {"id": "TFAKE"},
-        "channel": {"id": WATCHED}, "container": {"type": "message"}, "trigger_id": "1.2.3",
-        "response_url": fake.response_url(),
-        "actions": [{**approve, "type": "button", "block_id": "b", "action_ts": "1.2"}],
-    }, kind="interactive")
+    await fake.push_envelope(
+        {
+            "type": "block_actions",
+            "user": {"id": EDITOR},
+            "team": {"id": "TFAKE"},
+            "channel": {"id": WATCHED},
+            "container": {"type": "message"},
+            "trigger_id": "1.2.3",
+            "response_url": fake.response_url(),
+            "actions": [{**approve, "type": "button", "block_id": "b", "action_ts": "1.2"}],
+        },
+        kind="interactive",
+    )
     await fake.wait_for(lambda: all_items(db)[0].status == "approved")
     assert "is now approved" in fake.responses[-1]["text"]
 
 
 async def test_home_tab_lists_what_a_member_shared(
-    fake: FakeSlack, db: Database, app: SlackAdapter,
+    fake: FakeSlack,
+    db: Database,
+    app: SlackAdapter,
 ) -> None:
     reply = await slash(fake, "add https://example.org/essay because it is good", "UANN")
     assert "Added" in reply["text"]

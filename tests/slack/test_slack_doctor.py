@@ -15,16 +15,19 @@ MANIFEST = Path(__file__).parents[2] / "deploy" / "slack" / "manifest.yml"
 
 
 async def test_healthy_install_passes_every_check(fake: FakeSlack) -> None:
-    checks = await run_checks(make_client(settings_for(fake, socket_mode=False)),
-                              [f"slack:{WATCHED}", f"slack:{OTHER}"])
+    checks = await run_checks(
+        make_client(settings_for(fake, socket_mode=False)), [f"slack:{WATCHED}", f"slack:{OTHER}"]
+    )
     assert [ok for ok, _ in checks] == [True, True, True, True]
 
 
 async def test_missing_scopes_and_membership_say_how_to_fix(fake: FakeSlack) -> None:
     fake.scopes = tuple(s for s in DEFAULT_SCOPES if s not in {"reactions:write", "commands"})
     fake.channels[OTHER].is_member = False
-    checks = await run_checks(make_client(settings_for(fake, socket_mode=False)),
-                              [f"slack:{WATCHED}", f"slack:{OTHER}", "slack:C0GONE"])
+    checks = await run_checks(
+        make_client(settings_for(fake, socket_mode=False)),
+        [f"slack:{WATCHED}", f"slack:{OTHER}", "slack:C0GONE"],
+    )
     failures = [message for ok, message in checks if not ok]
     assert len(failures) == 3
     assert "commands, reactions:write" in failures[0]

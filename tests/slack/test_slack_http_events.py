@@ -14,7 +14,9 @@ from tests.slack.helpers import OTHER, WATCHED, HttpApp, RecordingCore, in_chann
 
 
 async def test_signed_event_is_handled_and_gets_a_receipt(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
 ) -> None:
     """reliability row 1: a valid signature -> 200."""
     status = await fake.post_event(http_app.url, in_channel(load_fixture("events_link.json")))
@@ -25,23 +27,33 @@ async def test_signed_event_is_handled_and_gets_a_receipt(
     assert (event.event_id, event.channel) == ("Ev043R67DQ1H", f"slack:{WATCHED}")
     reaction = fake.calls_to("reactions.add")[0].args
     assert (reaction["channel"], reaction["timestamp"], reaction["name"]) == (
-        WATCHED, event.message_id, "inbox_tray",
+        WATCHED,
+        event.message_id,
+        "inbox_tray",
     )
 
 
-@pytest.mark.parametrize(("secret", "age"), [
-    ("not-the-secret", 0),   # bad HMAC
-    (None, 0),               # unsigned: no signature headers at all
-    (SIGNING_SECRET, 301),   # stale timestamp, just past the 300 s window
-    (SIGNING_SECRET, -301),  # from the future
-])
+@pytest.mark.parametrize(
+    ("secret", "age"),
+    [
+        ("not-the-secret", 0),  # bad HMAC
+        (None, 0),  # unsigned: no signature headers at all
+        (SIGNING_SECRET, 301),  # stale timestamp, just past the 300 s window
+        (SIGNING_SECRET, -301),  # from the future
+    ],
+)
 async def test_unverifiable_requests_are_refused_before_any_handler(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp, secret: str | None, age: int,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+    secret: str | None,
+    age: int,
 ) -> None:
     """reliability row 1: bad HMAC, missing header, timestamp off by 301 s -> 401, no handler."""
     payload = in_channel(load_fixture("events_link.json"))
-    status = await fake.post_event(http_app.url, payload, secret=secret,
-                                   timestamp=int(time.time()) - age)
+    status = await fake.post_event(
+        http_app.url, payload, secret=secret, timestamp=int(time.time()) - age
+    )
     assert status == 401
     await asyncio.sleep(0.2)
     assert core.deliveries == []
@@ -50,7 +62,10 @@ async def test_unverifiable_requests_are_refused_before_any_handler(
 
 @pytest.mark.parametrize("retries", [(0, 1, 2, 3), (2,), (3, 1)])
 async def test_every_copy_reaches_the_core_and_one_effect_results(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp, retries: tuple[int, ...],
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+    retries: tuple[int, ...],
 ) -> None:
     """reliability rows 3 and 4: retries are not dropped (the retry may be the only copy);
     the core's event_id dedup leaves one effect."""
@@ -65,7 +80,9 @@ async def test_every_copy_reaches_the_core_and_one_effect_results(
 
 
 async def test_unwatched_channels_and_own_messages_never_reach_the_core(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
 ) -> None:
     """reliability row 5: the bot's own messages are ignored (bolt drops self events)."""
     elsewhere = in_channel(load_fixture("events_link.json"), OTHER)
@@ -80,20 +97,29 @@ async def test_unwatched_channels_and_own_messages_never_reach_the_core(
 
 
 async def test_subtypes_arrive_as_their_neutral_events(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
 ) -> None:
     """reliability row 5: unfurl-only change, delete, other bots' posts, thread broadcast."""
     broadcast = in_channel(load_fixture("events_link.json"))
     broadcast["event_id"] = "EvBROADCAST"
     broadcast["event"] |= {"subtype": "thread_broadcast", "thread_ts": "1663978000.000100"}
-    names = ["events_messageChange.json", "events_message_deleted.json",
-             "events_github_with_link.json"]
+    names = [
+        "events_messageChange.json",
+        "events_message_deleted.json",
+        "events_github_with_link.json",
+    ]
     for payload in [*(in_channel(load_fixture(n)) for n in names), broadcast]:
         assert await fake.post_event(http_app.url, payload) == 200
     await fake.wait_for(lambda: len(core.events) == 4)
     kinds = {e.event_id: type(e).__name__ for e in core.events}
-    assert kinds == {"Ev043QRVT9FD": "UnfurlsAdded", "Ev043QRVT9FE": "MessageDeleted",
-                     "Ev07U5U3EQCV": "MessagePosted", "EvBROADCAST": "MessagePosted"}
+    assert kinds == {
+        "Ev043QRVT9FD": "UnfurlsAdded",
+        "Ev043QRVT9FE": "MessageDeleted",
+        "Ev07U5U3EQCV": "MessagePosted",
+        "EvBROADCAST": "MessagePosted",
+    }
     unfurled = next(e for e in core.events if isinstance(e, UnfurlsAdded))
     assert [u.url for u in unfurled.unfurls] == [
         "https://jadeapptesting.slack.com/archives/C043YJGBY49/p1663966292304369",
@@ -104,7 +130,10 @@ async def test_subtypes_arrive_as_their_neutral_events(
 
 
 async def test_malformed_event_is_logged_with_its_id_and_dropped(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp, caplog: pytest.LogCaptureFixture,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = in_channel(load_fixture("events_link.json"))
     broken["event_id"] = "EvBROKEN"
@@ -119,15 +148,20 @@ async def test_malformed_event_is_logged_with_its_id_and_dropped(
 
 
 async def test_acks_stay_fast_while_the_core_is_stalled(
-    fake: FakeSlack, core: RecordingCore, http_app: HttpApp,
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
 ) -> None:
     """reliability row 2: with the core stalled, every delivery is still acked well within 1 s."""
     core.gate = asyncio.Event()
     base = in_channel(load_fixture("events_link.json"))
     durations = []
     for number in range(20):
-        payload = {**base, "event_id": f"EvSTALL{number}",
-                   "event": {**base["event"], "ts": f"1663978925.{number:06d}"}}
+        payload = {
+            **base,
+            "event_id": f"EvSTALL{number}",
+            "event": {**base["event"], "ts": f"1663978925.{number:06d}"},
+        }
         started = time.monotonic()
         assert await fake.post_event(http_app.url, payload) == 200
         durations.append(time.monotonic() - started)

@@ -27,7 +27,8 @@ def post_gaps(fake: FakeSlack, channel: str = WATCHED) -> list[float]:
 
 
 async def test_post_marks_the_message_so_find_posted_sees_it(
-    fake: FakeSlack, publisher: SlackPublisher,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
 ) -> None:
     ts = await publisher.post(f"slack:{WATCHED}", {"text": "Weekly #12", "blocks": []}, "d:12:1")
     [call] = fake.calls_to("chat.postMessage")
@@ -52,7 +53,9 @@ async def test_find_posted_pages_through_history(fake: FakeSlack) -> None:
 
 @pytest.mark.parametrize("option", ["link_names", "parse"])
 async def test_refuses_options_that_rearm_mentions(
-    fake: FakeSlack, publisher: SlackPublisher, option: str,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
+    option: str,
 ) -> None:
     """reliability row 10: never post with link_names or parse=full."""
     with pytest.raises(ValueError, match=option):
@@ -61,7 +64,8 @@ async def test_refuses_options_that_rearm_mentions(
 
 
 async def test_posts_to_one_channel_are_spaced_other_channels_are_not(
-    fake: FakeSlack, publisher: SlackPublisher,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
 ) -> None:
     """reliability row 6: Slack posts are at least min_interval apart per channel."""
     started = time.monotonic()
@@ -82,7 +86,8 @@ async def test_default_spacing_is_one_second(fake: FakeSlack) -> None:
 
 
 async def test_rate_limited_post_waits_for_retry_after(
-    fake: FakeSlack, publisher: SlackPublisher,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
 ) -> None:
     """reliability row 6: a 429 with Retry-After is honoured before the next call."""
     fake.fail_next("chat.postMessage", 429, retry_after=1)
@@ -93,7 +98,9 @@ async def test_rate_limited_post_waits_for_retry_after(
 
 
 async def test_gives_up_after_three_rate_limit_retries(
-    fake: FakeSlack, publisher: SlackPublisher, monkeypatch: pytest.MonkeyPatch,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """reliability row 6: ≤ 3 retries."""
     fake.fail_next("chat.postMessage", 429, retry_after=0, times=10)
@@ -110,25 +117,28 @@ async def test_server_errors_are_retried(fake: FakeSlack, publisher: SlackPublis
 
 
 async def test_receipt_reaction_uses_slack_names_and_tolerates_repeats(
-    fake: FakeSlack, publisher: SlackPublisher,
+    fake: FakeSlack,
+    publisher: SlackPublisher,
 ) -> None:
     message = fake.add_message(WATCHED, {"user": "U2", "text": "x", "ts": fake.next_ts()})
     effect = AddReaction(f"slack:{WATCHED}", message["ts"], "📥")
     await publisher.apply(effect)
     await publisher.apply(effect)  # already_reacted is not an error
-    assert message["reactions"] == [{"name": "inbox_tray", "users": [fake.bot_user_id],
-                                     "count": 1}]
+    assert message["reactions"] == [{"name": "inbox_tray", "users": [fake.bot_user_id], "count": 1}]
 
 
 async def test_thread_reply_receipt_is_escaped(fake: FakeSlack, publisher: SlackPublisher) -> None:
     """reliability row 10: text that reaches Slack cannot ping or disguise links."""
-    await publisher.apply(ReplyInThread(f"slack:{WATCHED}", "1700000000.000001",
-                                        "Already queued: <!channel> <@U1> <https://evil|ok>"))
+    await publisher.apply(
+        ReplyInThread(
+            f"slack:{WATCHED}",
+            "1700000000.000001",
+            "Already queued: <!channel> <@U1> <https://evil|ok>",
+        )
+    )
     [reply] = fake.bot_posts(WATCHED)
     assert reply["thread_ts"] == "1700000000.000001"
-    assert reply["text"] == (
-        "Already queued: &lt;!channel&gt; &lt;@U1&gt; &lt;https://evil|ok&gt;"
-    )
+    assert reply["text"] == ("Already queued: &lt;!channel&gt; &lt;@U1&gt; &lt;https://evil|ok&gt;")
 
 
 async def test_direct_message_opens_a_dm(fake: FakeSlack, publisher: SlackPublisher) -> None:

@@ -33,24 +33,78 @@ load = load_fixture
 @pytest.mark.parametrize(
     ("fixture", "event_id", "channel", "message_id", "author", "is_bot", "thread_parent"),
     [
-        ("events_link.json", "Ev043R67DQ1H", "slack:C043YJGBY49", "1663978925.099999",
-         "slack:U043H11ES4V", False, None),
-        ("events_message_rich_text.json", "Ev04EPCGMFLL", "slack:C045V0VJT16",
-         "1670625739.704049", "slack:U043H11ES4V", False, None),
-        ("events_zulip_message_with_normal_text.json", "Ev079SP4TP1P", "slack:C06NRA6JLER",
-         "1719209506.817929", "slack:U06NU4E26M9", False, None),
-        ("events_message_file_share.json", "Ev04EEHX2PSS", "slack:D0442US94JD",
-         "1670631527.874149", "slack:U043H11ES4V", False, None),
-        ("events_botMessage.json", "Ev043VFLT545", "slack:C043YJGBY49", "1664216870.477049",
-         "slack:U0442US8QGH", True, "1664216109.798919"),
-        ("events_message_subtype_bot_message.json", "Ev07JQHFTAKH", "slack:C07KH38CR5E",
-         "1724955010.440469", "slack:B07JWPS5Y5S", True, None),
-        ("events_github_with_link.json", "Ev07U5U3EQCV", "slack:C07LRFB3C8M",
-         "1730339959.644979", "slack:U07M725KAD7", True, None),
+        (
+            "events_link.json",
+            "Ev043R67DQ1H",
+            "slack:C043YJGBY49",
+            "1663978925.099999",
+            "slack:U043H11ES4V",
+            False,
+            None,
+        ),
+        (
+            "events_message_rich_text.json",
+            "Ev04EPCGMFLL",
+            "slack:C045V0VJT16",
+            "1670625739.704049",
+            "slack:U043H11ES4V",
+            False,
+            None,
+        ),
+        (
+            "events_zulip_message_with_normal_text.json",
+            "Ev079SP4TP1P",
+            "slack:C06NRA6JLER",
+            "1719209506.817929",
+            "slack:U06NU4E26M9",
+            False,
+            None,
+        ),
+        (
+            "events_message_file_share.json",
+            "Ev04EEHX2PSS",
+            "slack:D0442US94JD",
+            "1670631527.874149",
+            "slack:U043H11ES4V",
+            False,
+            None,
+        ),
+        (
+            "events_botMessage.json",
+            "Ev043VFLT545",
+            "slack:C043YJGBY49",
+            "1664216870.477049",
+            "slack:U0442US8QGH",
+            True,
+            "1664216109.798919",
+        ),
+        (
+            "events_message_subtype_bot_message.json",
+            "Ev07JQHFTAKH",
+            "slack:C07KH38CR5E",
+            "1724955010.440469",
+            "slack:B07JWPS5Y5S",
+            True,
+            None,
+        ),
+        (
+            "events_github_with_link.json",
+            "Ev07U5U3EQCV",
+            "slack:C07LRFB3C8M",
+            "1730339959.644979",
+            "slack:U07M725KAD7",
+            True,
+            None,
+        ),
     ],
 )
 def test_recorded_messages_become_message_posted(
-    fixture: str, event_id: str, channel: str, message_id: str, author: str, is_bot: bool,
+    fixture: str,
+    event_id: str,
+    channel: str,
+    message_id: str,
+    author: str,
+    is_bot: bool,
     thread_parent: str | None,
 ) -> None:
     payload = load(fixture)
@@ -102,9 +156,13 @@ def test_message_deleted_names_the_deleted_ts() -> None:
     assert (event.channel, event.message_id) == ("slack:C043YJGBY49", "1663966382.046509")
 
 
-@pytest.mark.parametrize(("kind", "cls"), [
-    ("reaction_added", ReactionAdded), ("reaction_removed", ReactionRemoved),
-])
+@pytest.mark.parametrize(
+    ("kind", "cls"),
+    [
+        ("reaction_added", ReactionAdded),
+        ("reaction_removed", ReactionRemoved),
+    ],
+)
 def test_reactions(kind: str, cls: type[ReactionAdded | ReactionRemoved]) -> None:
     payload = load("events_reaction_added.json")
     payload["event"]["type"] = kind
@@ -116,10 +174,15 @@ def test_reactions(kind: str, cls: type[ReactionAdded | ReactionRemoved]) -> Non
     assert event.event_id == f"slack:{kind}:D2AQCJCQ2:1477958101.000004:U27FFLNF4:grinning"
 
 
-@pytest.mark.parametrize(("raw", "base"), [
-    ("+1::skin-tone-2", "+1"), ("white_check_mark", "white_check_mark"),
-    ("raised_hands::skin-tone-6", "raised_hands"), ("skin-tone-2", "skin-tone-2"),
-])
+@pytest.mark.parametrize(
+    ("raw", "base"),
+    [
+        ("+1::skin-tone-2", "+1"),
+        ("white_check_mark", "white_check_mark"),
+        ("raised_hands::skin-tone-6", "raised_hands"),
+        ("skin-tone-2", "skin-tone-2"),
+    ],
+)
 def test_skin_tones_are_normalised(raw: str, base: str) -> None:
     assert base_emoji(raw) == base
 
@@ -133,15 +196,17 @@ def test_export_message_unfurls_become_neutral_unfurls() -> None:
     message = load("message_with_links.json")
     events = list(history_events("C1", message))
     assert isinstance(events[0], MessagePosted)
-    assert events[0].unfurls == (Unfurl(
-        url="https://chat.zulip.org/",
-        title="Public view of Zulip Community | Zulip team chat",
-        description=(
-            "Browse the publicly accessible channels in Zulip Community without logging in."
+    assert events[0].unfurls == (
+        Unfurl(
+            url="https://chat.zulip.org/",
+            title="Public view of Zulip Community | Zulip team chat",
+            description=(
+                "Browse the publicly accessible channels in Zulip Community without logging in."
+            ),
+            image_url="https://chat.zulip.org/user_avatars/2/realm/icon.png?version=3",
+            site_name="Zulip",
         ),
-        image_url="https://chat.zulip.org/user_avatars/2/realm/icon.png?version=3",
-        site_name="Zulip",
-    ),)
+    )
 
 
 def test_thread_replies_and_broadcast_are_one_post_each() -> None:
@@ -157,24 +222,32 @@ def test_thread_replies_and_broadcast_are_one_post_each() -> None:
 
 
 def test_history_reactions_become_one_event_per_user() -> None:
-    message = {**load("normal_thread.json")[0], "reactions": [
-        {"name": "white_check_mark", "users": ["U1", "U2"], "count": 2},
-        {"name": "+1::skin-tone-3", "users": ["U3"], "count": 1},
-    ]}
+    message = {
+        **load("normal_thread.json")[0],
+        "reactions": [
+            {"name": "white_check_mark", "users": ["U1", "U2"], "count": 2},
+            {"name": "+1::skin-tone-3", "users": ["U3"], "count": 1},
+        ],
+    }
     reactions = [e for e in history_events("C9", message) if isinstance(e, ReactionAdded)]
     assert [(r.user.id, r.emoji) for r in reactions] == [
-        ("slack:U1", "white_check_mark"), ("slack:U2", "white_check_mark"), ("slack:U3", "+1"),
+        ("slack:U1", "white_check_mark"),
+        ("slack:U2", "white_check_mark"),
+        ("slack:U3", "+1"),
     ]
     assert all(r.message_id == message["ts"] for r in reactions)
 
 
-@pytest.mark.parametrize(("mutate", "reason"), [
-    (lambda e: e.pop("ts"), "'ts'"),
-    (lambda e: e.update(ts="yesterday"), "not a Slack timestamp"),
-    (lambda e: e.pop("channel"), "'channel'"),
-    (lambda e: e.update(text=42), "'text'"),
-    (lambda e: e.pop("user"), "neither"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda e: e.pop("ts"), "'ts'"),
+        (lambda e: e.update(ts="yesterday"), "not a Slack timestamp"),
+        (lambda e: e.pop("channel"), "'channel'"),
+        (lambda e: e.update(text=42), "'text'"),
+        (lambda e: e.pop("user"), "neither"),
+    ],
+)
 def test_malformed_message_names_its_event_id(mutate: Any, reason: str) -> None:
     payload = load("events_link.json")
     mutate(payload["event"])
@@ -184,14 +257,53 @@ def test_malformed_message_names_its_event_id(mutate: Any, reason: str) -> None:
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8)
-    | st.sampled_from(["message", "reaction_added", "message_changed", "message_deleted",
-                       "event_callback", "1663978925.099999", "C1", "U1", "99999999999999.1"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["type", "subtype", "event", "event_id", "channel", "ts", "user", "text",
-                         "message", "previous_message", "deleted_ts", "item", "reaction",
-                         "thread_ts", "attachments", "from_url", "bot_id", "edited", "event_ts"]),
-        children, max_size=8,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(
+        [
+            "message",
+            "reaction_added",
+            "message_changed",
+            "message_deleted",
+            "event_callback",
+            "1663978925.099999",
+            "C1",
+            "U1",
+            "99999999999999.1",
+        ]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "subtype",
+                    "event",
+                    "event_id",
+                    "channel",
+                    "ts",
+                    "user",
+                    "text",
+                    "message",
+                    "previous_message",
+                    "deleted_ts",
+                    "item",
+                    "reaction",
+                    "thread_ts",
+                    "attachments",
+                    "from_url",
+                    "bot_id",
+                    "edited",
+                    "event_ts",
+                ]
+            ),
+            children,
+            max_size=8,
+        )
     ),
     max_leaves=30,
 )

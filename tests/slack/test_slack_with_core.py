@@ -61,16 +61,27 @@ class Week:
 
     def message(self, day: int, user: str, text: str, **extra: Any) -> dict[str, Any]:
         ts = self.ts(day)
-        event = {**load_fixture("events_link.json")["event"], "channel": WATCHED, "user": user,
-                 "text": text, "ts": ts, "event_ts": ts, **extra}
+        event = {
+            **load_fixture("events_link.json")["event"],
+            "channel": WATCHED,
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            **extra,
+        }
         return self.envelope("events_link.json", event)
 
     def edit(self, day: int, original: dict[str, Any], text: str) -> dict[str, Any]:
         event = copy.deepcopy(load_fixture("events_messageChange.json")["event"])
         old = original["event"]
         event["channel"] = WATCHED
-        event["message"] |= {"text": text, "ts": old["ts"], "user": old["user"],
-                             "edited": {"user": old["user"], "ts": self.ts(day)}}
+        event["message"] |= {
+            "text": text,
+            "ts": old["ts"],
+            "user": old["user"],
+            "edited": {"user": old["user"], "ts": self.ts(day)},
+        }
         event["previous_message"] |= {"text": old["text"], "ts": old["ts"]}
         event["ts"] = event["event_ts"] = self.ts(day)
         return self.envelope("events_messageChange.json", event)
@@ -92,8 +103,12 @@ class Week:
 
     def react(self, day: int, user: str, reaction: str, original: dict[str, Any]) -> dict[str, Any]:
         event = copy.deepcopy(load_fixture("events_reaction_added.json")["event"])
-        event |= {"user": user, "reaction": reaction, "event_ts": self.ts(day),
-                  "item": {"type": "message", "channel": WATCHED, "ts": original["event"]["ts"]}}
+        event |= {
+            "user": user,
+            "reaction": reaction,
+            "event_ts": self.ts(day),
+            "item": {"type": "message", "channel": WATCHED, "ts": original["event"]["ts"]},
+        }
         return self.envelope("events_reaction_added.json", event)
 
 
@@ -115,8 +130,11 @@ def saved_checkpoint(db: Database, channel: str) -> str | None:
 def receipts(fake: FakeSlack) -> dict[str, set[str]]:
     """Reaction names the bot put on each message of the watched channel, by ts."""
     return {
-        call.args["timestamp"]: {c.args["name"] for c in fake.calls_to("reactions.add")
-                                 if c.args["timestamp"] == call.args["timestamp"]}
+        call.args["timestamp"]: {
+            c.args["name"]
+            for c in fake.calls_to("reactions.add")
+            if c.args["timestamp"] == call.args["timestamp"]
+        }
         for call in fake.calls_to("reactions.add")
     }
 
@@ -143,23 +161,38 @@ async def deliver(fake: FakeSlack, app: HttpApp, payloads: list[dict[str, Any]])
 
 
 async def test_a_week_in_slack_becomes_an_approved_issue_posted_once(
-    fake: FakeSlack, db: Database, service: CurationService, app_on_core: HttpApp,
+    fake: FakeSlack,
+    db: Database,
+    service: CurationService,
+    app_on_core: HttpApp,
 ) -> None:
     """reliability rows 3 and 5 with the real core: retries, edits, unfurls, deletes, bots,
     broadcasts; receipts go out, an editor's ✅ approves, the issue is posted exactly once."""
     week = Week()
     paper = week.message(0, "UANN", "Worth a read <https://example.org/paper?utm_source=x|paper>")
-    why = week.message(0, "UBOB", "why this matters: it measures what others guess",
-                       thread_ts=paper["event"]["ts"])
+    why = week.message(
+        0, "UBOB", "why this matters: it measures what others guess", thread_ts=paper["event"]["ts"]
+    )
     again = week.message(1, "UCAT", "https://example.org/paper")
     pair = week.message(2, "UBOB", "<https://a.example/x> and <https://b.example/y>")
     gone = week.message(3, "UDAN", "<https://c.example/oops>")
-    broadcast = week.message(4, "UANN", "also <https://d.example/thread>",
-                             subtype="thread_broadcast", thread_ts=pair["event"]["ts"])
+    broadcast = week.message(
+        4,
+        "UANN",
+        "also <https://d.example/thread>",
+        subtype="thread_broadcast",
+        thread_ts=pair["event"]["ts"],
+    )
     bot_post = copy.deepcopy(load_fixture("events_github_with_link.json"))
     bot_post["event"]["channel"] = WATCHED
     events = [
-        paper, why, again, pair, gone, broadcast, bot_post,
+        paper,
+        why,
+        again,
+        pair,
+        gone,
+        broadcast,
+        bot_post,
         week.unfurl(1, paper),
         week.edit(2, pair, "<https://a.example/x> only"),
         week.delete(3, gone),
@@ -171,8 +204,12 @@ async def test_a_week_in_slack_becomes_an_approved_issue_posted_once(
     for retry in (1, 2, 3):  # Slack's retries of deliveries it thought had failed
         assert await fake.post_event(app_on_core.url, paper, retry_num=retry) == 200
         assert await fake.post_event(app_on_core.url, events[-1], retry_num=retry) == 200
-    await fake.wait_for(lambda: items_by_url(db).get("https://d.example/thread") is not None
-                        and items_by_url(db)["https://d.example/thread"].status == "approved")
+    await fake.wait_for(
+        lambda: (
+            items_by_url(db).get("https://d.example/thread") is not None
+            and items_by_url(db)["https://d.example/thread"].status == "approved"
+        )
+    )
 
     found = items_by_url(db)
     article = found["https://example.org/paper"]
@@ -223,7 +260,9 @@ async def publish_twice(db: Database, service: CurationService, adapter: SlackAd
 
 
 async def run_for_a_while(
-    fake: FakeSlack, service: CurationService, work: Callable[[str], Awaitable[None]],
+    fake: FakeSlack,
+    service: CurationService,
+    work: Callable[[str], Awaitable[None]],
 ) -> None:
     """One life of the bot: start, serve HTTP events while ``work(url)`` runs, stop."""
     adapter = make_adapter(fake, service, socket_mode=False)
@@ -234,7 +273,9 @@ async def run_for_a_while(
 
 
 async def test_restart_recovers_missed_messages_and_old_retries_do_nothing(
-    fake: FakeSlack, db: Database, service: CurationService,
+    fake: FakeSlack,
+    db: Database,
+    service: CurationService,
 ) -> None:
     """reliability row 9 (a gap is backfilled from the checkpoint, nothing missing or doubled)
     and row 3 (one event_id delivered with retries 0–3 across a restart -> one effect)."""
@@ -250,19 +291,35 @@ async def test_restart_recovers_missed_messages_and_old_retries_do_nothing(
 
     await run_for_a_while(fake, service, first_life)
 
-    missed = fake.add_message(WATCHED, {"user": "UBOB", "text": "<https://example.org/missed>",
-                                        "ts": fake.next_ts(), "reactions": [
-                                            {"name": "white_check_mark", "users": [EDITOR],
-                                             "count": 1}]})
-    reply = fake.add_message(WATCHED, {"user": "UCAT", "text": "Why: it is the missing piece",
-                                       "ts": fake.next_ts(), "thread_ts": missed["ts"]})
+    missed = fake.add_message(
+        WATCHED,
+        {
+            "user": "UBOB",
+            "text": "<https://example.org/missed>",
+            "ts": fake.next_ts(),
+            "reactions": [{"name": "white_check_mark", "users": [EDITOR], "count": 1}],
+        },
+    )
+    reply = fake.add_message(
+        WATCHED,
+        {
+            "user": "UCAT",
+            "text": "Why: it is the missing piece",
+            "ts": fake.next_ts(),
+            "thread_ts": missed["ts"],
+        },
+    )
     missed |= {"thread_ts": missed["ts"], "reply_count": 1, "latest_reply": reply["ts"]}
 
     async def second_life(url: str) -> None:
         for retry in (1, 2, 3):
             assert await fake.post_event(url, before, retry_num=retry) == 200
-        await fake.wait_for(lambda: "https://example.org/missed" in items_by_url(db)
-                            and items_by_url(db)["https://example.org/missed"].why is not None)
+        await fake.wait_for(
+            lambda: (
+                "https://example.org/missed" in items_by_url(db)
+                and items_by_url(db)["https://example.org/missed"].why is not None
+            )
+        )
 
     await run_for_a_while(fake, service, second_life)
 
@@ -270,7 +327,6 @@ async def test_restart_recovers_missed_messages_and_old_retries_do_nothing(
     recovered = found["https://example.org/missed"]
     assert (recovered.status, recovered.why) == ("approved", "it is the missing piece")
     assert len(found) == 2
-    assert receipts(fake) == {before["event"]["ts"]: {"inbox_tray"},
-                              missed["ts"]: {"inbox_tray"}}
+    assert receipts(fake) == {before["event"]["ts"]: {"inbox_tray"}, missed["ts"]: {"inbox_tray"}}
     assert len(fake.calls_to("reactions.add")) == 2
     assert saved_checkpoint(db, channel) == missed["ts"]

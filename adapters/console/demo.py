@@ -1,0 +1,123 @@
+"""``linkletter demo``: a week of a team's links, end to end, offline, in one folder."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.console.pages import serve_articles
+from adapters.console.week import events
+from bot.app import build_engine
+from bot.config import Config, parse_config
+from bot.digest.model import CompiledIssue
+from bot.digest.render import render_discord, render_markdown, render_slack
+from bot.enrich.enricher import Enricher
+from bot.enrich.fetch import FetchSettings
+from bot.enrich.worker import EnrichmentWorker
+from bot.service import CurationService
+from storage.db import Database
+
+DIGEST = "team-weekly"
+CONFIG = """\
+# The demo's configuration: the same format as a real linkletter.toml (docs/configuration.md).
+[fetch]
+allow_private_networks = true  # the demo's sample pages are served from 127.0.0.1
+
+[[digest]]
+name = "team-weekly"
+title = "Acme Data Weekly — Issue {{number}}"
+sources = ["slack:C0DEMOML", "slack:C0DEMODATA", "discord:1100000000000000001"]
+editors = ["slack:U0EDITOR", "discord:role:3100000000000000001"]
+publish_to = ["file:{issue_dir}"]
+schedule = "mon 09:00"
+timezone = "Europe/London"
+intro = "Five links the team could not stop talking about this week."
+default_section = "Elsewhere"
+
+[[digest.sections]]
+name = "Machine Learning"
+hashtags = ["ml"]
+channels = ["slack:C0DEMOML"]
+keywords = ["model", "distillation"]
+
+[[digest.sections]]
+name = "Data Engineering"
+hashtags = ["data"]
+channels = ["slack:C0DEMODATA"]
+keywords = ["pipeline", "sql", "feature store"]
+"""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    issue: CompiledIssue
+    files: dict[str, Path]
+    events: int
+    items: int
+
+
+def run_demo(out: Path) -> DemoResult:
+    """Prepare a fresh folder, then play, enrich and publish (the async part)."""
+    out.mkdir(parents=True, exist_ok=True)
+    database_file = out / "linkletter.db"
+    for stale in out.glob("linkletter.db*"):
+        stale.unlink()
+    config_file = out / "linkletter.toml"
+    config_file.write_text(CONFIG.format(issue_dir=(out / "issue").as_posix()), encoding="utf-8")
+    config = parse_config(config_file.read_text(encoding="utf-8"), str(config_file))
+    db = Database.connect(f"sqlite:///{database_file}")
+    db.upgrade()
+    try:
+        played, issue = asyncio.run(_play_enrich_publish(config, db))
+    finally:
+        db.dispose()
+    files = _write_renderings(out, issue)
+    files["database"], files["config"] = database_file, config_file
+    return DemoResult(issue, files, played, len(issue.items))
+
+
+async def _play_enrich_publish(config: Config, db: Database) -> tuple[int, CompiledIssue]:
+    async with serve_articles() as base:
+        played = await _play_week(config, db, base)
+        await _enrich_all(config, db)
+    report = await build_engine(config, db).publish(DIGEST, "demo-week-47")
+    if report.issue is None:
+        raise RuntimeError(f"the demo issue was not published: {report.describe()}")
+    return played, report.issue
+
+
+async def _play_week(config: Config, db: Database, base: str) -> int:
+    core = CurationService(config, db)
+    played = 0
+    for event in events(base):
+        await core.handle(event)
+        played += 1
+    return played
+
+
+async def _enrich_all(config: Config, db: Database) -> None:
+    settings = FetchSettings(allow_private_networks=True, timeout=10, max_attempts=1)
+    enricher = Enricher(settings)
+    worker = EnrichmentWorker(config, db, enricher)
+    try:
+        while await worker.run_once():
+            pass
+    finally:
+        await enricher.aclose()
+
+
+def _write_renderings(out: Path, issue: CompiledIssue) -> dict[str, Path]:
+    stem = f"{issue.digest}-{issue.number:03d}"
+    files = {
+        "markdown": out / "issue" / f"{stem}.md",
+        "html": out / "issue" / f"{stem}.html",
+        "slack": out / f"{stem}.slack.json",
+        "discord": out / f"{stem}.discord.json",
+    }
+    files["slack"].write_text(json.dumps(render_slack(issue), indent=2, ensure_ascii=False))
+    files["discord"].write_text(json.dumps(render_discord(issue), indent=2, ensure_ascii=False))
+    if not files["markdown"].exists():  # the file destination wrote it; keep the demo honest
+        files["markdown"].write_text(render_markdown(issue))
+    return files
