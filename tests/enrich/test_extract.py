@@ -109,7 +109,7 @@ def test_deeply_nested_markup_fails_fast_instead_of_hanging() -> None:
     started = time.monotonic()
     with pytest.raises(ExtractionFailed, match="nested"):
         extract(html, PAGE_URL, "text/html")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # lexbor alone would take minutes on this
 
 
 def test_overlong_title_is_truncated() -> None:

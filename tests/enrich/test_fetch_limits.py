@@ -44,7 +44,7 @@ async def test_huge_content_length_is_refused_before_reading(server: LocalServer
     with pytest.raises(FetchRefused, match="Content-Length 100000000"):
         await fetcher.fetch(server.url("/huge-length"))
     await fetcher.aclose()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # reading the body would stall for 30 s
 
 
 async def test_gzip_bomb_is_aborted_on_decoded_bytes_with_small_memory_growth(
@@ -70,7 +70,7 @@ async def test_slow_server_ends_within_the_total_timeout(server: LocalServer) ->
     with pytest.raises(FetchFailed, match=r"within 1\.5 s"):
         await fetcher.fetch(server.url("/slow"))
     await fetcher.aclose()
-    assert 1.4 < time.monotonic() - started < 2.5
+    assert 1.4 < time.monotonic() - started < 5  # the server would go on for 60 s
 
 
 @pytest.mark.parametrize(
