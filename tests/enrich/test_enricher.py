@@ -184,7 +184,7 @@ async def test_global_and_per_host_limits_hold(
 ) -> None:
     settings = dataclasses.replace(GUARDED, global_concurrency=3, per_host_concurrency=2)
     enricher = public_enricher(settings)
-    urls = [f"http://{host}/delay?seconds=0.1" for host in ("a.example", "b.example") * 4]
+    urls = [f"http://{host}/delay?seconds=0.3" for host in ("a.example", "b.example") * 4]
     pages = await asyncio.gather(*(enricher.enrich(url) for url in urls))
     assert {page.title for page in pages} == {"Delayed"}
     assert dict(server.log.peak_per_host) == {"a.example": 2, "b.example": 2}
