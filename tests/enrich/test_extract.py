@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.enrich.extract import MAX_TITLE_CHARS, extract
+from bot.enrich.extract import MAX_MAIN_TEXT_INPUT, MAX_TITLE_CHARS, extract
 from bot.enrich.model import ExtractionFailed
 from bot.enrich.pdf import extract_pdf
 from tests.enrich.servers import FIXTURES, READABILITY
@@ -110,6 +110,17 @@ def test_deeply_nested_markup_fails_fast_instead_of_hanging() -> None:
     with pytest.raises(ExtractionFailed, match="nested"):
         extract(html, PAGE_URL, "text/html")
     assert time.monotonic() - started < 5  # lexbor alone would take minutes on this
+
+
+@pytest.mark.slow
+def test_huge_markup_is_cut_for_the_main_text_pass_not_refused() -> None:
+    """3 MB of paragraphs: trafilatura sees the first MAX_MAIN_TEXT_INPUT characters only."""
+    paragraph = "<p>lorem ipsum dolor sit amet consectetur</p>"
+    html = f"<html><head><title>Big</title></head><body>{paragraph * 70_000}</body></html>"
+    page = extract(html, PAGE_URL, "text/html")
+    assert page.title == "Big"
+    assert page.word_count is not None
+    assert 0 < page.word_count <= 6 * MAX_MAIN_TEXT_INPUT // len(paragraph) < 6 * 70_000
 
 
 def test_overlong_title_is_truncated() -> None:
