@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from bot.assist.service import AssistService
 from bot.config import Config, DigestConfig, allow_private_networks
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
@@ -79,7 +80,7 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         adapters.routes += slack.routes()
         adapters.starters.append(slack.start)
         adapters.stoppers.append(slack.stop)
-        adapters.connected["slack"] = lambda: True
+        adapters.connected["slack"] = slack.is_connected
     if os.environ.get("DISCORD_TOKEN"):
         from adapters.discord.bot import DiscordSettings, LinkletterDiscord
         from adapters.discord.bot import run as run_discord
@@ -147,6 +148,8 @@ async def serve(config: Config, db: Database, host: str, port: int) -> None:
 
     web = asyncio.create_task(server.serve())
     enrichment = asyncio.create_task(worker.run_forever(stop))
+    assist = AssistService(config, db) if config.assist.enabled else None
+    helper = asyncio.create_task(assist.run_forever(stop)) if assist else None
     for start in adapters.starters:
         await start()
     scheduler.start()
@@ -160,7 +163,9 @@ async def serve(config: Config, db: Database, host: str, port: int) -> None:
     for stop_adapter in adapters.stoppers:
         with contextlib.suppress(Exception):
             await stop_adapter()
-    await asyncio.gather(web, enrichment, return_exceptions=True)
+    await asyncio.gather(web, enrichment, *([helper] if helper else []), return_exceptions=True)
     await enricher.aclose()
+    if assist is not None:
+        await assist.aclose()
     db.dispose()
     log.info("stopped")
