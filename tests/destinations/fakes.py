@@ -124,7 +124,7 @@ class FakeButtondown:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.outages.middleware, self.authenticate])
         app.router.add_post("/v1/emails", self.create)
-        app.router.add_get("/v1/emails", self.list)
+        app.router.add_get("/v1/emails", self.list_emails)
         return app
 
     @web.middleware
@@ -152,7 +152,7 @@ class FakeButtondown:
         self.emails.append(email)
         return web.json_response(email, status=201)
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_emails(self, request: web.Request) -> web.Response:
         wanted = request.query.getall("status", [])
         matching = [e for e in self.emails if not wanted or e["status"] in wanted]
         page = int(request.query.get("page", "1"))
@@ -305,7 +305,7 @@ class FakeMailchimp:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.outages.middleware, self.authenticate])
         app.router.add_post("/3.0/campaigns", self.create)
-        app.router.add_get("/3.0/campaigns", self.list)
+        app.router.add_get("/3.0/campaigns", self.list_campaigns)
         app.router.add_put("/3.0/campaigns/{id}/content", self.set_content)
         app.router.add_get("/3.0/campaigns/{id}/content", self.get_content)
         app.router.add_post("/3.0/campaigns/{id}/actions/send", self.send)
@@ -356,7 +356,7 @@ class FakeMailchimp:
     def public(self, campaign_id: str) -> dict[str, Any]:
         return {k: v for k, v in self.campaigns[campaign_id].items() if k != "html"}
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_campaigns(self, request: web.Request) -> web.Response:
         status, list_id = request.query.get("status"), request.query.get("list_id")
         matching = [
             self.public(key)

@@ -58,13 +58,18 @@ def error_detail(response: httpx.Response) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return response.text[:200]
     if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("message") or errors[0])  # Ghost
+        errors = body.get("errors")  # Ghost: [{message}]; Mailchimp: [{field, message}]
+        if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
+            return "; ".join(_field_message(error) for error in errors)
         for key in ("detail", "message", "title", "error"):  # Mailchimp, Buttondown, others
             if body.get(key):
                 return str(body[key])
     return json.dumps(body)[:200]
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    message = str(error.get("message") or error)
+    return f"{error['field']}: {message}" if error.get("field") else message
 
 
 def _retryable(status: int, idempotent: bool) -> bool:

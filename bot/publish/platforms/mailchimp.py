@@ -136,7 +136,8 @@ class MailchimpDestination:
 
     def _client(self) -> httpx.AsyncClient:
         key = secret_from_env(self.settings.api_key_env)
-        base = self.settings.base_url or f"https://{datacenter(key)}.api.mailchimp.com"
+        dc = datacenter(key)  # checked even with a base_url: the editor link needs it
+        base = self.settings.base_url or f"https://{dc}.api.mailchimp.com"
         return httpx.AsyncClient(
             base_url=base, auth=httpx.BasicAuth("anystring", key), timeout=TIMEOUT
         )
