@@ -14,9 +14,8 @@ from tests.digest.issues import realistic_issue
 
 
 def git(checkout: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True
-    ).stdout
+    command = ["git", "-C", str(checkout), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
 
 
 @pytest.fixture
@@ -83,7 +82,7 @@ async def test_without_commit_only_the_file_is_written(checkout: Path) -> None:
 
 async def test_not_a_checkout_is_reported(tmp_path: Path) -> None:
     site = destination(tmp_path, commit=True)
-    with pytest.raises(PlatformError, match="git:site: git add failed: fatal: not a git repo"):
+    with pytest.raises(PlatformError, match="git add failed: fatal: not a git repo"):
         await site.post(site.parts(realistic_issue())[0], "k")
 
 

@@ -159,6 +159,6 @@ def test_signature_is_hmac_sha256_of_version_timestamp_and_body() -> None:
 async def test_an_unreachable_receiver_is_retried_then_reported(waits: Waits) -> None:
     async with serve(web.Application()) as url:
         pass  # the port is free again: connections are refused
-    with pytest.raises(PlatformError, match="webhook:partners: cannot connect"):
+    with pytest.raises(PlatformError, match="delivery: cannot connect"):
         await destination(f"{url}/hook", waits).post("{}", KEY)
     assert waits.delays == [1.0, 2.0, 4.0]

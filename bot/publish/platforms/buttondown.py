@@ -59,7 +59,7 @@ class ButtondownDestination:
                 "/v1/emails",
                 policy=self.retry,
                 idempotent=False,
-                what=f"{self.name}: create draft",
+                what="create draft",
                 json=payload,
             )
         return self._draft_url(response.json())
@@ -74,7 +74,7 @@ class ButtondownDestination:
                     url,
                     policy=self.retry,
                     idempotent=True,
-                    what=f"{self.name}: list drafts",
+                    what="list drafts",
                 )
                 page = response.json()
                 for email in page.get("results", []):
@@ -93,5 +93,5 @@ class ButtondownDestination:
 
     def _draft_url(self, email: dict[str, Any]) -> str:
         if "id" not in email:
-            raise PlatformError(f"{self.name}: the reply has no draft id")
+            raise PlatformError("the reply has no draft id")
         return f"{self.settings.app_url.rstrip('/')}/emails/{email['id']}"

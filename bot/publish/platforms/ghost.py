@@ -100,7 +100,7 @@ class GhostDestination:
                 json=payload,
                 policy=self.retry,
                 idempotent=False,
-                what=f"{self.name}: create draft",
+                what="create draft",
             )
         return self._editor_url(response.json())
 
@@ -112,7 +112,7 @@ class GhostDestination:
                 f"{API}/posts/slug/{slug_for(key)}/",
                 policy=self.retry,
                 idempotent=True,
-                what=f"{self.name}: look up draft",
+                what="look up draft",
                 accept=(404,),
             )
         return None if response.status_code == 404 else self._editor_url(response.json())
@@ -128,5 +128,5 @@ class GhostDestination:
     def _editor_url(self, reply: dict[str, Any]) -> str:
         posts = reply.get("posts") or [{}]
         if "id" not in posts[0]:
-            raise PlatformError(f"{self.name}: the reply has no post id")
+            raise PlatformError("the reply has no post id")
         return f"{self.settings.base_url.rstrip('/')}/ghost/#/editor/post/{posts[0]['id']}"

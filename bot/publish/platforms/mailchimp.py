@@ -61,7 +61,7 @@ class MailchimpDestination:
                 json={"html": campaign.html},
                 policy=self.retry,
                 idempotent=True,
-                what=f"{self.name}: set content",
+                what="set content",
             )
         return self._editor_url(found)
 
@@ -77,7 +77,7 @@ class MailchimpDestination:
                 params={"fields": "html"},
                 policy=self.retry,
                 idempotent=True,
-                what=f"{self.name}: read content",
+                what="read content",
             )
         return self._editor_url(found) if content.json().get("html") else None
 
@@ -101,7 +101,7 @@ class MailchimpDestination:
             json=payload,
             policy=self.retry,
             idempotent=False,
-            what=f"{self.name}: create campaign",
+            what="create campaign",
         )
         created: dict[str, Any] = response.json()
         return created
@@ -116,7 +116,7 @@ class MailchimpDestination:
                 "/3.0/campaigns",
                 policy=self.retry,
                 idempotent=True,
-                what=f"{self.name}: list campaigns",
+                what="list campaigns",
                 params={
                     "status": "save",
                     "list_id": self.settings.list_id,

@@ -91,5 +91,5 @@ class GitDestination:
             check=False,
         )
         if check and result.returncode != 0:
-            raise PlatformError(f"{self.name}: git {args[0]} failed: {result.stderr.strip()}")
+            raise PlatformError(f"git {args[0]} failed: {result.stderr.strip()}")
         return result

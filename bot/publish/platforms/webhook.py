@@ -75,7 +75,7 @@ class WebhookDestination:
                 self.settings.url,
                 policy=self.retry,
                 idempotent=True,  # receivers dedupe on the delivery header
-                what=self.name,
+                what="delivery",
                 content=body,
                 headers=self._headers(secret, body, key),
             )
