@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.assist.settings import AssistConfig
 from bot.emoji_names import normalise
 from bot.publish.platforms.settings import DestinationConfig, unknown_references
 
@@ -184,6 +185,7 @@ class Config(_Strict):
     web: WebConfig = Field(default_factory=WebConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    assist: AssistConfig = Field(default_factory=AssistConfig)
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
