@@ -94,7 +94,7 @@ async def request(
         last = attempt == policy.attempts
         try:
             response = await client.request(method, url, **kwargs)
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached the server
             if last:
                 raise PlatformError(f"{what}: cannot connect ({exc})") from exc
             delay = policy.backoff(attempt)
