@@ -14,14 +14,14 @@ from typing import Any
 
 import uvicorn
 
+from bot.app import destinations_for
 from bot.assist.service import AssistService
-from bot.config import Config, DigestConfig, allow_private_networks
+from bot.config import Config, allow_private_networks
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
 from bot.notify import EditorNotifier
 from bot.ports import ChatPublisher
-from bot.publish.destinations import Destination, build_destinations
 from bot.publish.engine import PublishEngine
 from bot.publish.ops import EngineOps
 from bot.scheduler import DigestScheduler
@@ -80,7 +80,7 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         adapters.routes += slack.routes()
         adapters.starters.append(slack.start)
         adapters.stoppers.append(slack.stop)
-        adapters.connected["slack"] = lambda: True
+        adapters.connected["slack"] = slack.is_connected
     if os.environ.get("DISCORD_TOKEN"):
         from adapters.discord.bot import DiscordSettings, LinkletterDiscord
         from adapters.discord.bot import run as run_discord
@@ -125,10 +125,7 @@ async def serve(config: Config, db: Database, host: str, port: int) -> None:
     core = CurationService(config, db)
     adapters = build_adapters(config, core)
 
-    def destinations(digest: DigestConfig) -> dict[str, Destination]:
-        return build_destinations(digest.publish_to, adapters.publishers)
-
-    engine = PublishEngine(config, db, destinations)
+    engine = PublishEngine(config, db, destinations_for(config, adapters.publishers))
     core.commands.ops = EngineOps(engine)
     scheduler = DigestScheduler(config, engine, EditorNotifier(adapters.publishers))
     enricher = Enricher(fetch_settings(config))
