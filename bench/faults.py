@@ -1,7 +1,9 @@
 """Fault injection: kill -9 while ingesting and while publishing, then restart and compare with
-an uninterrupted run. The short forms run in CI (tests/faults); this is the long form:
+an uninterrupted run; then (with a PostgreSQL server configured) the 30 s database outage of
+tests/faults/test_database_down.py. The short forms run in CI (tests/faults); this is the long
+form:
 
-    python -m bench.faults [--events 10000] [--kills 10] [--seed 7]
+    python -m bench.faults [--events 10000] [--kills 10] [--seed 7] [--outage 30]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -209,9 +212,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--outage", type=float, default=30.0, help="seconds PostgreSQL is away")
     args = parser.parse_args(argv)
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="linkletter-faults-") as directory:
         workdir = Path(directory)
         started = time.perf_counter()
@@ -229,6 +231,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{'EQUAL to' if report.equal else 'DIFFERENT from'} the uninterrupted run; "
             + "; ".join(report.notes)
         )
+    database_outage(args.outage)
+
+
+def database_outage(seconds: float) -> None:
+    """The outage tests with a long cut (they skip without LINKLETTER_TEST_POSTGRES_URL)."""
+    print(f"PostgreSQL away for {seconds:g} s:", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rxXs", "tests/faults/test_database_down.py"],
+        cwd=ROOT,
+        env={**os.environ, "LINKLETTER_FAULT_OUTAGE": str(seconds)},
+        check=False,
+    )
 
 
 if __name__ == "__main__":
