@@ -91,10 +91,12 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         adapters.starters.append(lambda: _background(run_discord(client, discord_settings.token)))
         adapters.stoppers.append(client.close)
         adapters.connected["discord"] = client.is_ready
-    if not adapters.publishers and any(
-        c.startswith(("slack:", "discord:")) for d in config.digests for c in d.sources
-    ):
-        log.warning("no SLACK_BOT_TOKEN or DISCORD_TOKEN set: nothing is being listened to")
+    for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
+        if platform not in adapters.publishers and _sources(config, platform):
+            raise StartupError(
+                f"the config watches {', '.join(_sources(config, platform))} but {variable} is "
+                f"not set: export it (see .env.example), or remove those channels"
+            )
     return adapters
 
 

@@ -61,8 +61,9 @@ class EnrichmentWorker:
         self.now = now
         self.owner = owner or f"enricher-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        self.latencies: list[float] = []
+        self.latencies: list[float] = []  # seconds per successfully enriched page
         self.failures = 0
+        self.retries = 0
 
     async def _tx(self, work: Callable[[Repo], T]) -> T:
         def run() -> T:
@@ -141,6 +142,7 @@ class EnrichmentWorker:
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1
             return
+        self.retries += 1
         wait = error.retry_after or 30 * 2 ** (item.enrich_attempts - 1)
         item.enrich_next_at = self.now() + timedelta(seconds=wait)
         item.enrich_error = f"will retry: {error}"

@@ -178,3 +178,18 @@ def test_help_everywhere() -> None:
         code, output = cli(*args, "--help")
         assert code == 0
         assert "Usage" in output
+
+
+def test_bulk_enrichment_reports_failures(workdir: Path) -> None:
+    config = workdir / "linkletter.toml"
+    config.write_text("[fetch]\nallow_private_networks = true\n" + config.read_text())
+    cli("db", "upgrade")
+    core = service(Database.connect(f"sqlite:///{workdir / 'cli.db'}"), config.read_text())
+    for n in range(2):  # a closed local port: every fetch fails, and is kept to retry
+        core.handle_sync(post("slack:C1", str(n), ANN, f"http://127.0.0.1:9/page-{n}", n))
+    code, output = cli("items", "enrich")
+    assert code == 0
+    assert "0 pages enriched, 0 failed, 2 to retry later" in output
+    records = json.loads(cli("items", "list", "--json")[1])
+    assert all(r["enrichment"]["status"] == "pending" for r in records)
+    assert all(r["enrichment"]["error"].startswith("will retry") for r in records)
