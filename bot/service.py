@@ -19,7 +19,7 @@ from bot.commands import CommandHandler, DigestOps
 from bot.config import Config, DigestConfig
 from bot.curation import is_editor
 from bot.events import Author, ChatEvent, Outcome
-from bot.ingest import Ingest
+from bot.ingest import Ingest, batch_keys
 from bot.ports import CommandReply, CommandRequest
 from storage.db import Database
 from storage.repo import Repo
@@ -101,31 +101,55 @@ class CurationService:
         return outcomes
 
     def apply_batch(self, repo: Repo, events: Sequence[ChatEvent]) -> list[Outcome]:
-        """Each event in its own savepoint, so a bad one is logged and skipped, not fatal;
-        every touched item is re-derived once at the end."""
+        """Apply many events in one transaction; every touched item is re-derived once.
+
+        Optimistic: no savepoints. If any event fails, the batch is rolled back to its start
+        and replayed with a savepoint per event, so the bad one is logged and skipped.
+        """
+        try:
+            with repo.session.begin_nested():
+                messages, items = batch_keys(self.config, events)
+                repo.prefetch([e.event_id for e in events], messages, items)
+                return self._batch(repo, events, isolate=False)
+        except (IntegrityError, OperationalError):
+            raise  # a race or an outage: the whole batch is retried or parked
+        except Exception:
+            log.info("a batch of %d events had a bad one; isolating it", len(events))
+        return self._batch(Repo(repo.session), events, isolate=True)
+
+    def _batch(self, repo: Repo, events: Sequence[ChatEvent], isolate: bool) -> list[Outcome]:
         ingest = Ingest(self.config, repo)
         outcomes, touched = [], set()
         for event in events:
             ingest.effects, ingest.touched = [], set()
-            try:
-                with repo.session.begin_nested():
-                    if not repo.mark_processed(event.event_id):
-                        outcomes.append(Outcome(duplicate=True))
-                        continue
-                    ingest.record(event)
-            except (IntegrityError, OperationalError):
-                raise  # a race or an outage: the whole batch is retried or parked
-            except Exception:
-                log.exception("event %s could not be applied; skipped", event.event_id)
-                outcomes.append(Outcome(duplicate=True))
-                continue
+            if isolate:
+                outcome = self._isolated(repo, ingest, event)
+            elif repo.mark_processed(event.event_id):
+                ingest.record(event)
+                outcome = Outcome(
+                    effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched))
+                )
+            else:
+                outcome = Outcome(duplicate=True)
             touched |= ingest.touched
-            outcomes.append(
-                Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
-            )
+            outcomes.append(outcome)
         ingest.touched = touched
         ingest.finish()
         return outcomes
+
+    def _isolated(self, repo: Repo, ingest: Ingest, event: ChatEvent) -> Outcome:
+        try:
+            with repo.session.begin_nested():
+                if not repo.mark_processed(event.event_id):
+                    return Outcome(duplicate=True)
+                ingest.record(event)
+        except (IntegrityError, OperationalError):
+            raise
+        except Exception:
+            log.exception("event %s could not be applied; skipped", event.event_id)
+            ingest.effects, ingest.touched = [], set()
+            return Outcome(duplicate=True)
+        return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
 
     def handle_sync(self, event: ChatEvent) -> Outcome:
         """The same as ``handle`` for scripts and imports that run outside an event loop."""

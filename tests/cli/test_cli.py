@@ -193,3 +193,17 @@ def test_bulk_enrichment_reports_failures(workdir: Path) -> None:
     records = json.loads(cli("items", "list", "--json")[1])
     assert all(r["enrichment"]["status"] == "pending" for r in records)
     assert all(r["enrichment"]["error"].startswith("will retry") for r in records)
+
+
+def test_imports_are_idempotent(workdir: Path) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "console"
+    config = workdir / "linkletter.toml"
+    config.write_text(
+        config.read_text().replace('"slack:C1"', '"slack:C1", "discord:1100000000000000001"')
+    )
+    cli("db", "upgrade")
+    code, output = cli("import", "discord-export", str(fixtures / "discord-export.json"))
+    assert code == 0, output
+    assert "5 new, 0 already known; 2 items touched" in output
+    code, output = cli("import", "discord-export", str(fixtures / "discord-export.json"))
+    assert "0 new, 5 already known" in output
