@@ -42,7 +42,7 @@ FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+pytest.importorskip("selenium", reason="selenium is not installed (the dev extra has it)")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -67,6 +67,7 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 
 def _browser() -> Chrome:
+    from selenium.webdriver import Chrome
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -74,7 +75,7 @@ def _browser() -> Chrome:
     options.binary_location = str(CHROMIUM)
     for flag in [*FLAGS, f"--proxy-server=http://127.0.0.1:{_closed_port()}"]:
         options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    return Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
 
 
 def _full_page_screenshot(browser: Chrome, path: Path) -> None:
