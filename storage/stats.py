@@ -1,4 +1,4 @@
-"""Read-only queries for the stats page and the metrics scrape.
+"""Read-only queries for the web app: archive listings, the stats page and the metrics scrape.
 
 Week bucketing and domain extraction happen in Python (``bot.web.stats``): the SQL stays the same
 on SQLite and PostgreSQL, and the rows are few (one per item in the window).
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from storage.models import Item, Share
+from storage.models import Issue, Item, Share
 from storage.repo import Repo
 
 # Items that still count as shared: not folded into another item and not withdrawn by their sharer.
@@ -30,6 +30,16 @@ class SharedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueHeader:
+    """A published issue without its compiled content (listings need only this)."""
+
+    digest: str
+    number: int
+    title: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SharerCount:
     user: str
     name: str
@@ -37,7 +47,17 @@ class SharerCount:
 
 
 class StatsRepo(Repo):
-    """Aggregates for ``/stats`` and ``/metrics``; never writes."""
+    """Listings and aggregates for the web app; never writes."""
+
+    def published_issues(self, digest: str | None = None) -> list[IssueHeader]:
+        published_at = func.coalesce(col(Issue.published_at), col(Issue.created_at))
+        query = select(Issue.digest, Issue.number, Issue.title, published_at).where(
+            Issue.state == "published"
+        )
+        if digest is not None:
+            query = query.where(Issue.digest == digest)
+        rows = self.session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all()
+        return [IssueHeader(*row) for row in rows]
 
     def items_by_digest_and_status(self) -> dict[tuple[str, str], int]:
         rows = self.session.exec(

@@ -14,7 +14,7 @@ from bot.digest import store
 from bot.digest.model import CompiledIssue
 from storage.db import Database
 from storage.issues import IssueRepo
-from storage.models import Issue
+from storage.stats import IssueHeader, StatsRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,25 +42,24 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _link(row: Issue) -> IssueLink:
-    return IssueLink(row.number, row.title, as_utc(row.published_at or row.created_at))
-
-
 class Archive:
     def __init__(self, config: Config, db: Database) -> None:
         self.config = config
         self.db = db
+        self.configured = [digest.name for digest in config.digests]
 
     def listings(self) -> list[DigestListing]:
         with self.db.session() as session:
-            rows = IssueRepo(session).issues()
-        names = [digest.name for digest in self.config.digests]
-        names += sorted({row.digest for row in rows} - set(names))
-        return [_listing(name, [row for row in rows if row.digest == name]) for name in names]
+            headers = StatsRepo(session).published_issues()
+        names = self.configured + sorted({h.digest for h in headers} - set(self.configured))
+        return [_listing(name, [h for h in headers if h.digest == name]) for name in names]
 
     def listing(self, digest: str) -> DigestListing | None:
-        rows = self._published(digest)
-        return None if rows is None else _listing(digest, rows)
+        with self.db.session() as session:
+            headers = StatsRepo(session).published_issues(digest)
+        if not headers and digest not in self.configured:
+            return None
+        return _listing(digest, headers)
 
     def issue(self, digest: str, number: int) -> CompiledIssue | None:
         with self.db.session() as session:
@@ -71,21 +70,20 @@ class Archive:
 
     def recent(self, digest: str, limit: int) -> tuple[DigestListing, list[Published]] | None:
         """The digest's listing and its newest ``limit`` issues, compiled, for a feed."""
-        rows = self._published(digest)
-        if rows is None:
+        listing = self.listing(digest)
+        if listing is None:
             return None
-        newest = sorted(rows, key=lambda row: row.number, reverse=True)[:limit]
-        return _listing(digest, rows), [(_link(row), store.loads(row.compiled)) for row in newest]
-
-    def _published(self, digest: str) -> list[Issue] | None:
-        """The digest's published issues; None for a digest the archive does not know."""
+        newest = listing.issues[:limit]
         with self.db.session() as session:
-            rows = IssueRepo(session).issues(digest)
-        if rows or digest in {configured.name for configured in self.config.digests}:
-            return rows
-        return None
+            repo = IssueRepo(session)
+            rows = [repo.issue_by_number(digest, link.number) for link in newest]
+        return listing, [
+            (link, store.loads(row.compiled))
+            for link, row in zip(newest, rows, strict=True)
+            if row is not None
+        ]
 
 
-def _listing(name: str, rows: list[Issue]) -> DigestListing:
-    links = sorted((_link(row) for row in rows), key=lambda link: link.number, reverse=True)
-    return DigestListing(name, tuple(links))
+def _listing(name: str, headers: list[IssueHeader]) -> DigestListing:
+    links = [IssueLink(h.number, h.title, as_utc(h.published_at)) for h in headers]
+    return DigestListing(name, tuple(sorted(links, key=lambda link: link.number, reverse=True)))
