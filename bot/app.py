@@ -1,32 +1,73 @@
 """The composition root: builds the running pieces from the config and the environment.
 
-Only this module (and the CLI that calls it) knows which adapters exist; everything it wires
-talks through ``bot.ports``.
+Only this module, the runner and the CLI know which adapters exist; everything they wire talks
+through ``bot.ports``.
 """
 
 from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from bot.config import Config, DigestConfig
 from bot.ports import ChatPublisher
 from bot.publish.destinations import Destination, build_destinations
 from bot.publish.engine import PublishEngine
+from bot.publish.platforms import build_platform_destinations
 from storage.db import Database
 
 
-def build_engine(
-    config: Config,
-    db: Database,
-    with_chat: bool = False,
-    chat: dict[str, ChatPublisher] | None = None,
-) -> PublishEngine:
-    publishers = chat if chat is not None else (chat_publishers() if with_chat else {})
+def destinations_for(
+    config: Config, chat: dict[str, ChatPublisher]
+) -> Callable[[DigestConfig], dict[str, Destination]]:
+    """Every destination kind: chat channels, files, SMTP, webhooks, newsletter drafts, git."""
 
     def destinations(digest: DigestConfig) -> dict[str, Destination]:
-        return build_destinations(digest.publish_to, publishers)
+        return {
+            **build_destinations(digest.publish_to, chat),
+            **build_platform_destinations(digest.publish_to, config.destinations),
+        }
 
-    return PublishEngine(config, db, destinations)
+    return destinations
 
 
-def chat_publishers() -> dict[str, ChatPublisher]:
-    """Publishers for the platforms whose tokens are in the environment."""
-    return {}
+def build_engine(
+    config: Config, db: Database, chat: dict[str, ChatPublisher] | None = None
+) -> PublishEngine:
+    return PublishEngine(config, db, destinations_for(config, chat or {}))
+
+
+@asynccontextmanager
+async def chat_from_env() -> AsyncIterator[dict[str, ChatPublisher]]:
+    """Publishers for the platforms whose tokens are set, outside ``linkletter run`` (the CLI's
+    ``digest publish``); no gateway connection, only the Web/REST APIs."""
+    found: dict[str, ChatPublisher] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        from adapters.slack.publisher import SlackPublisher
+        from adapters.slack.settings import DEFAULT_API_URL, SlackSettings, make_client
+
+        settings = SlackSettings(
+            bot_token=os.environ["SLACK_BOT_TOKEN"],
+            api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
+        )
+        found["slack"] = SlackPublisher(make_client(settings))
+    if os.environ.get("DISCORD_TOKEN"):
+        from discord.http import HTTPClient
+
+        from adapters.discord.bot import DiscordSettings, configure_endpoints
+        from adapters.discord.publisher import DiscordPublisher
+
+        discord_settings = DiscordSettings.from_env()
+        configure_endpoints(discord_settings.api_url, discord_settings.gateway_url)
+        http = HTTPClient(asyncio.get_running_loop())
+        me = await http.static_login(discord_settings.token)
+        found["discord"] = DiscordPublisher(http, bot_user_id=str(me["id"]))
+        closers.append(http.close)
+    try:
+        yield found
+    finally:
+        for close in closers:
+            await close()

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 HELP = """*Linkletter* turns the links shared here into the team's newsletter.
 • Share a link in a watched channel; reply `why this matters: …` to say why.
 • Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
-Commands: `add <url> [why]`, `why <item> <text>`, `queue`, `preview`, `publish`,
-`intro <text>`, `status`, `mine`, `help`."""
+Commands: `add <url> [why]`, `why <item> <text>` (editors: `why <item> accept` takes the
+suggestion shown in the preview), `queue`, `preview`, `publish`, `intro <text>`, `status`,
+`mine`, `help`."""
 
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
 
@@ -60,10 +61,10 @@ class CommandHandler:
             return await self._mine(request, digest)
         if name == "status":
             return await self._status(digest)
+        if name in ("approve", "reject", "feature"):
+            return await self._record_decision(request)
         if not self._editor(request, digest):
             return CommandReply(REFUSAL)
-        if name in ("approve", "reject", "feature"):
-            return await self.decide(request, digest)
         if name == "queue":
             return await self._queue(digest)
         if name == "intro":
@@ -107,15 +108,26 @@ class CommandHandler:
             if not editor and request.user.id not in sharers:
                 return REFUSAL
             action = "why" if editor else "sharer-why"
-            return decide(self.service, repo, item, request.user.id, action, text.strip())
+            value = text.strip()
+            if value.lower() == "accept":  # take the assist's suggestion (shown in the preview)
+                if not editor or not item.suggested_why:
+                    return "There is no suggested why for an editor to accept on this item."
+                value = item.suggested_why
+            return decide(self.service, repo, item, request.user.id, action, value)
 
         return CommandReply(await self.service.run(record))
 
-    async def decide(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+    async def _record_decision(self, request: CommandRequest) -> CommandReply:
+        """A button or command on an item of any digest, by that digest's editors."""
+        config = self.service.config
+
         def record(repo: Repo) -> str:
-            item = find_item(repo, digest, request.args.strip())
+            target = request.args.strip()
+            item = find_item(repo, None, target)
             if item is None:
-                return f"No item {request.args.strip()!r} in {digest.name}."
+                return f"No item {target!r}."
+            if not self._editor(request, config.digest(item.digest)):
+                return REFUSAL
             return decide(self.service, repo, item, request.user.id, request.name, None)
 
         return CommandReply(await self.service.run(record))
@@ -168,10 +180,15 @@ class CommandHandler:
         return CommandReply(await self.ops.publish(digest.name, request.user.id), ephemeral=False)
 
 
-def find_item(repo: Repo, digest: DigestConfig, target: str) -> Item | None:
+def find_item(repo: Repo, digest: DigestConfig | None, target: str) -> Item | None:
+    """An item by id (in any digest when ``digest`` is None) or by URL (in ``digest``)."""
     if target.isdigit():
         item = repo.item(int(target))
-        return item if item is not None and item.digest == digest.name else None
+        if item is None or (digest is not None and item.digest != digest.name):
+            return None
+        return item
+    if digest is None:
+        return None
     try:
         return repo.item_by_url(digest.name, canonical_url(target.strip("<>")))
     except NotHttpUrl:

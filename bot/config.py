@@ -24,14 +24,19 @@ from pydantic import (
     model_validator,
 )
 
+from bot.assist.settings import AssistConfig
 from bot.emoji_names import normalise
+from bot.publish.platforms.settings import DestinationConfig, unknown_references
 
 DEFAULT_CONFIG_PATH = "linkletter.toml"
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 
 _CHANNEL = re.compile(r"^(slack|discord):[A-Za-z0-9_.-]+$")
 _EDITOR = re.compile(r"^(slack:[A-Za-z0-9]+|discord:\d+|discord:role:\d+)$")
-_DESTINATION = re.compile(r"^(slack|discord):[A-Za-z0-9_.-]+$|^(file|smtp|webhook):.+$")
+_DESTINATION = re.compile(
+    r"^(slack|discord):[A-Za-z0-9_.-]+$|^(file|smtp):.+$"
+    r"|^(webhook|buttondown|ghost|mailchimp|git):[A-Za-z0-9_-]+$"
+)
 
 
 def _channel(value: str) -> str:
@@ -53,7 +58,8 @@ def _destination(value: str) -> str:
     if not _DESTINATION.match(value):
         raise ValueError(
             f"{value!r} is not a destination: write slack:C0123, discord:123, file:PATH, "
-            "smtp:ADDRESS or webhook:NAME"
+            "smtp:ADDRESS, or webhook:NAME, buttondown:NAME, ghost:NAME, mailchimp:NAME, "
+            "git:NAME for a [destinations.NAME] table"
         )
     return value
 
@@ -179,6 +185,8 @@ class Config(_Strict):
     web: WebConfig = Field(default_factory=WebConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     discord: DiscordConfig = Field(default_factory=DiscordConfig)
+    assist: AssistConfig = Field(default_factory=AssistConfig)
+    destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -188,6 +196,17 @@ class Config(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"digest names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _destinations_exist(self) -> Config:
+        problems = [
+            f"digest {d.name!r}: {problem}"
+            for d in self.digests
+            for problem in unknown_references(d.publish_to, self.destinations)
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def digest(self, name: str | None = None) -> DigestConfig:

@@ -13,6 +13,7 @@ from bot.canonical import NotHttpUrl, canonical_url
 from bot.config import Config, DigestConfig
 from bot.curation import (
     DecisionFact,
+    Derived,
     ItemFacts,
     MessageFact,
     derive,
@@ -57,7 +58,17 @@ class Ingest:
 
     # --- dispatch ---------------------------------------------------------------------------
     def apply(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
-        """Apply ``event``; ``digests`` forces capture (the "Add to digest" shortcut)."""
+        """Apply ``event`` and re-derive what it touched."""
+        self.record(event, digests)
+        self.finish()
+
+    def finish(self) -> None:
+        """Re-derive every item touched so far (once each, however many events touched it)."""
+        self._recompute(self.touched)
+
+    def record(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
+        """Store the facts of ``event``; ``digests`` forces capture (the "Add to digest"
+        shortcut). Items are re-derived by ``finish``."""
         match event:
             case MessagePosted():
                 self._posted(event, digests)
@@ -69,7 +80,6 @@ class Ingest:
                 self._deleted(event)
             case ReactionAdded() | ReactionRemoved():
                 self._reaction(event)
-        self._recompute(self.touched)
 
     def _digests(self, channel: str) -> list[DigestConfig]:
         return self.config.digests_for(channel)
@@ -154,7 +164,9 @@ class Ingest:
                     item = self.repo.item(item.merged_into) or item
                 assert item.id is not None
                 share_was_known = any(s.item_id == item.id for s in existing)
-                share = self.repo.share_or_new(item.id, message.channel, message.message_id, link)
+                share = self.repo.share_or_new(
+                    item.id, message.channel, message.message_id, link, existing
+                )
                 share.active = not message.deleted
                 share.user, share.user_name = message.author, message.author_name
                 share.text, share.shared_at = message.text, message.posted_at or message.version_at
@@ -230,44 +242,59 @@ class Ingest:
     # --- derivation -------------------------------------------------------------------------
     def _recompute(self, item_ids: Iterable[int]) -> None:
         self.repo.flush()
-        for item_id in sorted(set(item_ids)):
-            item = self.repo.item(item_id)
-            if item is not None:
-                recompute_item(self.config, self.repo, item)
+        items = self.repo.items_by_id(sorted(set(item_ids)))
+        recompute_items(self.config, self.repo, items)
 
 
-def item_facts(repo: Repo, item: Item) -> ItemFacts:
-    """Gather everything the rules look at for one item.
+def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
+    """Gather everything the rules look at, for many items in a handful of queries.
 
-    Reactions count on every message that ever shared the item: an editor's ✅ stays in force
+    Reactions count on every message that ever shared an item: an editor's ✅ stays in force
     when one of several sharing messages is deleted (a withdrawn item leaves the queue anyway).
     """
-    assert item.id is not None
-    shares = repo.shares_of_item(item.id)
-    every = {(share.channel, share.message_id) for share in shares}
-    active = {(share.channel, share.message_id) for share in shares if share.active}
-    messages = [m for m in repo.messages(active) if not m.deleted]
-    live = {(m.channel, m.message_id) for m in messages}
+    ids = [item.id for item in items if item.id is not None]
+    shares = repo.shares_of_items(ids)
+    every = {(s.channel, s.message_id) for s in shares}
+    active = {(s.channel, s.message_id) for s in shares if s.active}
+    messages = {(m.channel, m.message_id): m for m in repo.messages(active) if not m.deleted}
     replies = [
-        reply
-        for channel in {c for c, _ in live}
-        for reply in repo.replies(channel, [mid for c, mid in live if c == channel])
+        r for r in repo.replies_to(messages.keys()) if (r.channel, r.message_id) not in messages
     ]
-    return ItemFacts(
-        url=item.final_url or item.url,
-        title=item.title or item.unfurl_title,
-        summary=item.summary,
-        published=item.published_issue_id is not None,
-        shares=tuple(_message_fact(m) for m in messages),
-        replies=tuple(_message_fact(r) for r in replies if (r.channel, r.message_id) not in live),
-        reactions=tuple(
-            reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
-            for r in repo.reactions(every)
-        ),
-        decisions=tuple(
-            DecisionFact(d.actor, d.action, d.value, d.at) for d in repo.decisions(item.id)
-        ),
-    )
+    reactions = repo.reactions(every)
+    decisions = repo.decisions_of_items(ids)
+    facts = {}
+    for item in items:
+        assert item.id is not None
+        own = [s for s in shares if s.item_id == item.id]
+        keys = {(s.channel, s.message_id) for s in own}
+        live = [
+            messages[(s.channel, s.message_id)]
+            for s in own
+            if s.active and (s.channel, s.message_id) in messages
+        ]
+        parents = {(m.channel, m.message_id) for m in live}
+        facts[item.id] = ItemFacts(
+            url=item.final_url or item.url,
+            title=item.title or item.unfurl_title,
+            summary=item.summary,
+            published=item.published_issue_id is not None,
+            shares=tuple(_message_fact(m) for m in live),
+            replies=tuple(
+                _message_fact(r) for r in replies if (r.channel, r.thread_parent) in parents
+            ),
+            reactions=tuple(
+                reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
+                for r in reactions
+                if (r.channel, r.message_id) in keys
+            ),
+            decisions=tuple(
+                DecisionFact(d.actor, d.action, d.value, d.at)
+                for d in decisions
+                if d.item_id == item.id
+            ),
+            suggested_section=item.suggested_section,
+        )
+    return facts
 
 
 def _message_fact(message: Message) -> MessageFact:
@@ -283,13 +310,23 @@ def _message_fact(message: Message) -> MessageFact:
 
 
 def recompute_item(config: Config, repo: Repo, item: Item) -> None:
-    """Re-derive and store an item's curation state from its facts."""
-    try:
-        digest = config.digest(item.digest)
-    except KeyError:
-        return  # a digest removed from the config: keep the item as it was
-    facts = item_facts(repo, item)
-    state = derive(facts, digest)
+    """Re-derive and store one item's curation state from its facts."""
+    recompute_items(config, repo, [item])
+
+
+def recompute_items(config: Config, repo: Repo, items: list[Item]) -> None:
+    """Re-derive and store the curation state of ``items`` from their facts."""
+    repo.flush()
+    facts = items_facts(repo, items)
+    for item in items:
+        try:
+            digest = config.digest(item.digest)
+        except KeyError:
+            continue  # a digest removed from the config: keep the item as it was
+        _store_state(item, facts[item.id or 0], derive(facts[item.id or 0], digest))
+
+
+def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
     if item.status != "approved" and state.status == "approved":
         item.approved_at = utcnow()
     item.status, item.featured, item.votes = state.status, state.featured, state.votes

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -123,7 +123,9 @@ class DigestScheduler:
         if not await self.engine.tx(lambda repo: _claim_preview(repo, digest.name, period)):
             return False
         issue = await self.engine.preview(digest)
-        await self.notifier.send(digest, preview_payloads(issue, upcoming), f"preview:{period}")
+        suggestions = await self.engine.tx(lambda repo: repo.why_suggestions(digest.name))
+        payloads = preview_payloads(issue, upcoming, suggestions)
+        await self.notifier.send(digest, payloads, f"preview:{period}")
         return True
 
     # --- information ------------------------------------------------------------------------
@@ -190,14 +192,23 @@ def _claim_preview(repo: IssueRepo, digest: str, period: str) -> bool:
     return True
 
 
-def preview_payloads(issue: CompiledIssue, when: datetime) -> dict[str, list[dict[str, Any]]]:
-    """The issue as it would go out, after a short heading for the editors."""
+def preview_payloads(
+    issue: CompiledIssue, when: datetime, suggestions: Sequence[tuple[int, str]] = ()
+) -> dict[str, list[dict[str, Any]]]:
+    """The issue as it would go out, after a short heading for the editors, and the assist's
+    why-suggestions (editors only; accepted with ``/linkletter why <item> accept``)."""
     heading = (
         f"Preview of {issue.title}, publishing {when:%a %d %b %H:%M %Z}: "
         f"{len(issue.items)} items. React ✅/❌/⭐ on the shared messages to change it."
         if not issue.is_empty
         else f"Preview: nothing is approved for {issue.digest} yet (publishing {when:%a %H:%M %Z})."
     )
-    slack = [text_payload("slack", heading)] + ([] if issue.is_empty else render_slack(issue))
-    discord = [text_payload("discord", heading)] + ([] if issue.is_empty else render_discord(issue))
-    return {"slack": slack, "discord": discord}
+    notes = [heading] + [
+        f"Suggested why for item {item_id}: {why} (`/linkletter why {item_id} accept`)"
+        for item_id, why in suggestions
+    ]
+    payloads: dict[str, list[dict[str, Any]]] = {}
+    for platform, render in (("slack", render_slack), ("discord", render_discord)):
+        texts = [text_payload(platform, note) for note in notes]
+        payloads[platform] = texts[:1] + ([] if issue.is_empty else render(issue)) + texts[1:]
+    return payloads

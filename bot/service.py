@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -35,6 +35,7 @@ class CurationService:
         self.config = config
         self.db = db
         self.commands = CommandHandler(self, ops)
+        self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
 
     # --- Core -------------------------------------------------------------------------------
@@ -46,7 +47,10 @@ class CurationService:
         return any(is_editor(d, user.id, user.roles) for d in digests)
 
     async def handle(self, event: ChatEvent) -> Outcome:
-        return await self.run(lambda repo: self.apply(repo, event))
+        outcome = await self.run(lambda repo: self.apply(repo, event))
+        for listener in self.listeners:  # metrics, waking the enrichment worker
+            listener(event, outcome)
+        return outcome
 
     async def command(self, request: CommandRequest) -> CommandReply:
         return await self.commands.handle(request)
@@ -87,6 +91,41 @@ class CurationService:
         ingest = Ingest(self.config, repo)
         ingest.apply(event, digests)
         return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
+
+    async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
+        """Apply many events in one transaction (imports, backfills, bursts)."""
+        outcomes = await self.run(lambda repo: self.apply_batch(repo, events))
+        for event, outcome in zip(events, outcomes, strict=True):
+            for listener in self.listeners:
+                listener(event, outcome)
+        return outcomes
+
+    def apply_batch(self, repo: Repo, events: Sequence[ChatEvent]) -> list[Outcome]:
+        """Each event in its own savepoint, so a bad one is logged and skipped, not fatal;
+        every touched item is re-derived once at the end."""
+        ingest = Ingest(self.config, repo)
+        outcomes, touched = [], set()
+        for event in events:
+            ingest.effects, ingest.touched = [], set()
+            try:
+                with repo.session.begin_nested():
+                    if not repo.mark_processed(event.event_id):
+                        outcomes.append(Outcome(duplicate=True))
+                        continue
+                    ingest.record(event)
+            except (IntegrityError, OperationalError):
+                raise  # a race or an outage: the whole batch is retried or parked
+            except Exception:
+                log.exception("event %s could not be applied; skipped", event.event_id)
+                outcomes.append(Outcome(duplicate=True))
+                continue
+            touched |= ingest.touched
+            outcomes.append(
+                Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
+            )
+        ingest.touched = touched
+        ingest.finish()
+        return outcomes
 
     def handle_sync(self, event: ChatEvent) -> Outcome:
         """The same as ``handle`` for scripts and imports that run outside an event loop."""

@@ -54,12 +54,13 @@ class Repo:
         ).first()
 
     def message_or_new(self, channel: str, message_id: str) -> Message:
+        """The stored message, or a new row (a concurrent writer's duplicate fails the
+        transaction on the unique key, and the service retries it)."""
         found = self.message(channel, message_id)
         if found is not None:
             return found
-        insert_ignore(self.session, Message, {"channel": channel, "message_id": message_id})
-        created = self.message(channel, message_id)
-        assert created is not None
+        created = Message(channel=channel, message_id=message_id)
+        self.session.add(created)
         return created
 
     def messages(self, keys: Iterable[tuple[str, str]]) -> list[Message]:
@@ -70,18 +71,18 @@ class Repo:
         rows = self.session.exec(select(Message).where(col(Message.message_id).in_(ids))).all()
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
-    def replies(self, channel: str, parents: Sequence[str]) -> list[Message]:
-        if not parents:
+    def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Message]:
+        """Live thread replies to any of these (channel, message id) messages."""
+        wanted = set(parents)
+        if not wanted:
             return []
-        return list(
-            self.session.exec(
-                select(Message).where(
-                    Message.channel == channel,
-                    col(Message.thread_parent).in_(parents),
-                    col(Message.deleted).is_(False),
-                )
-            ).all()
-        )
+        rows = self.session.exec(
+            select(Message).where(
+                col(Message.thread_parent).in_({mid for _, mid in wanted}),
+                col(Message.deleted).is_(False),
+            )
+        ).all()
+        return [row for row in rows if (row.channel, row.thread_parent) in wanted]
 
     def reaction(self, channel: str, message_id: str, user: str, emoji: str) -> Reaction | None:
         return self.session.exec(
@@ -107,6 +108,11 @@ class Repo:
     def item(self, item_id: int) -> Item | None:
         return self.session.get(Item, item_id)
 
+    def items_by_id(self, item_ids: Sequence[int]) -> list[Item]:
+        if not item_ids:
+            return []
+        return list(self.session.exec(select(Item).where(col(Item.id).in_(item_ids))).all())
+
     def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
         return self.session.exec(
             select(Item).where(Item.digest == digest, Item.canonical_url == canonical_url)
@@ -114,22 +120,13 @@ class Repo:
 
     def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
         """The digest's item for this article, and whether this call created it."""
-        created = insert_ignore(
-            self.session,
-            Item,
-            {
-                "digest": digest,
-                "canonical_url": canonical_url,
-                "url": url,
-                "status": "draft",
-                "enrich_status": "pending",
-                "created_at": utcnow(),
-                "updated_at": utcnow(),
-            },
-        )
-        item = self.item_by_url(digest, canonical_url)
-        assert item is not None
-        return item, created
+        found = self.item_by_url(digest, canonical_url)
+        if found is not None:
+            return found, False
+        created = Item(digest=digest, canonical_url=canonical_url, url=url)
+        self.session.add(created)
+        self.session.flush()  # the id is needed for shares
+        return created, True
 
     def shares_of_message(self, channel: str, message_id: str) -> list[Share]:
         return list(
@@ -146,31 +143,32 @@ class Repo:
             return []
         return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
 
-    def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> Share:
-        insert_ignore(
-            self.session,
-            Share,
-            {
-                "item_id": item_id,
-                "channel": channel,
-                "message_id": message_id,
-                "url": url,
-                "text": "",
-                "active": True,
-            },
-        )
-        share = self.session.exec(
+    def share_or_new(
+        self, item_id: int, channel: str, message_id: str, url: str, known: Sequence[Share] = ()
+    ) -> Share:
+        """The share of this item by this message (looked up in ``known`` first), or a new one."""
+        for share in known:
+            if share.item_id == item_id:
+                return share
+        found = self.session.exec(
             select(Share).where(
                 Share.item_id == item_id, Share.channel == channel, Share.message_id == message_id
             )
         ).first()
-        assert share is not None
-        return share
+        if found is not None:
+            return found
+        created = Share(item_id=item_id, channel=channel, message_id=message_id, url=url)
+        self.session.add(created)
+        return created
 
-    def decisions(self, item_id: int) -> list[Decision]:
+    def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
+        if not item_ids:
+            return []
         return list(
             self.session.exec(
-                select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.at))
+                select(Decision)
+                .where(col(Decision.item_id).in_(item_ids))
+                .order_by(col(Decision.at))
             ).all()
         )
 
@@ -232,6 +230,14 @@ class Repo:
             .limit(1)
         ).first()
         return found is not None
+
+    def why_suggestions(self, digest: str) -> list[tuple[int, str]]:
+        """(item id, suggested why) for approved items that have no why of their own."""
+        return [
+            (item.id or 0, item.suggested_why or "")
+            for item in self.ready_for_issue(digest)
+            if item.suggested_why and not item.why
+        ]
 
     def sharer_names(self, item_ids: Sequence[int]) -> dict[int, str]:
         """The display name of each item's first active sharer."""

@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _is_local(address: Any) -> bool:

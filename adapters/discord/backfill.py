@@ -76,15 +76,23 @@ class Backfill:
         self._members: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def channel(
-        self, channel_id: str, *, guild_id: str | None, last_message_id: str | None
+        self,
+        channel_id: str,
+        *,
+        guild_id: str | None,
+        last_message_id: str | None,
+        parent_id: str | None = None,
+        default_after: str | None = None,
     ) -> int:
-        """Catch one channel up; returns how many messages were read.
+        """Catch one channel (or a thread under ``parent_id``) up; returns messages read.
 
-        Without a checkpoint (the channel was never seen) nothing is imported: the channel's
-        current last message becomes the checkpoint, so only later messages count.
+        The checkpoint is per channel or thread id. Without one, ``default_after`` is used
+        (for a thread: its parent's checkpoint from before this catch-up; snowflakes are
+        time-ordered, so that means "posted since the bot last saw the parent"). Without either
+        (first start) nothing is imported: the current last message becomes the checkpoint.
         """
         ref = channel_ref(channel_id)
-        after = await self._core.checkpoint(ref)
+        after = await self._core.checkpoint(ref) or default_after
         if after is None:
             if last_message_id is not None:
                 await self._core.save_checkpoint(ref, last_message_id)
@@ -93,16 +101,18 @@ class Backfill:
         while True:
             page: list[Any] = await self._http.logs_from(channel_id, PAGE, after=after)
             for message in sorted(page, key=lambda m: int(m["id"])):
-                await self._message(message, guild_id)
+                await self._message(message, guild_id, parent_id)
                 after = str(message["id"])
                 await self._core.save_checkpoint(ref, after)
             read += len(page)
             if len(page) < PAGE:
                 return read
 
-    async def _message(self, message: dict[str, Any], guild_id: str | None) -> None:
+    async def _message(
+        self, message: dict[str, Any], guild_id: str | None, parent_id: str | None
+    ) -> None:
         try:
-            event = message_created(message)
+            event = message_created(message, parent_id=parent_id)
         except MalformedEvent:
             log.warning("skipping malformed history message %s", message.get("id"))
             return
@@ -110,9 +120,11 @@ class Backfill:
             return
         await self._sink(event)
         if message.get("reactions") and self._limiter.allow(event.message_id):
-            await self._reactions(message, guild_id, event.at)
+            await self._reactions(message, guild_id, parent_id, event.at)
 
-    async def _reactions(self, message: dict[str, Any], guild_id: str | None, at: datetime) -> None:
+    async def _reactions(
+        self, message: dict[str, Any], guild_id: str | None, parent_id: str | None, at: datetime
+    ) -> None:
         channel_id, message_id = str(message["channel_id"]), str(message["id"])
         for reaction in message["reactions"]:
             emoji = emoji_name(reaction["emoji"])
@@ -131,6 +143,7 @@ class Backfill:
                         },
                         at=at,
                         delivery=HISTORY_DELIVERY,
+                        parent_id=parent_id,
                     )
                 )
 

@@ -51,7 +51,7 @@ from adapters.discord.translate import (
     user_ref,
 )
 from bot.events import Author, ChatEvent, MessagePosted, ReactionAdded, ReactionRemoved
-from bot.ports import CommandName, CommandReply, CommandRequest, Core
+from bot.ports import CommandName, CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ TAPPED: dict[str, DispatchKind] = {
     "MESSAGE_REACTION_REMOVE": "react-",
 }
 Job = Callable[[], Awaitable[None]]
+THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 
 
 class DiscordSetupError(RuntimeError):
@@ -95,15 +96,24 @@ class DiscordSettings:
     gateway_url: str = DEFAULT_GATEWAY_URL
     guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs after READY
     identify_delay: float = 5.0  # pause before re-IDENTIFYing (Discord allows 1 per 5 s)
+    answer_within: float = 2.0  # then a command answer is deferred (Discord allows 3 s)
+    shard_id: int | None = None  # with shard_count: this process serves one shard of many
+    shard_count: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
-        """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``."""
+        """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``, and
+        ``DISCORD_SHARD_ID`` / ``DISCORD_SHARD_COUNT`` to split guilds across replicas."""
         values = os.environ if env is None else env
+        shard_id, shard_count = values.get("DISCORD_SHARD_ID"), values.get("DISCORD_SHARD_COUNT")
+        if (shard_id is None) != (shard_count is None):
+            raise ValueError("set both DISCORD_SHARD_ID and DISCORD_SHARD_COUNT, or neither")
         return cls(
             token=values["DISCORD_TOKEN"],
             api_url=values.get("DISCORD_API_URL", DEFAULT_API_URL),
             gateway_url=values.get("DISCORD_GATEWAY_URL", DEFAULT_GATEWAY_URL),
+            shard_id=int(shard_id) if shard_id is not None else None,
+            shard_count=int(shard_count) if shard_count is not None else None,
         )
 
 
@@ -136,9 +146,12 @@ class LinkletterDiscord(discord.Client):
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.guild_ready_timeout,
+            shard_id=settings.shard_id,
+            shard_count=settings.shard_count,
         )
         self.core = core
         self._identify_delay = settings.identify_delay
+        self.answer_within = settings.answer_within
         self.publisher = DiscordPublisher(self.http)
         self.tree = app_commands.CommandTree(self)
         self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
@@ -216,12 +229,14 @@ class LinkletterDiscord(discord.Client):
         if event is None or self._is_own_reaction(event):
             return
         await self._handle(event)
-        if isinstance(event, MessagePosted) and watch.parent_id is None:
+        if isinstance(event, MessagePosted):  # per channel or thread id, as backfill reads
             await self.core.save_checkpoint(channel_ref(channel_id), event.message_id)
 
     def _is_own_reaction(self, event: ChatEvent) -> bool:
-        own = self.user is not None and user_ref(str(self.user.id))
-        return isinstance(event, ReactionAdded | ReactionRemoved) and event.user.id == own
+        """Our own receipt reactions come back through the gateway; they are not votes."""
+        if self.user is None or not isinstance(event, ReactionAdded | ReactionRemoved):
+            return False
+        return event.user.id == user_ref(str(self.user.id))
 
     async def _handle(self, event: ChatEvent) -> None:
         outcome = await self.core.handle(event)
@@ -240,7 +255,11 @@ class LinkletterDiscord(discord.Client):
         return Watch(False)
 
     async def parent_of(self, channel_id: str) -> str | None:
-        """A thread's parent channel id (None for other channels); at most one fetch each."""
+        """A thread's parent channel id (None for other channels).
+
+        From discord.py's cache, else one GET per channel, remembered even when it fails: a
+        403 repeated for every event would count towards Discord's invalid-request ban.
+        """
         if channel_id not in self._parents:
             channel = self.get_channel(int(channel_id))
             if isinstance(channel, discord.Thread):
@@ -248,10 +267,16 @@ class LinkletterDiscord(discord.Client):
             elif channel is not None:
                 self._parents[channel_id] = None
             else:
-                data: Any = await self.http.get_channel(channel_id)
-                is_thread = data.get("type") in (10, 11, 12)
-                self._parents[channel_id] = str(data["parent_id"]) if is_thread else None
+                self._parents[channel_id] = await self._fetch_parent(channel_id)
         return self._parents[channel_id]
+
+    async def _fetch_parent(self, channel_id: str) -> str | None:
+        try:
+            data: Any = await self.http.get_channel(channel_id)
+        except discord.HTTPException as exc:
+            log.warning("cannot look up Discord channel %s: %s", channel_id, exc)
+            return None
+        return str(data["parent_id"]) if data.get("type") in THREAD_TYPES else None
 
     # ----- the single consumer -----
 
@@ -293,11 +318,23 @@ class LinkletterDiscord(discord.Client):
     async def _backfill_channel(
         self, backfill: Backfill, guild: discord.Guild, channel: discord.TextChannel
     ) -> None:
-        last = str(channel.last_message_id) if channel.last_message_id else None
-        try:
-            await backfill.channel(str(channel.id), guild_id=str(guild.id), last_message_id=last)
-        except Exception:  # one channel's failure must not stop the others' catch-up
-            log.exception("Discord backfill of #%s failed", channel.name)
+        """The channel, then its active threads (from the guild's cache) since the bot last saw
+        the channel. Archived threads are not synced by Discord and are skipped."""
+        parent_seen = await self.core.checkpoint(channel_ref(str(channel.id)))
+        places: list[tuple[discord.TextChannel | discord.Thread, str | None]] = [(channel, None)]
+        places += [(thread, str(channel.id)) for thread in channel.threads]
+        for place, parent_id in places:
+            last = str(place.last_message_id) if place.last_message_id else None
+            try:
+                await backfill.channel(
+                    str(place.id),
+                    guild_id=str(guild.id),
+                    last_message_id=last,
+                    parent_id=parent_id,
+                    default_after=parent_seen if parent_id else None,
+                )
+            except Exception:  # one channel's failure must not stop the others' catch-up
+                log.exception("Discord backfill of #%s failed", place.name)
 
     async def _sink(self, event: ChatEvent) -> None:
         await self.through_consumer(functools.partial(self._handle, event))
@@ -397,15 +434,42 @@ def _interaction_author(interaction: discord.Interaction) -> Author:
 async def _answer(
     client: LinkletterDiscord, interaction: discord.Interaction, request: CommandRequest
 ) -> None:
-    reply = await client.core.command(request)
+    reply = await _ask_core(
+        client,
+        request,
+        functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
+    )
+    extra: dict[str, Any] = {}
     if reply.needs_confirmation:
-        await interaction.response.send_message(
-            reply.text,
-            ephemeral=reply.ephemeral,
-            view=ConfirmView(client, request),
-        )
+        extra["view"] = ConfirmView(client, request)
+    elif reply.entries:
+        extra["view"] = QueueView(client, request, reply.entries)
+    await _send(interaction, reply.text, ephemeral=reply.ephemeral, **extra)
+
+
+async def _ask_core(
+    client: LinkletterDiscord, request: CommandRequest, acknowledge: Callable[[], Awaitable[Any]]
+) -> CommandReply:
+    """The core's answer; ``acknowledge`` first if it is slow (a preview, a publish).
+
+    Discord drops an interaction not acknowledged within 3 s; when the core has not answered
+    within ``answer_within`` the interaction is deferred and answered by a follow-up (commands
+    defer ephemerally, "thinking…", since the answer's visibility is not known yet).
+    """
+    pending = asyncio.ensure_future(client.core.command(request))
+    done, _ = await asyncio.wait({pending}, timeout=client.answer_within)
+    if not done:
+        await acknowledge()
+    return await pending
+
+
+async def _send(
+    interaction: discord.Interaction, text: str, *, ephemeral: bool, **extra: Any
+) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=ephemeral, **extra)
     else:
-        await interaction.response.send_message(reply.text, ephemeral=reply.ephemeral)
+        await interaction.response.send_message(text, ephemeral=ephemeral, **extra)
 
 
 class ConfirmView(discord.ui.View):
@@ -425,11 +489,13 @@ class ConfirmView(discord.ui.View):
                 "Only the requester can confirm.", ephemeral=True
             )
             return
-        reply: CommandReply = await self._client.core.command(
-            dataclasses.replace(self._request, confirmed=True)
-        )
+        confirmed = dataclasses.replace(self._request, confirmed=True)
+        reply = await _ask_core(self._client, confirmed, interaction.response.defer)
         self.stop()
-        await interaction.response.edit_message(content=reply.text, view=None)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=reply.text, view=None)
+        else:
+            await interaction.response.edit_message(content=reply.text, view=None)
 
 
 async def run(client: LinkletterDiscord, token: str) -> None:
@@ -445,3 +511,72 @@ async def run(client: LinkletterDiscord, token: str) -> None:
                 "Discord rejected the bot token. Fix: Developer Portal -> Bot -> Reset Token, "
                 "and set DISCORD_TOKEN."
             ) from exc
+
+
+QUEUE_ACTIONS: tuple[tuple[CommandName, str, discord.ButtonStyle], ...] = (
+    ("approve", "Approve", discord.ButtonStyle.success),
+    ("reject", "Reject", discord.ButtonStyle.danger),
+    ("feature", "Feature", discord.ButtonStyle.primary),
+)
+QUEUE_ROWS = 5  # Discord allows five rows of buttons per message
+
+
+class QueueView(discord.ui.View):
+    """Approve / Reject / Feature buttons for the first queue entries (one row each).
+
+    A press becomes ``CommandRequest(name=<action>, args=<item id>)`` from whoever pressed it;
+    the core decides whether that user may do it.
+    """
+
+    def __init__(
+        self, client: LinkletterDiscord, request: CommandRequest, entries: tuple[QueueEntry, ...]
+    ) -> None:
+        super().__init__(timeout=900)
+        for row, entry in enumerate(entries[:QUEUE_ROWS]):
+            for action, label, style in QUEUE_ACTIONS:
+                self.add_item(
+                    _QueueButton(
+                        client,
+                        request,
+                        action,
+                        entry.item_id,
+                        label=f"{label} {entry.item_id}",
+                        style=style,
+                        row=row,
+                    )
+                )
+
+
+class _QueueButton(discord.ui.Button[QueueView]):
+    def __init__(
+        self,
+        client: LinkletterDiscord,
+        request: CommandRequest,
+        action: CommandName,
+        item_id: int,
+        *,
+        label: str,
+        style: discord.ButtonStyle,
+        row: int,
+    ) -> None:
+        super().__init__(
+            label=label, style=style, row=row, custom_id=f"linkletter:{action}:{item_id}"
+        )
+        self._client = client
+        self._request = request
+        self._action = action
+        self._item_id = item_id
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        request = dataclasses.replace(
+            self._request,
+            name=self._action,
+            args=str(self._item_id),
+            user=_interaction_author(interaction),
+        )
+        reply = await _ask_core(
+            self._client,
+            request,
+            functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
+        )
+        await _send(interaction, reply.text, ephemeral=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -109,6 +109,17 @@ class SlackAdapter:
             self._socket.client.message_listeners.append(self._on_socket_message)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
 
+    def is_connected(self) -> bool:
+        """For readiness probes: the Socket Mode connection is open (always True over HTTP,
+        where Slack connects to us)."""
+        if not self.settings.app_token:
+            return True
+        client = self._socket.client if self._socket is not None else None
+        session = client.current_session if client is not None else None
+        return (
+            client is not None and not client.closed and session is not None and not session.closed
+        )
+
     async def catch_up(self) -> None:
         """Backfill the watched channels now. Socket Mode does this after each reconnect by
         itself; in HTTP mode call it after a known outage (or on a timer) to close a gap."""
@@ -122,7 +133,7 @@ class SlackAdapter:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.pump.stop()
 
-    def _spawn(self, work: Any) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -147,9 +158,15 @@ class SlackAdapter:
             self.app.event(event_type)(self._on_chat_event)
         self.app.event("member_joined_channel")(self._on_member_joined)
         self.app.event("app_home_opened")(self._on_home_opened)
+        # Anything else is acknowledged and ignored: a 404 would make Slack retry it, and
+        # subscriptions that keep failing get disabled.
+        self.app.event(re.compile(".*"))(self._ignore)
         self.app.command("/linkletter")(self._on_command)
         self.app.shortcut(SHORTCUT_CALLBACK_ID)(self._on_add_shortcut)
         self.app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_action)
+
+    async def _ignore(self) -> None:
+        """Nothing to do; bolt acknowledges the event."""
 
     async def _on_chat_event(self, body: dict[str, Any]) -> None:
         try:
@@ -161,9 +178,12 @@ class SlackAdapter:
             self.pump.submit(event)
 
     async def _on_member_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        """The bot itself was added to a channel: say a short hello, once."""
+        """The bot itself was added to a watched channel: say a short hello, once. (Invited to
+        a channel it only publishes to, it stays quiet: it collects nothing there.)"""
         channel = slack_id(str(event.get("channel", "")))
         if event.get("user") != context.bot_user_id or channel in self._greeted:
+            return
+        if not self.core.is_watched(channel):
             return
         self._greeted.add(channel)
         await self.publisher.post_text(channel, HELLO)

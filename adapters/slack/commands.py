@@ -101,6 +101,17 @@ def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
     return blocks
 
 
+def entries_blocks(
+    entries: tuple[QueueEntry, ...], *, limit: int, buttons: bool
+) -> list[dict[str, Any]]:
+    """The first ``limit`` entries (Block Kit allows 50 blocks), then how many more there are."""
+    blocks = [block for entry in entries[:limit] for block in entry_blocks(entry, buttons=buttons)]
+    if len(entries) > limit:
+        more = len(entries) - limit
+        blocks.append(_section(f"…and {more} more: `linkletter items list` shows them all."))
+    return blocks
+
+
 def reply_message(request: CommandRequest, reply: CommandReply, *, editor: bool) -> dict[str, Any]:
     """A ``CommandReply`` as a ``respond()`` body (ephemeral unless the core says otherwise).
 
@@ -108,8 +119,7 @@ def reply_message(request: CommandRequest, reply: CommandReply, *, editor: bool)
     the rest is the same queue written out for platforms without buttons.
     """
     blocks = [_section(escape(_heading(reply)))]
-    for entry in reply.entries[:20]:  # 20 entries x 2 blocks stays under Slack's 50 blocks
-        blocks.extend(entry_blocks(entry, buttons=editor))
+    blocks.extend(entries_blocks(reply.entries, limit=20, buttons=editor))  # ≤ 43 blocks
     if reply.needs_confirmation:
         value = json.dumps({"name": request.name, "args": request.args})
         blocks.append(
@@ -135,6 +145,5 @@ def home_view(reply: CommandReply, *, editor: bool) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": title}},
         _section(escape(_heading(reply))),
     ]
-    for entry in reply.entries[:24]:  # 2 header blocks + 24 x 2 stays within 50 blocks
-        blocks.extend(entry_blocks(entry, buttons=editor))
+    blocks.extend(entries_blocks(reply.entries, limit=23, buttons=editor))  # ≤ 49 blocks
     return {"type": "home", "blocks": blocks}

@@ -109,9 +109,7 @@ class SlackPublisher:
             try:
                 response = await self.client.chat_postMessage(
                     channel=channel_id,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    **payload,
+                    **{**payload, "unfurl_links": False, "unfurl_media": False},
                 )
             finally:
                 self._last_post[channel_id] = time.monotonic()

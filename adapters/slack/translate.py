@@ -220,7 +220,7 @@ class _Reader:
             return self.changed()
         if subtype == "message_deleted":
             return self.deleted(self.ts(self.data, "deleted_ts"))
-        if subtype is None or subtype in _POSTED_SUBTYPES:
+        if subtype is None or (isinstance(subtype, str) and subtype in _POSTED_SUBTYPES):
             return self.posted()
         return None
 

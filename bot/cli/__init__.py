@@ -8,7 +8,7 @@ import logging
 
 import typer
 
-from bot.cli import db, digest, items
+from bot.cli import assist, db, digest, imports, items, ops
 from bot.cli.context import Context
 from bot.cli.demo import demo
 from bot.cli.init import init
@@ -22,6 +22,11 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
+app.add_typer(imports.app, name="import")
+app.add_typer(assist.app, name="assist")
+app.add_typer(ops.discord_app, name="discord")
+app.command()(ops.run)
+app.command()(ops.doctor)
 app.command()(demo)
 app.command()(init)
 

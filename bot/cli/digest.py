@@ -17,6 +17,7 @@ from bot.config import DigestConfig
 from bot.digest import store
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render
+from bot.publish.engine import PublishReport
 from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
 
@@ -33,10 +34,10 @@ class Format(StrEnum):
     json = "json"
 
 
-def _engine(context: Context, publishers: bool = False) -> Any:
+def _engine(context: Context) -> Any:
     from bot.app import build_engine  # the composition root, imported when needed
 
-    return build_engine(context.config(), context.database(), with_chat=publishers)
+    return build_engine(context.config(), context.database())
 
 
 def _digest(context: Context, name: str | None) -> DigestConfig:
@@ -167,14 +168,22 @@ def publish(
         period = f"manual:{moment.isoformat(timespec='seconds')}"
     else:
         period = period_key(slot, chosen.timezone)
-    report = run_async(
-        lambda: _engine(context, publishers=not dry_run).publish(chosen.name, period, dry_run)
-    )
+    report = run_async(lambda: _publish(context, chosen.name, period, dry_run))
     if dry_run and report.issue is not None:
         console.print(Markdown(render(report.issue, "markdown").split("---\n", 2)[-1]))
     console.print(report.describe())
     if report.outcome in ("incomplete", "busy"):
         raise typer.Exit(3)
+
+
+async def _publish(context: Context, digest: str, period: str, dry_run: bool) -> PublishReport:
+    from bot.app import build_engine, chat_from_env
+
+    config, db = context.config(), context.database()
+    if dry_run:
+        return await build_engine(config, db).publish(digest, period, dry_run=True)
+    async with chat_from_env() as chat:
+        return await build_engine(config, db, chat).publish(digest, period)
 
 
 @app.command()

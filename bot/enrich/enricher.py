@@ -18,6 +18,7 @@ from bot.enrich.fetch import (
     FetchedPage,
     FetchSettings,
     SafeFetcher,
+    sniff_media_type,
 )
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
 from bot.enrich.pdf import extract_pdf
@@ -105,7 +106,7 @@ class Enricher:
 
 
 def _extract_page(page: FetchedPage) -> PageMetadata:
-    if page.media_type in PDF_TYPES:
+    if page.media_type in PDF_TYPES or sniff_media_type(page.body) in PDF_TYPES:
         return extract_pdf(page.body, page.final_url)
     return extract(page.body, page.final_url, page.content_type)
 

@@ -31,53 +31,21 @@ _BINARY_SAMPLE = 8_192
 _FALLBACK_MIN_WORDS = 12
 
 # Tags that do not deepen the tree: void elements and those whose end tag may be omitted.
-_FLAT_TAGS = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "track",
-        "wbr",
-        "param",
-        "keygen",
-        "basefont",
-        "frame",
-        "p",
-        "li",
-        "dt",
-        "dd",
-        "option",
-        "optgroup",
-        "tr",
-        "td",
-        "th",
-        "thead",
-        "tbody",
-        "tfoot",
-        "colgroup",
-        "caption",
-        "rb",
-        "rt",
-        "rtc",
-        "rp",
-        "html",
-        "head",
-        "body",
-    ]
-)
+# fmt: off
+_FLAT_TAGS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "keygen", "basefont", "frame",  # void
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "rb", "rt", "rtc", "rp", "html", "head", "body",  # optional end tag
+})
+# fmt: on
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
 _TITLE_SEPARATOR = re.compile(r" [|\-–—\\/>»·] ")
 _MIN_TITLE_WORDS = 5
 _GITHUB_REPO_PATH = re.compile(r"^/([\w.-]+)/([\w.-]+)/?$")
-_GITHUB_NO_DESCRIPTION = re.compile(r"^Contribute to \S+ development by creating an account")
+_GITHUB_BOILERPLATE = re.compile(
+    r"\s*Contribute to \S+ development by creating an account on GitHub\.?$"
+)
 
 
 def extract(html: bytes | str, url: str, content_type: str | None) -> PageMetadata:
@@ -159,7 +127,11 @@ def _nesting_exceeds(document: str, limit: int) -> bool:
 def main_blocks(document: str, url: str) -> list[tuple[str, str]]:
     """The main content as (tag, whitespace-normalised text) blocks: head, p, list, quote..."""
     extracted = trafilatura.bare_extraction(
-        document[:MAX_MAIN_TEXT_INPUT], url=url, include_comments=False, include_tables=False
+        document[:MAX_MAIN_TEXT_INPUT],
+        url=url,
+        fast=True,
+        include_comments=False,
+        include_tables=False,
     )
     body = getattr(extracted, "body", None)
     if body is None:
@@ -171,8 +143,14 @@ def main_blocks(document: str, url: str) -> list[tuple[str, str]]:
 def _title(found: MetaFields) -> str | None:
     return (
         _jsonld_title(found)
-        or found.first("dc:title", "dcterm:title", "og:title", "citation_title", "twitter:title")
-        or found.first("parsely-title")
+        or found.first(
+            "dc:title",
+            "dcterm:title",
+            "og:title",
+            "citation_title",
+            "twitter:title",
+            "parsely-title",
+        )
         or (clean_title_tag(found.title_tag) if found.title_tag else None)
     )
 
@@ -294,9 +272,9 @@ def _github_repository(metadata: PageMetadata) -> PageMetadata:
     match = _GITHUB_REPO_PATH.match(parts.path)
     if parts.hostname not in {"github.com", "www.github.com"} or match is None:
         return metadata
-    summary = metadata.summary
-    if summary and (_GITHUB_NO_DESCRIPTION.match(summary) or metadata.summary_is_fallback):
-        summary = None
+    summary = None
+    if metadata.summary and not metadata.summary_is_fallback:
+        summary = _GITHUB_BOILERPLATE.sub("", metadata.summary) or None
     return replace(
         metadata,
         title=f"{match[1]}/{match[2]}",

@@ -19,7 +19,14 @@ from urllib.parse import urljoin
 import httpx
 
 from bot.enrich.model import FetchFailed, FetchRefused
-from bot.enrich.safety import CheckedURL, Resolver, check_url, resolve_checked, system_resolver
+from bot.enrich.safety import (
+    CheckedURL,
+    IPAddress,
+    Resolver,
+    check_url,
+    resolve_checked,
+    system_resolver,
+)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PDF_TYPES = frozenset({"application/pdf"})
@@ -113,9 +120,18 @@ class SafeFetcher:
         raise FetchRefused(f"more than {self._settings.max_redirects} redirects")
 
     async def _send(self, checked: CheckedURL) -> httpx.Response:
-        address = await resolve_checked(
+        """Send to the checked addresses in turn; the next is tried only if connecting fails."""
+        addresses = await resolve_checked(
             checked, self._resolver, allow_private_networks=self._settings.allow_private_networks
         )
+        for address in addresses[:-1]:
+            try:
+                return await self._send_to(checked, address)
+            except httpx.ConnectError:
+                continue
+        return await self._send_to(checked, addresses[-1])
+
+    async def _send_to(self, checked: CheckedURL, address: IPAddress) -> httpx.Response:
         extensions = {}
         if checked.address is None and checked.url.scheme == "https":
             extensions["sni_hostname"] = checked.host

@@ -26,7 +26,9 @@ _KEY_SEPARATOR = re.compile(r"\s*[.:]\s*")
 class MetaFields:
     """Raw findings of the meta pass; :mod:`bot.enrich.extract` decides what wins."""
 
-    meta: dict[str, list[str]] = field(default_factory=dict)  # normalised key -> non-empty values
+    # normalised key -> non-empty values in document order; ``property`` outranks ``name``
+    by_property: dict[str, list[str]] = field(default_factory=dict)
+    by_name: dict[str, list[str]] = field(default_factory=dict)
     title_tag: str | None = None
     lang: str | None = None
     canonical: str | None = None
@@ -36,12 +38,13 @@ class MetaFields:
     def first(self, *keys: str) -> str | None:
         """The first non-empty value among ``keys`` (in priority order)."""
         for key in keys:
-            if key in self.meta:
-                return self.meta[key][0]
+            values = self.all(key)
+            if values:
+                return values[0]
         return None
 
     def all(self, key: str) -> list[str]:
-        return self.meta.get(key, [])
+        return self.by_property.get(key, []) + self.by_name.get(key, [])
 
 
 def read_meta(document: str) -> MetaFields:
@@ -68,12 +71,12 @@ def _add_meta(found: MetaFields, attributes: dict[str, str | None]) -> None:
     if not value:
         return
     for key in (attributes.get("property") or "").split():
-        found.meta.setdefault(_normalise_key(key), []).insert(0, value)
+        found.by_property.setdefault(_normalise_key(key), []).append(value)
     name = attributes.get("name") or attributes.get("itemprop")
     if not name and (attributes.get("http-equiv") or "").lower() == "content-language":
         name = "content-language"
     if name:
-        found.meta.setdefault(_normalise_key(name), []).append(value)
+        found.by_name.setdefault(_normalise_key(name), []).append(value)
 
 
 def clean_text(value: str | None) -> str | None:

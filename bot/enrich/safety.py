@@ -7,8 +7,9 @@ Two layers:
   the blocked ranges. It never touches the network.
 * :func:`resolve_checked` resolves a host name ONCE and checks every address of the answer. If any
   address is blocked, the whole answer is refused (Synapse's policy): a name that mixes public and
-  private addresses is either misconfigured or an attack. The fetcher then connects to the first
-  checked address itself, so a second (rebinding) DNS answer is never asked for.
+  private addresses is either misconfigured or an attack. The fetcher then connects to the
+  checked addresses itself (in order, the next one only if connecting fails), so a second
+  (rebinding) DNS answer is never asked for.
 
 The blocked ranges are an explicit list (Synapse's recommendation plus Mastodon's) rather than
 ``ipaddress.is_global``, which misses IPv6 forms that embed IPv4 and changes between patch releases.
@@ -69,8 +70,8 @@ _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 # Deprecated IPv4-compatible form ::a.b.c.d (:: and ::1 themselves are in the list).
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
-_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"^(?:{_LABEL}\.)*{_LABEL}$")
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"  # DNS: at most 63 characters a label
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$)(?:{_LABEL}\.)*{_LABEL}$")
 # WHATWG URL rule: a host whose last label is a number is an IPv4 address, however it is spelled.
 _NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 
@@ -164,19 +165,21 @@ def _ascii_host_name(raw_host: str) -> str:
 
 async def system_resolver(host: str, port: int) -> list[str]:
     """Resolve with the event loop's non-blocking ``getaddrinfo`` (runs in its executor)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+    )  # AI_ADDRCONFIG: no IPv6 answers on a host without IPv6, where they could not connect
     return [str(info[4][0]) for info in infos]
 
 
 async def resolve_checked(
     checked: CheckedURL, resolver: Resolver, *, allow_private_networks: bool = False
-) -> IPAddress:
-    """The address to connect to for ``checked``: resolved once, every answer checked."""
+) -> list[IPAddress]:
+    """The addresses to connect to for ``checked``: resolved once, every answer checked."""
     if checked.address is not None:
-        return checked.address
+        return [checked.address]
     try:
         answers = await resolver(checked.host, checked.port)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:  # gaierror; the idna codec on odd labels
         raise FetchFailed(f"DNS lookup failed for {checked.host}: {error}") from None
     addresses = [_parse_answer(answer) for answer in answers]
     if not addresses:
@@ -184,7 +187,7 @@ async def resolve_checked(
     blocked = [a for a in addresses if is_blocked_address(a)]
     if blocked and not allow_private_networks:
         raise FetchRefused(f"{checked.host} resolves to a blocked address: {blocked[0]}")
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def _parse_answer(answer: str) -> IPAddress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.events import AddReaction, ReplyInThread, Unfurl, UnfurlsAdded
 from storage.db import Database
 from tests.core.helpers import (
@@ -246,3 +248,46 @@ def test_two_digests_watching_one_channel_get_one_item_each(db: Database) -> Non
     core = service(db, text)
     core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
     assert sorted(i.digest for i in items(db)) == ["ml", "weekly"]
+
+
+async def test_batch_equals_one_by_one_and_skips_a_bad_event(db: Database, tmp_path: Path) -> None:
+    week = [
+        post("slack:C1", "1", ANN, "https://a.com why: first"),
+        react("slack:C1", "1", EDITOR, "white_check_mark", 1),
+        post("slack:C1", "2", READER, "https://a.com", 2),
+        post("slack:C1", "3", ANN, None, 3),  # type: ignore[arg-type]  # a malformed event
+        edit("slack:C1", "1", "https://b.com", 4),
+        react("slack:C1", "2", BOB, "+1", 5),
+    ]
+    outcomes = await service(db).handle_batch(week + week)
+    assert [o.duplicate for o in outcomes[len(week) :]] == [True] * len(week)
+    assert outcomes[0].effects == (AddReaction("slack:C1", "1", "inbox_tray"),)
+    one_by_one = Database.connect(f"sqlite:///{tmp_path / 'single.db'}")
+    one_by_one.upgrade()
+    core = service(one_by_one)
+    for event in week:
+        if event.message_id != "3":
+            core.handle_sync(event)
+
+    def state(database: Database) -> list[tuple[object, ...]]:
+        return [(i.canonical_url, i.status, i.votes, i.why) for i in items(database)]
+
+    assert state(db) == state(one_by_one)
+
+
+async def test_buttons_reach_items_of_any_digest_for_its_editors(db: Database) -> None:
+    from bot.ports import CommandRequest
+
+    text = CONFIG + '\n[[digest]]\nname = "ml"\nsources = ["slack:CML"]\neditors = ["slack:UML"]\n'
+    core = service(db, text)
+    core.handle_sync(post("slack:CML", "1", ANN, "https://a.com"))
+    [item] = items(db, "ml")
+
+    def press(user: str, name: str = "approve") -> CommandRequest:
+        return CommandRequest(name, str(item.id), ANN.__class__(user), "slack:C1", "slack")  # type: ignore[arg-type]
+
+    refused = await core.command(press(EDITOR.id))  # an editor of the other digest
+    assert "only this digest's editors" in refused.text
+    done = await core.command(press("slack:UML"))
+    assert "is now approved" in done.text
+    assert items(db, "ml")[0].status == "approved"

@@ -194,3 +194,44 @@ async def test_file_destination_writes_markdown_and_html(db: Database, tmp_path:
     assert "https://example.com/0" in markdown
     assert "reason 0" in markdown
     assert (tmp_path / "weekly-001.html").read_text().lstrip().lower().startswith("<!doctype html")
+
+
+async def test_smtp_destination_sends_html_and_text(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5: e-mail by SMTP, against a real local SMTP server (aiosmtpd)."""
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+    from email.message import Message
+
+    from aiosmtpd.handlers import Sink
+    from aiosmtpd.smtp import SMTP
+
+    class Inbox(Sink):
+        def __init__(self) -> None:
+            self.messages: list[Message] = []
+
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+            return "250 OK"
+
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
+    try:
+        monkeypatch.setenv("LINKLETTER_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("LINKLETTER_SMTP_PORT", str(server.sockets[0].getsockname()[1]))
+        monkeypatch.setenv("LINKLETTER_SMTP_FROM", "digest@team.test")
+        config = CONFIG.replace('"slack:CPUB", "slack:CPUB2"', '"smtp:readers@team.test"')
+        seed(db, 2, config)
+        report = await engine(db, RecordingPublisher(), Clock(at(100)), config).publish(
+            "weekly", "p1"
+        )
+        assert report.outcome == "published"
+    finally:
+        server.close()
+    [mail] = inbox.messages
+    assert mail["To"] == "readers@team.test"
+    assert str(make_header(decode_header(mail["Subject"]))) == "weekly — Issue 1"
+    kinds = {part.get_content_type() for part in mail.walk()}
+    assert {"text/plain", "text/html"} <= kinds

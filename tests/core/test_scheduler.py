@@ -182,3 +182,25 @@ async def test_apscheduler_fires_tick(db: Database) -> None:
     finally:
         scheduler.stop()
     assert not scheduler.running
+
+
+async def test_preview_shows_why_suggestions_that_an_editor_can_accept(db: Database) -> None:
+    """Issue 11: a suggested why appears in the editors' preview only, until accepted."""
+    from bot.ports import CommandRequest
+    from storage.repo import Repo
+
+    approve_one(db)
+    with db.session() as session:
+        [item] = Repo(session).items()
+        item.suggested_why = "It saves the team a week of work."
+    publisher, clock = RecordingPublisher(), Clock(MONDAY_9 - timedelta(hours=2))
+    await build(db, clock, publisher).tick()
+    preview = [p.get("text", "") for c, _, p in publisher.posts if c == "slack:CEDIT"]
+    assert any("Suggested why for item" in text for text in preview)
+    blocks = str([p for c, _, p in publisher.posts if c == "slack:CEDIT" and "blocks" in p])
+    assert "It saves the team a week of work." not in blocks  # not in the issue itself
+    core = service(db, CONFIG)
+    request = CommandRequest("why", f"{item.id} accept", EDITOR, "slack:C1", "slack")
+    assert "is now approved" in (await core.command(request)).text
+    with db.session() as session:
+        assert Repo(session).items()[0].why == "It saves the team a week of work."

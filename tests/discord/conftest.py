@@ -34,13 +34,14 @@ async def start_bot(fake: FakeDiscord) -> AsyncIterator[BotFactory]:
     """Start the real client against the fake; returns once it is ready and caught up."""
     running: list[tuple[LinkletterDiscord, asyncio.Task[None]]] = []
 
-    async def start(core: Any) -> LinkletterDiscord:
+    async def start(core: Any, **overrides: Any) -> LinkletterDiscord:
         settings = DiscordSettings(
             token=fake.token,
             api_url=fake.api_url,
             gateway_url=fake.gateway_url,
             guild_ready_timeout=0.05,
             identify_delay=0,
+            **overrides,
         )
         client = LinkletterDiscord(core, settings)
         task = asyncio.create_task(run(client, fake.token))

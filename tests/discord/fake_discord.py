@@ -103,6 +103,8 @@ class FakeDiscord:
         self.interaction_callbacks: list[dict[str, Any]] = []
         self._interaction_channels: dict[str, str] = {}
         self.response_messages: list[dict[str, Any]] = []
+        self.followups: list[dict[str, Any]] = []
+        self.original_edits: list[dict[str, Any]] = []
         self._rate_limits: list[tuple[str, float]] = []
         self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.identify_close_code: int | None = None  # e.g. 4014: privileged intent missing
@@ -150,8 +152,13 @@ class FakeDiscord:
     def new_id(self) -> str:
         return str(next(self._ids))
 
-    def add_thread(self, parent_id: str, starter_id: str) -> dict[str, Any]:
-        """A public thread started from message ``starter_id`` (so it has that id)."""
+    def add_thread(
+        self, parent_id: str, starter_id: str, *, announce: bool = True
+    ) -> dict[str, Any]:
+        """A public thread started from message ``starter_id`` (so it has that id).
+
+        ``announce=False`` skips THREAD_CREATE, as for a thread the client never cached.
+        """
         thread = {
             "id": starter_id,
             "guild_id": self.guild_id,
@@ -171,7 +178,8 @@ class FakeDiscord:
         }
         self.channels[starter_id] = thread
         self.messages[starter_id] = []
-        self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
+        if announce:
+            self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
         return thread
 
     def user_says(
@@ -494,6 +502,27 @@ class FakeDiscord:
             case "POST", ["interactions", interaction_id, _token, "callback"]:
                 self.interaction_callbacks.append(body | {"interaction_id": interaction_id})
                 return self._callback_response(interaction_id, body)
+            case "POST", ["webhooks", _app_id, token]:
+                interaction_id = token.removeprefix("token-")
+                self.followups.append(body | {"interaction_id": interaction_id})
+                message = self._message(
+                    self._interaction_channels[interaction_id],
+                    self.bot_user,
+                    body.get("content") or "",
+                    [],
+                )
+                message["components"] = body.get("components") or []
+                self.response_messages.append(message)
+                return message
+            case "PATCH", ["webhooks", _app_id, token, "messages", "@original"]:
+                interaction_id = token.removeprefix("token-")
+                self.original_edits.append(body | {"interaction_id": interaction_id})
+                return self._message(
+                    self._interaction_channels[interaction_id],
+                    self.bot_user,
+                    body.get("content") or "",
+                    [],
+                )
             case "GET", ["channels", channel_id] if channel_id in self.channels:
                 return self.channels[channel_id]
             case "GET", ["guilds", guild_id] if guild_id == self.guild_id:

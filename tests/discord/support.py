@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.discord.bot import LinkletterDiscord
 from bot.events import AddReaction, Author, ChatEvent, MessagePosted, Outcome
-from bot.ports import CommandReply, CommandRequest
+from bot.ports import CommandReply, CommandRequest, QueueEntry
 
 GUILD = "135197118292819968"
 WATCHED = "263607951971975168"  # "test2" in the GUILD_CREATE capture
@@ -21,6 +21,22 @@ MEMBER = "400000000000000001"  # humans without roles, added by the fake
 OTHER_MEMBER = "400000000000000002"
 
 
+QUEUE = tuple(
+    QueueEntry(
+        item_id=n,
+        title=f"Item {n}",
+        url=f"https://example.org/{n}",
+        why=None,
+        votes=0,
+        section="Links",
+        status="draft",
+        featured=False,
+        digest="weekly",
+    )
+    for n in (7, 9)
+)
+
+
 @dataclasses.dataclass
 class RecordingCore:
     """A ``bot.ports.Core`` that records events, dedups ids and receipts links with 📥."""
@@ -30,6 +46,7 @@ class RecordingCore:
     events: list[ChatEvent] = dataclasses.field(default_factory=list)
     checkpoints: dict[str, str] = dataclasses.field(default_factory=dict)
     requests: list[CommandRequest] = dataclasses.field(default_factory=list)
+    command_delay: float = 0.0  # seconds the core takes to answer a command
     _seen: set[str] = dataclasses.field(default_factory=set)
 
     def is_watched(self, channel: str) -> bool:
@@ -49,8 +66,11 @@ class RecordingCore:
 
     async def command(self, request: CommandRequest) -> CommandReply:
         self.requests.append(request)
+        await asyncio.sleep(self.command_delay)
         if request.name == "publish" and not request.confirmed:
             return CommandReply("Publish now?", needs_confirmation=True)
+        if request.name == "queue":
+            return CommandReply("2 waiting", entries=QUEUE)
         return CommandReply(f"{request.name}: ok", ephemeral=request.name != "publish")
 
     async def checkpoint(self, channel: str) -> str | None:
@@ -63,7 +83,7 @@ class RecordingCore:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-BotFactory = Callable[[Any], Awaitable[LinkletterDiscord]]
+BotFactory = Callable[..., Awaitable[LinkletterDiscord]]
 
 
 async def settle(client: LinkletterDiscord) -> None:

@@ -21,7 +21,7 @@ from tests.discord.support import (
 )
 
 EPHEMERAL = 64
-CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 7
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE = 4, 5, 6, 7
 
 
 async def test_slash_command_reaches_core_and_answers_ephemerally(
@@ -47,6 +47,26 @@ async def test_slash_command_reaches_core_and_answers_ephemerally(
     await settle(client)
 
 
+async def test_slow_answers_are_deferred_then_sent_as_follow_ups(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    core.command_delay = 0.3
+    await start_bot(core, answer_within=0.05)
+    fake.slash(WATCHED, EDITOR, "publish")
+    await fake.wait_for(lambda: len(fake.followups) == 1)
+    (ack,) = fake.interaction_callbacks
+    assert ack["type"] == DEFERRED_CHANNEL_MESSAGE
+    assert ack["data"]["flags"] & EPHEMERAL
+    assert fake.followups[0]["content"] == "Publish now?"
+
+    (row,) = fake.followups[0]["components"]
+    fake.click(WATCHED, EDITOR, row["components"][0]["custom_id"])
+    await fake.wait_for(lambda: len(fake.original_edits) == 1)
+    assert fake.interaction_callbacks[1]["type"] == DEFERRED_UPDATE_MESSAGE
+    assert fake.original_edits[0]["content"] == "publish: ok"
+    assert fake.original_edits[0]["components"] == []
+
+
 async def test_publish_asks_for_confirmation_then_confirms(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
 ) -> None:
@@ -66,6 +86,26 @@ async def test_publish_asks_for_confirmation_then_confirms(
     assert [r.confirmed for r in core.requests] == [False, True]
     assert fake.interaction_callbacks[2]["type"] == UPDATE_MESSAGE
     assert fake.interaction_callbacks[2]["data"]["content"] == "publish: ok"
+
+
+async def test_queue_buttons_send_decisions_as_the_presser(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    await start_bot(core)
+    fake.slash(WATCHED, EDITOR, "queue")
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 1)
+    rows = fake.interaction_callbacks[0]["data"]["components"]
+    labels = [[c["label"] for c in row["components"]] for row in rows]
+    assert labels == [
+        ["Approve 7", "Reject 7", "Feature 7"],
+        ["Approve 9", "Reject 9", "Feature 9"],
+    ]
+
+    fake.click(WATCHED, MEMBER, rows[1]["components"][0]["custom_id"])
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 2)
+    decision = core.requests[-1]
+    assert (decision.name, decision.args, decision.user.id) == ("approve", "9", f"discord:{MEMBER}")
+    assert fake.interaction_callbacks[1]["data"]["flags"] & EPHEMERAL
 
 
 async def test_message_shortcut_captures_the_message(

@@ -79,6 +79,24 @@ async def test_thread_messages_count_under_the_watched_parent(
     )
 
 
+async def test_uncached_thread_is_looked_up_once(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    client = await start_bot(core)
+    starter = fake.user_says(WATCHED, MEMBER, "https://example.org/quiet-thread")
+    thread = fake.add_thread(WATCHED, starter["id"], announce=False)
+    fake.user_says(thread["id"], EDITOR, "why: one")
+    fake.user_says(thread["id"], MEMBER, "why: two")
+    await settle(client)
+
+    replies = core.of_type(MessagePosted)[1:]
+    assert [(r.channel, r.thread_parent) for r in replies] == [
+        (f"discord:{WATCHED}", starter["id"]),
+        (f"discord:{WATCHED}", starter["id"]),
+    ]
+    assert fake.requests.count(("GET", f"/channels/{thread['id']}")) == 1
+
+
 async def test_reactions_by_editors_and_others_on_uncached_message(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
 ) -> None:
@@ -127,6 +145,28 @@ async def test_restart_recovers_missed_messages_and_reactions(
         (f"discord:role:{EDITOR_ROLE}",),
     )
     assert core.checkpoints[f"discord:{WATCHED}"] == missed[-1]["id"]
+
+
+async def test_restart_recovers_missed_thread_replies(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    """reliability row 9: a why-reply in an active thread posted while down is recovered."""
+    first = await start_bot(core)
+    starter = fake.user_says(WATCHED, MEMBER, "https://example.org/discuss")
+    await settle(first)
+    await first.close()
+
+    thread = fake.add_thread(WATCHED, starter["id"])
+    reply = fake.user_says(thread["id"], EDITOR, "why this matters: it is the fix")
+    await start_bot(core)
+
+    recovered = core.of_type(MessagePosted)[-1]
+    assert (recovered.message_id, recovered.channel, recovered.thread_parent) == (
+        reply["id"],
+        f"discord:{WATCHED}",
+        starter["id"],
+    )
+    assert core.checkpoints[f"discord:{thread['id']}"] == reply["id"]
 
 
 async def test_invalid_session_backfills_and_resume_does_not(

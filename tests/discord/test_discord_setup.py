@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import discord
+import pytest
 
 from adapters.discord.bot import DiscordSettings
 from adapters.discord.doctor import application_id, channel_permissions, doctor
@@ -105,3 +106,12 @@ def test_settings_from_environment() -> None:
         "https://discord.com/api/v10",
         "wss://gateway.discord.gg/",
     )
+
+
+def test_shard_settings_come_in_pairs() -> None:
+    settings = DiscordSettings.from_env(
+        {"DISCORD_TOKEN": "t", "DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "3"}
+    )
+    assert (settings.shard_id, settings.shard_count) == (1, 3)
+    with pytest.raises(ValueError, match="both"):
+        DiscordSettings.from_env({"DISCORD_TOKEN": "t", "DISCORD_SHARD_ID": "1"})

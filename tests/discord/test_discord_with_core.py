@@ -112,3 +112,24 @@ async def test_a_slack_and_a_discord_share_are_one_item(
     with db.session() as session:
         shares = Repo(session).shares_of_item(item.id or 0)
     assert sorted(s.channel for s in shares) == [f"discord:{WATCHED}", "slack:C1"]
+
+
+async def test_slash_queue_and_approve_button_with_the_real_core(
+    fake: FakeDiscord, db: Database, start_bot: BotFactory
+) -> None:
+    core = CurationService(parse_config(CONFIG), db)
+    client = await start_bot(core)
+    fake.user_says(WATCHED, MEMBER, "https://example.org/queued")
+    await settle(client)
+
+    fake.slash(WATCHED, EDITOR, "queue")
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 1)
+    (first_row, *_) = fake.interaction_callbacks[0]["data"]["components"]
+    approve = first_row["components"][0]
+    fake.click(WATCHED, MEMBER, approve["custom_id"])  # not an editor: refused by the core
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 2)
+    assert [i.status for i in items(db)] == ["draft"]
+    fake.click(WATCHED, EDITOR, approve["custom_id"])
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 3)
+
+    assert [i.status for i in items(db)] == ["approved"]

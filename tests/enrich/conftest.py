@@ -1,8 +1,10 @@
-"""Fixtures: a local HTTP server with test routes and a tripwire port that must stay untouched."""
+"""Fixtures: a local HTTP server with test routes, a tripwire port that must stay untouched and
+a port nobody listens on."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -36,3 +38,11 @@ async def tripwire() -> AsyncIterator[Tripwire]:
     yield wire
     listener.close()
     await listener.wait_closed()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -171,6 +171,9 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/abs/2103.03206v2", _fixture_route("arxiv-2103.03206v2.html", "text/html"))
     app.router.add_get("/encode/httpx", _fixture_route("github-repo.html", "text/html"))
     app.router.add_get("/spec.pdf", _fixture_route("shared-mime-info-spec.pdf", "application/pdf"))
+    app.router.add_get(
+        "/spec-served-as-html", _fixture_route("shared-mime-info-spec.pdf", "text/html")
+    )
     app.router.add_get("/oembed/youtube", _fixture_route("youtube-oembed.json", "application/json"))
     app.router.add_get("/oembed/vimeo", _fixture_route("vimeo-oembed.json", "application/json"))
     app.router.add_get("/hops/{n}", _hops)
@@ -220,9 +223,11 @@ class SpyTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport()
         self._routes = routes or {}
         self.requests: list[httpx.Request] = []
+        self.aimed_at: list[str] = []  # the host each request was aimed at, before routing
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        self.aimed_at.append(request.url.host)
         port = self._routes.get(request.url.host)
         if port is not None:
             request.url = request.url.copy_with(host="127.0.0.1", port=port)

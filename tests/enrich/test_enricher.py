@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -27,12 +28,24 @@ PUBLIC_NAMES = [
 ]
 
 
+PublicEnricher = Callable[..., Enricher]
+
+
 @pytest.fixture
-async def public_web(server: LocalServer) -> AsyncIterator[tuple[SpyResolver, SpyTransport]]:
-    """Names resolving to a pretend-public address that the transport delivers locally."""
+async def public_enricher(server: LocalServer) -> AsyncIterator[PublicEnricher]:
+    """Makes guarded Enrichers whose PUBLIC_NAMES resolve to a pretend-public address that the
+    transport delivers to the local server; closes them after the test."""
     resolver = SpyResolver({name: [[FAKE_PUBLIC_IP]] for name in PUBLIC_NAMES})
     transport = SpyTransport({FAKE_PUBLIC_IP: server.port})
-    yield resolver, transport
+    made: list[Enricher] = []
+
+    def make(settings: FetchSettings = GUARDED, **options: Any) -> Enricher:
+        made.append(Enricher(settings, resolver, transport=transport, **options))
+        return made[-1]
+
+    yield make
+    for enricher in made:
+        await enricher.aclose()
     await transport.aclose()
 
 
@@ -50,24 +63,20 @@ async def test_real_page_end_to_end(server: LocalServer) -> None:
 
 
 async def test_short_link_lands_on_the_final_url(
-    server: LocalServer, public_web: tuple[SpyResolver, SpyTransport]
+    server: LocalServer, public_enricher: PublicEnricher
 ) -> None:
-    resolver, transport = public_web
-    enricher = Enricher(GUARDED, resolver, transport=transport)
+    enricher = public_enricher()
     target = quote("http://news.example/pages/001", safe="")
     page = await enricher.enrich(f"http://bit.ly/redirect-to?target={target}")
-    await enricher.aclose()
     assert page.final_url == "http://news.example/pages/001"
     assert page.title == "Get your Frontend JavaScript Code Covered | Code"
 
 
 async def test_arxiv_pdf_link_is_read_from_its_abstract_page(
-    server: LocalServer, public_web: tuple[SpyResolver, SpyTransport]
+    server: LocalServer, public_enricher: PublicEnricher
 ) -> None:
-    resolver, transport = public_web
-    enricher = Enricher(GUARDED, resolver, transport=transport)
+    enricher = public_enricher()
     page = await enricher.enrich("http://arxiv.org/pdf/2103.03206v2")
-    await enricher.aclose()
     assert list(server.log.hits) == ["/abs/2103.03206v2"]
     assert page.final_url == "http://arxiv.org/abs/2103.03206v2"
     assert page.title == "Perceiver: General Perception with Iterative Attention"
@@ -75,19 +84,17 @@ async def test_arxiv_pdf_link_is_read_from_its_abstract_page(
     assert "Oriol Vinyals" in page.author
 
 
-async def test_github_repository(
-    server: LocalServer, public_web: tuple[SpyResolver, SpyTransport]
-) -> None:
-    resolver, transport = public_web
-    enricher = Enricher(GUARDED, resolver, transport=transport)
+async def test_github_repository(server: LocalServer, public_enricher: PublicEnricher) -> None:
+    enricher = public_enricher()
     page = await enricher.enrich("http://github.com/encode/httpx")
-    await enricher.aclose()
     assert (page.title, page.site_name) == ("encode/httpx", "GitHub")
 
 
-async def test_pdf_is_dispatched_to_the_pdf_reader(server: LocalServer) -> None:
+@pytest.mark.parametrize("path", ["/spec.pdf", "/spec-served-as-html"])
+async def test_pdf_is_dispatched_to_the_pdf_reader(server: LocalServer, path: str) -> None:
+    """By Content-Type, or by its %PDF- signature when a server calls it HTML."""
     enricher = Enricher(LOCAL)
-    page = await enricher.enrich(server.url("/spec.pdf"))
+    page = await enricher.enrich(server.url(path))
     await enricher.aclose()
     assert page.title == "Shared MIME-info Database"
 
@@ -107,36 +114,32 @@ async def test_pdf_is_dispatched_to_the_pdf_reader(server: LocalServer) -> None:
 )
 async def test_videos_are_described_by_oembed(
     server: LocalServer,
-    public_web: tuple[SpyResolver, SpyTransport],
+    public_enricher: PublicEnricher,
     url: str,
     title: str,
     site: str,
     image: str | None,
 ) -> None:
-    resolver, transport = public_web
     oembed = {
         provider: f"http://oembed.example/oembed/{provider}" for provider in ("youtube", "vimeo")
     }
-    enricher = Enricher(GUARDED, resolver, oembed_urls=oembed, transport=transport)
+    enricher = public_enricher(oembed_urls=oembed)
     page = await enricher.enrich(url)
-    await enricher.aclose()
     assert (page.title, page.site_name, page.final_url, page.image_url) == (title, site, url, image)
     assert [path.startswith("/oembed/") for path in server.log.hits] == [True]
 
 
 async def test_og_image_on_a_blocked_address_is_dropped(
-    server: LocalServer, public_web: tuple[SpyResolver, SpyTransport]
+    server: LocalServer, public_enricher: PublicEnricher
 ) -> None:
     """reliability row 17: og:image goes through the same guard as pages."""
-    resolver, transport = public_web
     html = quote(
         '<html><head><title>Image trap</title><meta property="og:image" '
         'content="http://169.254.169.254/latest/meta-data/"></head></html>',
         safe="",
     )
-    enricher = Enricher(GUARDED, resolver, transport=transport)
+    enricher = public_enricher()
     page = await enricher.enrich(f"http://news.example/html?body={html}")
-    await enricher.aclose()
     assert page.title == "Image trap"
     assert page.image_url is None
 
@@ -177,14 +180,12 @@ async def test_final_failures_are_not_retried(server: LocalServer) -> None:
 
 
 async def test_global_and_per_host_limits_hold(
-    server: LocalServer, public_web: tuple[SpyResolver, SpyTransport]
+    server: LocalServer, public_enricher: PublicEnricher
 ) -> None:
-    resolver, transport = public_web
     settings = dataclasses.replace(GUARDED, global_concurrency=3, per_host_concurrency=2)
-    enricher = Enricher(settings, resolver, transport=transport)
-    urls = [f"http://{host}/delay?seconds=0.1" for host in ("a.example", "b.example") * 4]
+    enricher = public_enricher(settings)
+    urls = [f"http://{host}/delay?seconds=0.3" for host in ("a.example", "b.example") * 4]
     pages = await asyncio.gather(*(enricher.enrich(url) for url in urls))
-    await enricher.aclose()
     assert {page.title for page in pages} == {"Delayed"}
     assert dict(server.log.peak_per_host) == {"a.example": 2, "b.example": 2}
     assert server.log.peak_total == 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -45,7 +44,7 @@ async def test_huge_content_length_is_refused_before_reading(server: LocalServer
     with pytest.raises(FetchRefused, match="Content-Length 100000000"):
         await fetcher.fetch(server.url("/huge-length"))
     await fetcher.aclose()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # reading the body would stall for 30 s
 
 
 async def test_gzip_bomb_is_aborted_on_decoded_bytes_with_small_memory_growth(
@@ -71,7 +70,7 @@ async def test_slow_server_ends_within_the_total_timeout(server: LocalServer) ->
     with pytest.raises(FetchFailed, match=r"within 1\.5 s"):
         await fetcher.fetch(server.url("/slow"))
     await fetcher.aclose()
-    assert 1.4 < time.monotonic() - started < 2.5
+    assert 1.4 < time.monotonic() - started < 5  # the server would go on for 60 s
 
 
 @pytest.mark.parametrize(
@@ -110,14 +109,6 @@ async def test_other_content_types_are_refused(server: LocalServer) -> None:
     with pytest.raises(FetchRefused, match="application/json"):
         await fetcher.fetch(server.url("/oembed/youtube"))
     await fetcher.aclose()
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_connection_refused_is_transient(closed_port: int) -> None:

@@ -115,11 +115,27 @@ async def test_dns_rebinding_connects_to_the_checked_address(
     await transport.aclose()
     assert resolver.calls == ["rebind.example"]
     [request] = transport.requests
+    assert transport.aimed_at == [FAKE_PUBLIC_IP]
     assert request.headers["Host"] == f"rebind.example:{tripwire.port}"
     assert server.log.hosts == [f"rebind.example:{tripwire.port}"]
     assert tripwire.connections == 0
     assert page.final_url == f"http://rebind.example:{tripwire.port}/pages/001"
     assert b"Get your Frontend JavaScript Code Covered" in page.body
+
+
+async def test_next_checked_address_is_tried_only_when_connecting_fails(
+    server: LocalServer, closed_port: int
+) -> None:
+    """Row 14's pinning with a dual answer: the second checked address, never a new lookup."""
+    resolver = SpyResolver({"dual.example": [[OTHER_PUBLIC_IP, FAKE_PUBLIC_IP]]})
+    transport = SpyTransport({OTHER_PUBLIC_IP: closed_port, FAKE_PUBLIC_IP: server.port})
+    fetcher = SafeFetcher(SETTINGS, resolver, transport)
+    page = await fetcher.fetch("http://dual.example/pages/001")
+    await fetcher.aclose()
+    await transport.aclose()
+    assert page.final_url == "http://dual.example/pages/001"
+    assert transport.aimed_at == [OTHER_PUBLIC_IP, FAKE_PUBLIC_IP]
+    assert resolver.calls == ["dual.example"]
 
 
 async def test_redirect_hop_is_resolved_and_checked_again(server: LocalServer) -> None:
@@ -176,7 +192,7 @@ async def test_redirect_to_another_public_host_is_followed_with_its_own_host_hea
     await fetcher.aclose()
     await transport.aclose()
     assert page.final_url == "http://b.example/pages/001"
-    assert [r.url.host for r in transport.requests] == ["127.0.0.1", "127.0.0.1"]  # routed
+    assert transport.aimed_at == [FAKE_PUBLIC_IP, OTHER_PUBLIC_IP]
     assert server.log.hosts == ["a.example", "b.example"]
     assert resolver.calls == ["a.example", "b.example"]
 

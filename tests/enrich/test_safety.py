@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.enrich.model import FetchRefused
-from bot.enrich.safety import check_url, embedded_ipv4, is_blocked_address
+from bot.enrich.safety import check_url, embedded_ipv4, is_blocked_address, system_resolver
 
 # reliability row 12, the host forms (each also tried against a live port in test_fetch_ssrf.py)
 ROW_12_HOSTS = [
@@ -23,6 +23,7 @@ ROW_12_HOSTS = [
     "[64:ff9b::7f00:1]", "[2001::1]", "localhost", "LOCALHOST.", "api.localhost",
     "evil@127.0.0.1", "127.0.0.1#@evil.com", "①②⑦.0.0.1", "１２７.0.0.1", "0x7f.1",
 ]  # fmt: skip
+INVALID_NAMES = ["a" * 64 + ".com", ("a" * 60 + ".") * 5 + "com", "a..b", "-a.com", "a_b%20.com"]
 ROW_12_SCHEMES = [
     "file:///etc/passwd", "gopher://example.com/_x", "ftp://example.com/x",
     "javascript:alert(1)", "data:text/html,<h1>hi</h1>", "//example.com/x", "example.com",
@@ -33,6 +34,13 @@ ROW_12_SCHEMES = [
 def test_private_loopback_and_odd_spellings_are_refused(host: str) -> None:
     """reliability row 12 (the URL text alone already refuses every form)."""
     with pytest.raises(FetchRefused):
+        check_url(f"http://{host}/")
+
+
+@pytest.mark.parametrize("host", INVALID_NAMES)
+def test_names_dns_cannot_carry_are_refused(host: str) -> None:
+    """They would make getaddrinfo raise instead of answering."""
+    with pytest.raises(FetchRefused, match="invalid host name"):
         check_url(f"http://{host}/")
 
 
@@ -86,6 +94,11 @@ def test_public_ipv4_hidden_in_nat64_is_still_blocked_by_the_prefix() -> None:
     """64:ff9b::/96 is on the list itself, whatever it embeds."""
     assert is_blocked_address(ipaddress.ip_address("64:ff9b::808:808"))
     assert not is_blocked_address(ipaddress.ip_address("8.8.8.8"))
+
+
+async def test_default_resolver_answers_through_the_event_loop() -> None:
+    """The default resolver is the loop's getaddrinfo (non-blocking); /etc/hosts has localhost."""
+    assert "127.0.0.1" in await system_resolver("localhost", 80)
 
 
 @given(st.text())

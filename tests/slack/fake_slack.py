@@ -40,7 +40,7 @@ DEFAULT_SCOPES = (
     "reactions:write",
     "users:read",
 )
-WAIT = 5.0  # seconds any helper waits for the app before failing the test
+WAIT = 15.0  # seconds any helper waits for the app before failing (generous: CI runs loaded)
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -162,11 +162,18 @@ class FakeSlack:
         self.channels[channel_id].messages.append(stored)
         return stored
 
-    def store_delivered(self, payload: Mapping[str, Any]) -> None:
-        """Keep a delivered new message in its channel's history, as Slack has it there too."""
-        event = payload.get("event", {})
-        if event.get("type") == "message" and event.get("subtype") in (None, "thread_broadcast"):
-            self.add_message(event["channel"], event)
+    def _store_delivered(self, payload: Mapping[str, Any]) -> None:
+        """A new message Slack delivers is in its channel's history too (once)."""
+        event = payload.get("event")
+        if not isinstance(event, Mapping) or not isinstance(event.get("ts"), str):
+            return
+        if event.get("type") != "message":
+            return
+        channel = self.channels.get(str(event.get("channel")))
+        if channel is None or event.get("subtype") not in (None, "thread_broadcast"):
+            return
+        if not any(m["ts"] == event.get("ts") for m in channel.messages):
+            self.add_message(channel.id, event)
 
     def fail_next(
         self,
@@ -206,6 +213,22 @@ class FakeSlack:
         secret: str | None = SIGNING_SECRET,
     ) -> int:
         """Deliver a payload like Slack does (``secret=None``: unsigned); return the status."""
+        status, _ = await self.deliver(
+            url, payload, retry_num=retry_num, timestamp=timestamp, secret=secret
+        )
+        return status
+
+    async def deliver(
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        *,
+        retry_num: int | None = None,
+        timestamp: int | None = None,
+        secret: str | None = SIGNING_SECRET,
+    ) -> tuple[int, str]:
+        """``post_event`` returning the response body as well."""
+        self._store_delivered(payload)
         body = json.dumps(payload).encode()
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         headers = {"Content-Type": "application/json"}
@@ -224,8 +247,7 @@ class FakeSlack:
                 headers=headers,
             ) as response,
         ):
-            await response.read()
-            return response.status
+            return response.status, await response.text()
 
     # -- Socket Mode -------------------------------------------------------------------------
     async def push_envelope(
@@ -237,6 +259,7 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """Send one envelope to the connected app and return its ack message."""
         await self.wait_connected()
+        self._store_delivered(payload)
         envelope_id = uuid.uuid4().hex
         ack: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = ack

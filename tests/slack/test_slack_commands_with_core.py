@@ -94,6 +94,7 @@ async def test_shortcut_add_then_editor_approves_from_the_queue(
     queue = await slash(fake, "queue", EDITOR)
     approve = buttons(queue["blocks"])[0]
     assert (approve["action_id"], approve["value"]) == ("linkletter_approve", str(item.id))
+    answered = len(fake.responses)
     await fake.push_envelope(
         {
             "type": "block_actions",
@@ -107,8 +108,9 @@ async def test_shortcut_add_then_editor_approves_from_the_queue(
         },
         kind="interactive",
     )
-    await fake.wait_for(lambda: all_items(db)[0].status == "approved")
+    await fake.wait_for(lambda: len(fake.responses) > answered)
     assert "is now approved" in fake.responses[-1]["text"]
+    assert all_items(db)[0].status == "approved"
 
 
 async def test_home_tab_lists_what_a_member_shared(

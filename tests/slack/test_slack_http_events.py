@@ -168,3 +168,27 @@ async def test_acks_stay_fast_while_the_core_is_stalled(
     assert max(durations) < 1.0
     core.gate.set()
     await fake.wait_for(lambda: len(core.events) == 20)
+
+
+async def test_url_verification_challenge_is_answered(
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+) -> None:
+    """Slack's check when the Request URL is saved in the app settings (HTTP mode)."""
+    challenge = load_fixture("events_url_challenge.json")
+    status, body = await fake.deliver(http_app.url, challenge)
+    assert status == 200
+    assert challenge["challenge"] in body
+    assert core.deliveries == []
+
+
+async def test_events_linkletter_does_not_use_are_still_acknowledged(
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+) -> None:
+    """A non-2xx answer makes Slack retry, and failing subscriptions get disabled."""
+    created = load_fixture("events_createChannel.json")
+    assert await fake.post_event(http_app.url, created) == 200
+    assert core.deliveries == []

@@ -41,6 +41,14 @@ async def test_post_marks_the_message_so_find_posted_sees_it(
     assert await publisher.find_posted(f"slack:{OTHER}", "d:12:1") is None
 
 
+async def test_previews_stay_off_whatever_the_payload_says(
+    fake: FakeSlack,
+    publisher: SlackPublisher,
+) -> None:
+    await publisher.post(f"slack:{WATCHED}", {"text": "x", "unfurl_links": True}, "k")
+    assert fake.calls_to("chat.postMessage")[0].args["unfurl_links"] is False
+
+
 async def test_find_posted_pages_through_history(fake: FakeSlack) -> None:
     client = make_client(settings_for(fake, socket_mode=False))
     publisher = SlackPublisher(client, min_interval=0.0)

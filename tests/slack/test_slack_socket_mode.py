@@ -9,7 +9,15 @@ from adapters.slack.app import SHORTCUT_CALLBACK_ID, SlackAdapter
 from bot.events import MessagePosted
 from bot.ports import CommandReply, QueueEntry
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import EDITOR, OTHER, WATCHED, RecordingCore, in_channel, load_fixture
+from tests.slack.helpers import (
+    EDITOR,
+    OTHER,
+    WATCHED,
+    RecordingCore,
+    in_channel,
+    load_fixture,
+    make_adapter,
+)
 
 ENTRY = QueueEntry(
     item_id=7,
@@ -65,6 +73,16 @@ async def test_envelope_is_acked_and_handled(
     assert "envelope_id" in ack
     await fake.wait_for(lambda: len(fake.calls_to("reactions.add")) == 1)
     assert [e.event_id for e in core.events] == ["Ev043R67DQ1H"]
+
+
+async def test_readiness_follows_the_socket(fake: FakeSlack, core: RecordingCore) -> None:
+    adapter = make_adapter(fake, core, socket_mode=True)
+    assert not adapter.is_connected()
+    await adapter.start()
+    await fake.wait_connected()
+    assert adapter.is_connected()
+    await adapter.stop()
+    assert not adapter.is_connected()
 
 
 async def test_redelivered_envelope_is_handled_not_dropped(
@@ -240,10 +258,12 @@ async def test_bot_says_hello_once_when_it_joins_a_channel(
     }
     joined = {"type": "event_callback", "event_id": "EvJOIN", "team_id": "TFAKE", "event": event}
     someone = {**joined, "event_id": "EvJOIN2", "event": {**event, "user": "U2"}}
-    for payload in (joined, joined, someone):
+    unwatched = {**joined, "event_id": "EvJOIN3", "event": {**event, "channel": OTHER}}
+    for payload in (joined, joined, someone, unwatched):
         await fake.push_envelope(payload)
     await fake.wait_for(lambda: len(fake.bot_posts(WATCHED)) == 1)
     await asyncio.sleep(0.2)  # room for a (wrong) second hello
     [hello] = fake.bot_posts(WATCHED)
+    assert fake.bot_posts(OTHER) == []  # a channel it only publishes to: nothing to announce
     assert "links shared here" in hello["text"]
     assert hello["unfurl_links"] is False

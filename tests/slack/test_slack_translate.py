@@ -313,3 +313,19 @@ JSON = st.recursive(
 def test_arbitrary_json_only_ever_raises_malformed_event(payload: object) -> None:
     with contextlib.suppress(MalformedEvent):
         translate(payload)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["ts", "user", "text", "subtype", "thread_ts", "bot_id", "reactions", "attachments"]
+        ),
+        JSON,
+        max_size=8,
+    )
+)
+def test_arbitrary_history_messages_only_ever_raise_malformed_event(
+    message: dict[str, Any],
+) -> None:
+    with contextlib.suppress(MalformedEvent):
+        list(history_events("C1", message))

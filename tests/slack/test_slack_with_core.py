@@ -11,15 +11,16 @@ import copy
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from adapters.slack.app import SlackAdapter
-from bot.config import parse_config
-from bot.digest.compile import IssueContext, compile_issue
-from bot.publish.destinations import ChatDestination
+from adapters.slack.publisher import SlackPublisher
+from bot.config import DigestConfig, parse_config
+from bot.events import Effect
+from bot.publish.destinations import ChatDestination, Destination, build_destinations
+from bot.publish.engine import PublishEngine
 from bot.service import CurationService
 from storage.db import Database
 from storage.models import Item, Share
@@ -156,7 +157,6 @@ async def app_on_core(fake: FakeSlack, service: CurationService) -> AsyncIterato
 
 async def deliver(fake: FakeSlack, app: HttpApp, payloads: list[dict[str, Any]]) -> None:
     for payload in payloads:
-        fake.store_delivered(payload)
         assert await fake.post_event(app.url, payload) == 200
 
 
@@ -167,7 +167,8 @@ async def test_a_week_in_slack_becomes_an_approved_issue_posted_once(
     app_on_core: HttpApp,
 ) -> None:
     """reliability rows 3 and 5 with the real core: retries, edits, unfurls, deletes, bots,
-    broadcasts; receipts go out, an editor's ✅ approves, the issue is posted exactly once."""
+    broadcasts; receipts go out, an editor's ✅ approves, and the core's publish engine posts the
+    issue exactly once although the first attempt died after posting (row 19, Slack side)."""
     week = Week()
     paper = week.message(0, "UANN", "Worth a read <https://example.org/paper?utm_source=x|paper>")
     why = week.message(
@@ -228,7 +229,7 @@ async def test_a_week_in_slack_becomes_an_approved_issue_posted_once(
         again["event"]["ts"]: {"recycle"},  # a second share of a queued article
     }
 
-    parts = await publish_twice(db, service, app_on_core.adapter)
+    parts = await publish_with_a_crash(db, service, app_on_core.adapter)
     posts = fake.bot_posts(NEWS)
     assert len(posts) == parts
     assert [p["metadata"]["event_payload"]["key"] for p in posts] == [
@@ -240,23 +241,50 @@ async def test_a_week_in_slack_becomes_an_approved_issue_posted_once(
     assert "a.example" not in rendered  # still a draft
 
 
-async def publish_twice(db: Database, service: CurationService, adapter: SlackAdapter) -> int:
-    """Post the approved issue as a publisher that restarted mid-way would: every part is looked
-    up by its key before it is posted, and the whole run happens twice. Returns the part count.
-    (The real publish engine is the core's; this exercises the Slack side of its contract.)"""
-    with db.session() as session:
-        ready = Repo(session).ready_for_issue("weekly")
-    now = datetime.now(UTC)
-    context = IssueContext(number=1, period_start=now - timedelta(days=7), period_end=now)
-    issue = compile_issue(service.config.digests[0], ready, context, {})
-    destination = ChatDestination(f"slack:{NEWS}", adapter.publisher)
-    parts = destination.parts(issue)
-    for _ in range(2):
-        for number, part in enumerate(parts):
-            key = f"weekly:1:slack:{NEWS}:{number}"
-            if await destination.find(key) is None:
-                await destination.post(part, key)
-    return len(parts)
+class KilledAfterFirstPost:
+    """The Slack publisher inside a process that dies right after its first post reached Slack,
+    before the engine could record it (reliability row 19, on the Slack side)."""
+
+    platform = "slack"
+
+    def __init__(self, inner: SlackPublisher) -> None:
+        self.inner = inner
+        self.alive = False
+
+    async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
+        ts = await self.inner.post(channel, payload, key)
+        if not self.alive:
+            self.alive = True
+            raise ConnectionError("killed after posting")
+        return ts
+
+    async def find_posted(self, channel: str, key: str) -> str | None:
+        return await self.inner.find_posted(channel, key)
+
+    async def direct_message(self, user: str, payload: dict[str, Any]) -> None:
+        await self.inner.direct_message(user, payload)
+
+    async def apply(self, effect: Effect) -> None:
+        await self.inner.apply(effect)
+
+
+async def publish_with_a_crash(
+    db: Database, service: CurationService, adapter: SlackAdapter
+) -> int:
+    """Publish with the core's engine through a publisher killed after its first post, then
+    publish again (the restart) and once more; return how many parts the issue has."""
+    publisher = KilledAfterFirstPost(adapter.publisher)
+
+    def destinations(digest: DigestConfig) -> dict[str, Destination]:
+        return build_destinations(digest.publish_to, {"slack": publisher})
+
+    engine = PublishEngine(service.config, db, destinations)
+    first = await engine.publish("weekly", "2026-W48")
+    assert first.outcome == "incomplete"
+    assert (await engine.publish("weekly", "2026-W48")).outcome == "published"
+    assert (await engine.publish("weekly", "2026-W48")).outcome == "already-published"
+    assert first.issue is not None
+    return len(ChatDestination(f"slack:{NEWS}", publisher).parts(first.issue))
 
 
 async def run_for_a_while(
@@ -284,7 +312,6 @@ async def test_restart_recovers_missed_messages_and_old_retries_do_nothing(
     channel = f"slack:{WATCHED}"
 
     async def first_life(url: str) -> None:
-        fake.store_delivered(before)
         assert await fake.post_event(url, before) == 200
         await fake.wait_for(lambda: "https://example.org/before" in items_by_url(db))
         await fake.wait_for(lambda: saved_checkpoint(db, channel) == before["event"]["ts"])

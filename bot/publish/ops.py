@@ -1,0 +1,31 @@
+"""Previewing and publishing on an editor's request (``/linkletter preview|publish``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.digest.render import render_text
+from bot.publish.engine import PublishEngine
+
+
+class EngineOps:
+    """``bot.commands.DigestOps`` on a ``PublishEngine``."""
+
+    def __init__(
+        self, engine: PublishEngine, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.engine = engine
+        self.now = now
+
+    async def preview_text(self, digest: str) -> str:
+        issue = await self.engine.preview(self.engine.config.digest(digest))
+        if issue.is_empty:
+            return f"Nothing is approved for {digest} yet."
+        return render_text(issue)
+
+    async def publish(self, digest: str, actor: str) -> str:
+        """An extra issue now (its own period), exactly once like any other."""
+        period = f"manual:{self.now().isoformat(timespec='seconds')}:{actor}"
+        report = await self.engine.publish(digest, period)
+        return report.describe()

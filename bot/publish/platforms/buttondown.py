@@ -1,0 +1,97 @@
+"""``buttondown:NAME``: a Buttondown draft e-mail made from the issue's Markdown. Never sent.
+
+``POST /v1/emails`` with ``Authorization: Token <key>`` and ``status: "draft"``. The API version is
+pinned to 2026-04-01, in which a missing status also means draft and sending needs an extra
+confirmation header (older versions default to *sending*, hence the explicit status too).
+
+Finding a draft again: the delivery key is stored in the e-mail's ``metadata``; ``find`` lists
+drafts (``GET /v1/emails?status=draft``, following ``next``) and matches it. Buttondown cannot
+filter e-mails by metadata on the server, so this reads the drafts page by page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.digest.model import CompiledIssue
+from bot.digest.render import render_markdown
+from bot.digest.render.markdown import front_matter
+from bot.publish.platforms._http import PlatformError, RetryPolicy, request, secret_from_env
+from bot.publish.platforms.settings import ButtondownSettings
+
+API_VERSION = "2026-04-01"
+METADATA_KEY = "linkletter_key"
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    body: str
+
+
+@dataclass
+class ButtondownDestination:
+    name: str
+    settings: ButtondownSettings
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def parts(self, issue: CompiledIssue) -> list[Any]:
+        """The Markdown without its front matter: Buttondown would show it as text."""
+        body = render_markdown(issue).removeprefix(front_matter(issue)).lstrip("\n")
+        return [Draft(issue.title, body)]
+
+    async def post(self, part: Any, key: str) -> str:
+        draft: Draft = part
+        payload = {
+            "subject": draft.subject,
+            "body": draft.body,
+            "status": "draft",
+            "metadata": {METADATA_KEY: key},
+        }
+        async with self._client() as client:
+            response = await request(
+                client,
+                "POST",
+                "/v1/emails",
+                policy=self.retry,
+                idempotent=False,
+                what="create draft",
+                json=payload,
+            )
+        return self._draft_url(response.json())
+
+    async def find(self, key: str) -> str | None:
+        url: str | None = "/v1/emails?status=draft"
+        async with self._client() as client:
+            while url:
+                response = await request(
+                    client,
+                    "GET",
+                    url,
+                    policy=self.retry,
+                    idempotent=True,
+                    what="list drafts",
+                )
+                page = response.json()
+                for email in page.get("results", []):
+                    if (email.get("metadata") or {}).get(METADATA_KEY) == key:
+                        return self._draft_url(email)
+                url = page.get("next")
+        return None
+
+    def _client(self) -> httpx.AsyncClient:
+        key = secret_from_env(self.settings.api_key_env)
+        return httpx.AsyncClient(
+            base_url=self.settings.base_url,
+            headers={"Authorization": f"Token {key}", "X-API-Version": API_VERSION},
+            timeout=TIMEOUT,
+        )
+
+    def _draft_url(self, email: dict[str, Any]) -> str:
+        if "id" not in email:
+            raise PlatformError("the reply has no draft id")
+        return f"{self.settings.app_url.rstrip('/')}/emails/{email['id']}"

@@ -1,0 +1,180 @@
+"""The ``linkletter`` command line: verbs, JSON fields and exit codes scripts rely on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from storage.db import Database
+from tests.core.helpers import ANN, EDITOR, post, react, service
+
+CONFIG = """
+[[digest]]
+name = "weekly"
+title = "Team Links — Issue {number}"
+sources = ["slack:C1"]
+editors = ["slack:UED"]
+publish_to = ["file:{out}"]
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LINKLETTER_CONFIG", raising=False)
+    monkeypatch.setenv("LINKLETTER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    (tmp_path / "linkletter.toml").write_text(CONFIG.replace("{out}", str(tmp_path / "out")))
+    return tmp_path
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def seed(workdir: Path) -> None:
+    text = (workdir / "linkletter.toml").read_text()
+    core = service(Database.connect(f"sqlite:///{workdir / 'cli.db'}"), text)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://example.com/a why: it matters"))
+    core.handle_sync(post("slack:C1", "2", ANN, "https://example.com/b", 1))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 2))
+
+
+def test_old_schema_is_refused_until_upgrade(workdir: Path) -> None:
+    code, output = cli("items", "list")
+    assert code == 1
+    assert "linkletter db upgrade" in output
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("items", "list", "--json") == (0, "[]\n")
+
+
+def test_items_list_json_has_the_documented_fields(workdir: Path) -> None:
+    cli("db", "upgrade")
+    seed(workdir)
+    code, output = cli("items", "list", "--json", "--status", "approved")
+    assert code == 0
+    [item] = json.loads(output)
+    assert {
+        "id",
+        "url",
+        "canonical_url",
+        "title",
+        "section",
+        "status",
+        "why",
+        "note",
+        "votes",
+        "featured",
+        "shares",
+        "word_count",
+        "enrichment",
+    } <= item.keys()
+    assert (item["status"], item["why"]) == ("approved", "it matters")
+    assert item["shares"][0] | {"time": None} == {
+        "platform": "slack",
+        "channel": "slack:C1",
+        "user": "slack:UANN",
+        "user_name": "Ann",
+        "message_id": "1",
+        "time": None,
+        "active": True,
+    }
+
+
+def test_curate_render_and_publish_from_the_terminal(workdir: Path) -> None:
+    cli("db", "upgrade")
+    seed(workdir)
+    items = json.loads(cli("items", "list", "--json", "--status", "draft")[1])
+    assert cli("items", "feature", str(items[0]["id"]))[0] == 0
+    code, output = cli("digest", "render", "--format", "json")
+    assert code == 0
+    issue = json.loads(output)
+    assert next(i["url"] for s in issue["sections"] for i in s["items"]) == "https://example.com/b"
+    assert cli("digest", "publish", "--dry-run")[0] == 0
+    assert not (workdir / "out").exists()
+    code, output = cli("digest", "publish", "--now")
+    assert code == 0, output
+    assert "issue 1 published" in output
+    assert (workdir / "out" / "weekly-001.md").exists()
+    assert cli("digest", "show", "1")[0] == 0
+    assert cli("digest", "render", "--format", "slack", "--issue", "1", "--out", "s.json")[0] == 0
+    assert json.loads((workdir / "s.json").read_text())[0]["blocks"]
+    assert cli("digest", "show", "7")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("items", "list", "--digest", "nope"), "no digest named 'nope'"),
+        (("items", "approve", "999"), "no item 999"),
+        (("import", "slack-export", "missing.zip"), "not a Slack export"),
+        (("digest", "preview", "--digest", "nope"), "no digest named 'nope'"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_1(
+    workdir: Path, args: tuple[str, ...], message: str
+) -> None:
+    cli("db", "upgrade")
+    code, output = cli(*args)
+    assert code == 1
+    assert message in output
+
+
+def test_broken_config_names_file_line_and_key(workdir: Path) -> None:
+    (workdir / "linkletter.toml").write_text(
+        '[[digest]]\nname = "x"\nsources = ["slack:C1"]\ntimezone = "Mars/Base"\n'
+    )
+    code, output = cli("items", "list")
+    assert code == 1
+    assert "linkletter.toml:4: digest.0.timezone" in output
+
+
+def test_unreachable_database(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKLETTER_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    code, output = cli("items", "list")
+    assert code == 1
+    assert "cannot reach the database" in output
+
+
+def test_init_writes_a_valid_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _ = cli(
+        "init",
+        "--name",
+        "team",
+        "--source",
+        "discord:123",
+        "--schedule",
+        "fri 16:00",
+        "--timezone",
+        "America/New_York",
+    )
+    assert code == 0
+    from bot.config import load_config
+
+    assert load_config(str(tmp_path / "linkletter.toml")).digest().schedule == "fri 16:00"
+    assert (
+        cli(
+            "init",
+            "--name",
+            "team",
+            "--source",
+            "discord:123",
+            "--schedule",
+            "x",
+            "--timezone",
+            "UTC",
+        )[0]
+        == 1
+    )  # exists: not overwritten
+
+
+def test_help_everywhere() -> None:
+    for args in ([], ["items"], ["digest"], ["db"], ["import"], ["assist"], ["discord"]):
+        code, output = cli(*args, "--help")
+        assert code == 0
+        assert "Usage" in output

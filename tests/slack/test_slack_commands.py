@@ -1,0 +1,84 @@
+"""Command parsing and Block Kit rendering of core replies (no network)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from adapters.slack.commands import home_view, parse_slash, reply_message, request_from
+from bot.ports import CommandReply, QueueEntry
+
+HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<@U1>", "<https://evil|ok>", "<!subteam^S1>"]
+
+
+def entry(title: str, why: str | None = None) -> QueueEntry:
+    return QueueEntry(
+        item_id=1,
+        title=title,
+        url="https://example.org/a",
+        why=why,
+        votes=0,
+        section="Links",
+        status="draft",
+        featured=False,
+        digest="weekly",
+    )
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("add https://x.org  because", ("add", "https://x.org  because")),
+        ("  QUEUE ", ("queue", "")),
+        ("why 12 it is good", ("why", "12 it is good")),
+        ("", ("help", "")),
+        ("unknown thing", ("help", "")),
+    ],
+)
+def test_parse_slash(text: str, parsed: tuple[str, str]) -> None:
+    assert parse_slash(text) == parsed
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_user_text_is_inert_in_replies_and_home(hostile: str) -> None:
+    """reliability row 10: mentions and disguised links from users never reach Slack armed."""
+    reply = CommandReply(text=f"Heading {hostile}", entries=(entry(hostile, why=hostile),))
+    request = request_from("queue", "", "UED", "C1")
+    rendered = [reply_message(request, reply, editor=True)["blocks"], home_view(reply, editor=True)]
+    for blocks in rendered:
+        assert hostile not in texts(blocks)
+        assert hostile.replace("<", "&lt;").replace(">", "&gt;") in texts(blocks)
+
+
+def test_confirmation_button_carries_the_request() -> None:
+    request = request_from("publish", "weekly", "UED", "C1")
+    reply = CommandReply(text="Publish?", needs_confirmation=True)
+    [actions] = [
+        b for b in reply_message(request, reply, editor=True)["blocks"] if b["type"] == "actions"
+    ]
+    [button] = actions["elements"]
+    assert json.loads(button["value"]) == {"name": "publish", "args": "weekly"}
+
+
+def test_public_replies_are_in_channel() -> None:
+    request = request_from("status", "", "U1", "C1")
+    message = reply_message(request, CommandReply(text="ok", ephemeral=False), editor=False)
+    assert message["response_type"] == "in_channel"
+
+
+def test_big_queues_stay_within_fifty_blocks() -> None:
+    """Block Kit allows at most 50 blocks per message or view."""
+    reply = CommandReply(text="many", entries=tuple(entry(f"t{n}") for n in range(60)))
+    request = request_from("queue", "", "UED", "C1")
+    for blocks in (
+        reply_message(request, reply, editor=True)["blocks"],
+        home_view(reply, editor=True)["blocks"],
+    ):
+        assert len(blocks) <= 50
+        assert "more: `linkletter items list`" in blocks[-1]["text"]["text"]
