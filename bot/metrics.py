@@ -6,7 +6,10 @@ their own (not ``prometheus_client``'s global one, so importing a library that r
 there cannot clash with ours). Callers use the helper functions, which keep label values
 consistent:
 
+- ``count_handled``: a ``CurationService`` listener (``core.listeners.append(count_handled)``)
+  that counts every event the core handles as received, then processed or rejected (duplicate)
 - ``count_event(platform, event_kind(event), "received" | "processed" | "rejected", reason)``
+  for what an adapter refuses before the core
 - ``observe_enrichment(seconds, failure=None | "refused" | "transient" | "gave_up" | "crashed")``
 - ``count_published(digest)`` and ``count_publish_failure(digest, destination)``
 """
@@ -25,6 +28,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.events import ChatEvent, Outcome
 from storage.db import Database
 from storage.stats import StatsRepo
 
@@ -110,6 +114,18 @@ def count_event(
         metrics.events_processed.labels(platform=platform, kind=kind).inc()
     else:
         metrics.events_rejected.labels(platform=platform, kind=kind, reason=reason).inc()
+
+
+def count_handled(event: ChatEvent, outcome: Outcome, metrics: Metrics = METRICS) -> None:
+    """A ``CurationService`` listener: each handled event is received, then processed or
+    rejected as a duplicate. (Events an adapter refuses before the core, e.g. a bad signature,
+    are counted there: ``received`` then ``rejected`` with the reason.)"""
+    platform, kind = event.channel.partition(":")[0], event_kind(event)
+    count_event(platform, kind, "received", metrics=metrics)
+    if outcome.duplicate:
+        count_event(platform, kind, "rejected", "duplicate", metrics)
+    else:
+        count_event(platform, kind, "processed", metrics=metrics)
 
 
 def observe_enrichment(

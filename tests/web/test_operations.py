@@ -7,7 +7,13 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import count_event, count_publish_failure, count_published, observe_enrichment
+from bot.metrics import (
+    count_event,
+    count_handled,
+    count_publish_failure,
+    count_published,
+    observe_enrichment,
+)
 from bot.service import CurationService
 from storage.db import Database
 from tests.core.helpers import ANN, EDITOR, post, react
@@ -137,3 +143,26 @@ async def test_gauges_follow_the_database(db: Database, tmp_path: Path) -> None:
     assert sample(shared, "linkletter_items", **weekly, status="approved") == 1
     assert sample(shared, "linkletter_items", **weekly, status="published") == 0
     assert sample(shared, "linkletter_enrichment_queue_depth") == 2  # not fetched yet
+
+
+async def test_counters_move_with_the_events_the_core_handles(db: Database, tmp_path: Path) -> None:
+    config = archive_config(tmp_path)
+    core = CurationService(config, db)
+    core.listeners.append(count_handled)
+    shared = post("slack:C1", "10", ANN, "https://example.com/counted")
+    async with serving(make_app(config, db)) as client:
+        before = (await client.get("/metrics")).text
+        await core.handle(shared)
+        await core.handle(shared)  # Slack's retry of the same event
+        await core.handle(react("slack:C1", "10", EDITOR, "white_check_mark", 1))
+        after = (await client.get("/metrics")).text
+
+    def moved(name: str, kind: str, **labels: str) -> float:
+        labels = {"platform": "slack", "kind": kind, **labels}
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert moved("linkletter_events_received_total", "message_posted") == 2
+    assert moved("linkletter_events_processed_total", "message_posted") == 1
+    assert moved("linkletter_events_rejected_total", "message_posted", reason="duplicate") == 1
+    assert moved("linkletter_events_received_total", "reaction_added") == 1
+    assert moved("linkletter_events_processed_total", "reaction_added") == 1
