@@ -28,6 +28,7 @@ from storage.db import Database
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 MARKDOWN = "text/markdown; charset=utf-8"
+MAX_ISSUE_NUMBER = 2**31 - 1  # the column's range: a larger number cannot exist (nor be queried)
 FeedBuilder = Callable[[DigestListing, list[Published], str], bytes]
 
 
@@ -120,8 +121,10 @@ class ArchiveViews:
         return listing
 
     async def _issue(self, request: Request) -> CompiledIssue:
-        params = request.path_params
-        issue = await run_in_threadpool(self.archive.issue, params["digest"], params["number"])
+        digest, number = request.path_params["digest"], request.path_params["number"]
+        if number > MAX_ISSUE_NUMBER:
+            raise HTTPException(404)
+        issue = await run_in_threadpool(self.archive.issue, digest, number)
         if issue is None:
             raise HTTPException(404)
         return issue

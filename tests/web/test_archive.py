@@ -61,6 +61,7 @@ async def test_issue_page_and_its_formats(seeded: Config, db: Database) -> None:
 
 async def test_unknown_digests_and_issues_are_404_pages(db: Database, tmp_path: Path) -> None:
     paths = ["/d/nope/", "/d/nope/1", "/d/weekly/1", "/d/weekly/1.md", "/d/nope/feed.xml", "/x"]
+    paths += ["/d/weekly/99999999999999999999", "/d/weekly/2147483648.json"]
     async with serving(make_app(archive_config(tmp_path), db)) as client:
         responses = {path: await client.get(path) for path in paths}
     for path, response in responses.items():

@@ -129,8 +129,9 @@ def _walk(base_url: str, shots: Path) -> dict[str, str]:
 
 
 async def test_a_reader_walks_index_issue_and_feed(
-    sqlite_db: Database, page_site: PageSite, tmp_path: Path
+    sqlite_db: Database, page_site: PageSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never try to download
     config = archive_config(tmp_path / "published")
     await seed_archive(sqlite_db, config, page_site)
     shots = tmp_path / "screenshots"
