@@ -82,7 +82,7 @@ def _gate(config: Config, explicit: str | None) -> list[Middleware]:
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
-    return page("not_found.html.j2", request.url.path, status_code=404)
+    return page("not_found.html.j2", request, status_code=404)
 
 
 async def _server_error(_request: Request, exc: Exception) -> Response:

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from bot.digest.model import CompiledIssue
@@ -35,13 +36,19 @@ def relative_root(path: str) -> str:
     return "../" * (path.count("/") - 1) or "./"
 
 
+def app_path(request: Request) -> str:
+    """The path within the app: without the ``root_path`` a proxy or uvicorn may have set."""
+    return request.url.path.removeprefix(request.scope.get("root_path", "")) or "/"
+
+
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def page(template: str, path: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page of ours (it links the stylesheet relative to ``path``)."""
-    return HTMLResponse(render(template, root=relative_root(path), **context), status_code)
+def page(template: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page of ours; its links climb back to the archive's root relative to the request."""
+    root = relative_root(app_path(request))
+    return HTMLResponse(render(template, root=root, **context), status_code)
 
 
 def issue_page(issue: CompiledIssue) -> str:

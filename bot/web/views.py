@@ -1,7 +1,7 @@
 """The archive's endpoints: digest and issue pages, issue formats, feeds and stats.
 
-Database work and rendering run in a worker thread (``run_in_threadpool``): nothing here blocks
-the event loop the bot's adapters share.
+Database work and the issue page's rendering run in a worker thread (``run_in_threadpool``):
+nothing here blocks the event loop the bot's adapters share.
 """
 
 from __future__ import annotations
@@ -55,11 +55,11 @@ class ArchiveViews:
     # --- pages ------------------------------------------------------------------------------
     async def index(self, request: Request) -> Response:
         digests = await run_in_threadpool(self.archive.listings)
-        return page("index.html.j2", request.url.path, digests=digests)
+        return page("index.html.j2", request, digests=digests)
 
     async def digest(self, request: Request) -> Response:
         listing = await self._listing(request)
-        return page("digest.html.j2", request.url.path, digest=listing)
+        return page("digest.html.j2", request, digest=listing)
 
     async def issue(self, request: Request) -> Response:
         issue = await self._issue(request)
@@ -84,7 +84,7 @@ class ArchiveViews:
         stats = await run_in_threadpool(read_stats, self.db, digests, showing, self.now())
         return page(
             "stats.html.j2",
-            request.url.path,
+            request,
             stats=stats,
             chart=bar_chart(stats.weeks),
             digests=names,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from starlette.requests import Request
+
 from bot.metrics import event_kind
-from bot.web.pages import relative_root
+from bot.web.pages import app_path, relative_root
 from bot.web.stats import WeekCount, bar_chart, domain, top_domains, week_start, weekly_counts
 from storage.stats import SharedItem
 from tests.core.helpers import ANN, post, react
@@ -61,6 +63,21 @@ def test_relative_root_climbs_back_to_the_archive() -> None:
     assert relative_root("/stats") == "./"
     assert relative_root("/d/weekly/") == "../../"
     assert relative_root("/d/weekly/3") == "../../"
+
+
+def test_links_climb_to_the_app_root_not_above_a_proxy_prefix() -> None:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "https",
+        "server": ("example.org", 443),
+        "path": "/linkletter/d/weekly/3",
+        "root_path": "/linkletter",
+        "query_string": b"",
+        "headers": [],
+    }
+    assert relative_root(app_path(Request(scope))) == "../../"
+    assert app_path(Request({**scope, "path": "/linkletter"})) == "/"
 
 
 def test_event_kinds_are_snake_case_class_names() -> None:
