@@ -27,6 +27,7 @@ from bot.config import Config, DigestConfig
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
+from bot.metrics import count_publish_failure, count_published
 from bot.publish.destinations import Destination
 from storage.db import Database
 from storage.issues import IssueRepo
@@ -161,6 +162,7 @@ class PublishEngine:
             await self._deliver(row, issue, name, destination, report)
         if await self.tx(lambda repo: self._complete(repo, row, issue)):
             report.outcome = "published" if not report.failures else "published-with-failures"
+            count_published(digest.name)
         else:
             report.outcome = "incomplete"
         return report
@@ -192,6 +194,7 @@ class PublishEngine:
                         report.links.append(posted)
             except Exception as exc:
                 log.warning("delivery %s failed: %s", key, exc)
+                count_publish_failure(row.digest, name)
                 await self.tx(functools.partial(self._record_failure, key=key, error=exc))
                 report.failures.append(f"{name}: {exc}")
                 return  # keep this destination's parts in order: stop at the first failure
