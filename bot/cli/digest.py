@@ -80,10 +80,6 @@ def list_digests(ctx: typer.Context) -> None:
     console.print(table)
 
 
-class _NoIssue:
-    number = None
-
-
 @app.command()
 def preview(ctx: typer.Context, digest: str | None = DIGEST) -> None:
     """What would be published now, in the terminal."""
