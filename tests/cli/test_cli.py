@@ -101,6 +101,10 @@ def test_curate_render_and_publish_from_the_terminal(workdir: Path) -> None:
     assert "issue 1 published" in output
     assert (workdir / "out" / "weekly-001.md").exists()
     assert cli("digest", "show", "1")[0] == 0
+    code, listing = cli("digest", "list")
+    assert code == 0
+    assert "weekly" in listing
+    assert "mon 09:00" in listing
     assert cli("digest", "render", "--format", "slack", "--issue", "1", "--out", "s.json")[0] == 0
     assert json.loads((workdir / "s.json").read_text())[0]["blocks"]
     assert cli("digest", "show", "7")[0] == 1
