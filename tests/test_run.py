@@ -53,7 +53,8 @@ async def test_run_serves_events_health_and_metrics_then_stops(
             ready = await client.get("/readyz")
             assert ready.status_code == 200, ready.text
             metrics = (await client.get("/metrics")).text
-        assert 'linkletter_events_processed_total{kind="message_posted",platform="slack"} 1.0' in metrics
+        processed = 'linkletter_events_processed_total{kind="message_posted",platform="slack"} 1.0'
+        assert processed in metrics
         stop.set()
         await asyncio.wait_for(running, 30)
     assert [item.status for item in _items(db)] == ["draft"]
