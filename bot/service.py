@@ -31,9 +31,16 @@ T = TypeVar("T")
 class CurationService:
     """Implements ``bot.ports.Core`` on a ``Database``."""
 
-    def __init__(self, config: Config, db: Database, ops: DigestOps | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        ops: DigestOps | None = None,
+        outage_patience: float = 120.0,
+    ) -> None:
         self.config = config
         self.db = db
+        self.outage_patience = outage_patience
         self.commands = CommandHandler(self, ops)
         self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
@@ -63,9 +70,24 @@ class CurationService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def run(self, work: Callable[[Repo], T]) -> T:
-        """Run ``work`` in one transaction on a worker thread, one at a time per process."""
+        """Run ``work`` in one transaction on a worker thread, one at a time per process.
+
+        While the database is unreachable (a restart, a failover, a full disk), the work waits
+        and is retried with backoff for up to ``outage_patience`` seconds, so events arriving
+        during a short outage are applied when it ends instead of being lost; later events wait
+        in the adapters' queues behind it. Past the patience the error is raised.
+        """
         async with self._lock:
-            return await asyncio.to_thread(self.transaction, work)
+            waited, delay = 0.0, 0.5
+            while True:
+                try:
+                    return await asyncio.to_thread(self.transaction, work)
+                except OperationalError:
+                    if waited >= self.outage_patience:
+                        raise
+                    log.warning("database unavailable; retrying in %.1f s", delay)
+                    await asyncio.sleep(delay)
+                    waited, delay = waited + delay, min(delay * 2, 5.0)
 
     def transaction(self, work: Callable[[Repo], T]) -> T:
         """One transaction; a unique-key race with another process is retried once."""
@@ -77,9 +99,6 @@ class CurationService:
                 if attempt == 2:
                     raise
                 log.info("unique-key race with another writer; retrying once")
-            except OperationalError:
-                log.warning("database error; the event was not applied", exc_info=True)
-                raise
         raise AssertionError("unreachable")
 
     def apply(

@@ -12,6 +12,7 @@ import pytest
 from bot.config import parse_config
 from bot.runner import StartupError, serve
 from storage.db import Database
+from storage.models import Item
 from storage.repo import Repo
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.slack.helpers import WATCHED, in_channel, load_fixture
@@ -60,7 +61,7 @@ async def test_run_serves_events_health_and_metrics_then_stops(
     assert [item.status for item in _items(db)] == ["draft"]
 
 
-def _items(db: Database) -> list[object]:
+def _items(db: Database) -> list[Item]:
     with db.session() as session:
         return list(Repo(session).items())
 
