@@ -154,7 +154,11 @@ class Ingest:
                 keyed.setdefault(canonical_url(link), link)
             except NotHttpUrl:
                 continue
-        existing = self.repo.shares_of_message(message.channel, message.message_id)
+        existing = (
+            self.repo.shares_of_message(message.channel, message.message_id)
+            if message.id is not None  # a message stored before may have shares already
+            else []
+        )
         wanted: set[int] = set()
         created = duplicated = False
         for digest in digests:
@@ -244,6 +248,24 @@ class Ingest:
         self.repo.flush()
         items = self.repo.items_by_id(sorted(set(item_ids)))
         recompute_items(self.config, self.repo, items)
+
+
+def batch_keys(
+    config: Config, events: Iterable[ChatEvent]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The (channel, message id) and (digest, canonical URL) keys a batch will look up."""
+    messages: set[tuple[str, str]] = set()
+    items: set[tuple[str, str]] = set()
+    for event in events:
+        messages.add((event.channel, event.message_id))
+        if isinstance(event, MessagePosted | MessageEdited):
+            for link in extract_links(event.text):
+                try:
+                    key = canonical_url(link)
+                except NotHttpUrl:
+                    continue
+                items.update((d.name, key) for d in config.digests_for(event.channel))
+    return messages, items
 
 
 def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:

@@ -9,10 +9,9 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import uvicorn
 
 from bot.app import destinations_for
 from bot.assist.service import AssistService
@@ -20,12 +19,14 @@ from bot.config import Config, allow_private_networks
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
+from bot.metrics import count_handled
 from bot.notify import EditorNotifier
 from bot.ports import ChatPublisher
 from bot.publish.engine import PublishEngine
 from bot.publish.ops import EngineOps
 from bot.scheduler import DigestScheduler
 from bot.service import CurationService
+from bot.web import WebServer, create_app
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,12 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         adapters.starters.append(lambda: _background(run_discord(client, discord_settings.token)))
         adapters.stoppers.append(client.close)
         adapters.connected["discord"] = client.is_ready
-    if not adapters.publishers and any(
-        c.startswith(("slack:", "discord:")) for d in config.digests for c in d.sources
-    ):
-        log.warning("no SLACK_BOT_TOKEN or DISCORD_TOKEN set: nothing is being listened to")
+    for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
+        if platform not in adapters.publishers and _sources(config, platform):
+            raise StartupError(
+                f"the config watches {', '.join(_sources(config, platform))} but {variable} is "
+                f"not set: export it (see .env.example), or remove those channels"
+            )
     return adapters
 
 
@@ -121,7 +124,15 @@ class Probe:
         return self.scheduler.running
 
 
-async def serve(config: Config, db: Database, host: str, port: int) -> None:
+async def serve(
+    config: Config,
+    db: Database,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[int], None] | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set); ``ready`` gets the bound port."""
     core = CurationService(config, db)
     adapters = build_adapters(config, core)
 
@@ -132,18 +143,18 @@ async def serve(config: Config, db: Database, host: str, port: int) -> None:
     worker = EnrichmentWorker(config, db, enricher)
     core.listeners.append(lambda _event, outcome: worker.wake() if outcome.item_ids else None)
 
-    from bot.web.app import create_app
-
+    core.listeners.append(count_handled)
     app = create_app(config, db, status=Probe(adapters, scheduler), extra_routes=adapters.routes)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off")
-    )
-    stop = asyncio.Event()
+    web = WebServer(app, host, port)
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    web = asyncio.create_task(server.serve())
+    try:
+        await web.start()
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc} (use --port)") from exc
     enrichment = asyncio.create_task(worker.run_forever(stop))
     assist = AssistService(config, db) if config.assist.enabled else None
     helper = asyncio.create_task(assist.run_forever(stop)) if assist else None
@@ -151,16 +162,18 @@ async def serve(config: Config, db: Database, host: str, port: int) -> None:
         await start()
     scheduler.start()
     await scheduler.tick()  # catch up on anything missed while the bot was down
-    log.info("linkletter is running on http://%s:%d", host, port)
+    log.info("linkletter is running on http://%s:%d", host, web.port)
+    if ready is not None:
+        ready(web.port)
     await stop.wait()
 
     log.info("stopping: finishing work in flight")
     scheduler.stop()
-    server.should_exit = True
     for stop_adapter in adapters.stoppers:
         with contextlib.suppress(Exception):
             await stop_adapter()
-    await asyncio.gather(web, enrichment, *([helper] if helper else []), return_exceptions=True)
+    await asyncio.gather(enrichment, *([helper] if helper else []), return_exceptions=True)
+    await web.stop()
     await enricher.aclose()
     if assist is not None:
         await assist.aclose()

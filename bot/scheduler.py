@@ -100,6 +100,13 @@ class DigestScheduler:
         report = await self.engine.publish(digest.name, period)
         if report.outcome == "empty":
             await self._settle(digest, period)
+        if report.links:
+            await self.notifier.say(
+                digest,
+                f"{digest.name} issue {report.number} is out. Drafts and files to review: "
+                + " ".join(report.links),
+                key=f"links:{digest.name}:{period}",
+            )
         if report.failures:
             await self.notifier.say(
                 digest,

@@ -19,7 +19,7 @@ from bot.commands import CommandHandler, DigestOps
 from bot.config import Config, DigestConfig
 from bot.curation import is_editor
 from bot.events import Author, ChatEvent, Outcome
-from bot.ingest import Ingest
+from bot.ingest import Ingest, batch_keys
 from bot.ports import CommandReply, CommandRequest
 from storage.db import Database
 from storage.repo import Repo
@@ -31,9 +31,16 @@ T = TypeVar("T")
 class CurationService:
     """Implements ``bot.ports.Core`` on a ``Database``."""
 
-    def __init__(self, config: Config, db: Database, ops: DigestOps | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        ops: DigestOps | None = None,
+        outage_patience: float = 120.0,
+    ) -> None:
         self.config = config
         self.db = db
+        self.outage_patience = outage_patience
         self.commands = CommandHandler(self, ops)
         self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
@@ -63,9 +70,24 @@ class CurationService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def run(self, work: Callable[[Repo], T]) -> T:
-        """Run ``work`` in one transaction on a worker thread, one at a time per process."""
+        """Run ``work`` in one transaction on a worker thread, one at a time per process.
+
+        While the database is unreachable (a restart, a failover, a full disk), the work waits
+        and is retried with backoff for up to ``outage_patience`` seconds, so events arriving
+        during a short outage are applied when it ends instead of being lost; later events wait
+        in the adapters' queues behind it. Past the patience the error is raised.
+        """
         async with self._lock:
-            return await asyncio.to_thread(self.transaction, work)
+            waited, delay = 0.0, 0.5
+            while True:
+                try:
+                    return await asyncio.to_thread(self.transaction, work)
+                except OperationalError:
+                    if waited >= self.outage_patience:
+                        raise
+                    log.warning("database unavailable; retrying in %.1f s", delay)
+                    await asyncio.sleep(delay)
+                    waited, delay = waited + delay, min(delay * 2, 5.0)
 
     def transaction(self, work: Callable[[Repo], T]) -> T:
         """One transaction; a unique-key race with another process is retried once."""
@@ -77,9 +99,6 @@ class CurationService:
                 if attempt == 2:
                     raise
                 log.info("unique-key race with another writer; retrying once")
-            except OperationalError:
-                log.warning("database error; the event was not applied", exc_info=True)
-                raise
         raise AssertionError("unreachable")
 
     def apply(
@@ -101,31 +120,55 @@ class CurationService:
         return outcomes
 
     def apply_batch(self, repo: Repo, events: Sequence[ChatEvent]) -> list[Outcome]:
-        """Each event in its own savepoint, so a bad one is logged and skipped, not fatal;
-        every touched item is re-derived once at the end."""
+        """Apply many events in one transaction; every touched item is re-derived once.
+
+        Optimistic: no savepoints. If any event fails, the batch is rolled back to its start
+        and replayed with a savepoint per event, so the bad one is logged and skipped.
+        """
+        try:
+            with repo.session.begin_nested():
+                messages, items = batch_keys(self.config, events)
+                repo.prefetch([e.event_id for e in events], messages, items)
+                return self._batch(repo, events, isolate=False)
+        except (IntegrityError, OperationalError):
+            raise  # a race or an outage: the whole batch is retried or parked
+        except Exception:
+            log.info("a batch of %d events had a bad one; isolating it", len(events))
+        return self._batch(Repo(repo.session), events, isolate=True)
+
+    def _batch(self, repo: Repo, events: Sequence[ChatEvent], isolate: bool) -> list[Outcome]:
         ingest = Ingest(self.config, repo)
         outcomes, touched = [], set()
         for event in events:
             ingest.effects, ingest.touched = [], set()
-            try:
-                with repo.session.begin_nested():
-                    if not repo.mark_processed(event.event_id):
-                        outcomes.append(Outcome(duplicate=True))
-                        continue
-                    ingest.record(event)
-            except (IntegrityError, OperationalError):
-                raise  # a race or an outage: the whole batch is retried or parked
-            except Exception:
-                log.exception("event %s could not be applied; skipped", event.event_id)
-                outcomes.append(Outcome(duplicate=True))
-                continue
+            if isolate:
+                outcome = self._isolated(repo, ingest, event)
+            elif repo.mark_processed(event.event_id):
+                ingest.record(event)
+                outcome = Outcome(
+                    effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched))
+                )
+            else:
+                outcome = Outcome(duplicate=True)
             touched |= ingest.touched
-            outcomes.append(
-                Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
-            )
+            outcomes.append(outcome)
         ingest.touched = touched
         ingest.finish()
         return outcomes
+
+    def _isolated(self, repo: Repo, ingest: Ingest, event: ChatEvent) -> Outcome:
+        try:
+            with repo.session.begin_nested():
+                if not repo.mark_processed(event.event_id):
+                    return Outcome(duplicate=True)
+                ingest.record(event)
+        except (IntegrityError, OperationalError):
+            raise
+        except Exception:
+            log.exception("event %s could not be applied; skipped", event.event_id)
+            ingest.effects, ingest.touched = [], set()
+            return Outcome(duplicate=True)
+        return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
 
     def handle_sync(self, event: ChatEvent) -> Outcome:
         """The same as ``handle`` for scripts and imports that run outside an event loop."""

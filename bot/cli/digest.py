@@ -55,14 +55,12 @@ def list_digests(ctx: typer.Context) -> None:
     now = datetime.now(UTC)
 
     def load(repo: IssueRepo) -> list[tuple[DigestConfig, int | None, int]]:
-        return [
-            (
-                d,
-                (repo.last_published(d.name) or _NoIssue()).number,
-                len(repo.ready_for_issue(d.name)),
-            )
-            for d in config.digests
-        ]
+        rows = []
+        for digest in config.digests:
+            last = repo.last_published(digest.name)
+            waiting = len(repo.ready_for_issue(digest.name))
+            rows.append((digest, last.number if last else None, waiting))
+        return rows
 
     with db.session() as session:
         rows = load(IssueRepo(session))
@@ -78,10 +76,6 @@ def list_digests(ctx: typer.Context) -> None:
             ", ".join(digest.publish_to) or "—",
         )
     console.print(table)
-
-
-class _NoIssue:
-    number = None
 
 
 @app.command()

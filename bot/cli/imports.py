@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.progress import track
 
-from bot.cli.context import console, fail, state
+from bot.cli.context import console, fail, run_async, state
 from bot.events import ChatEvent
 
+BATCH = 200  # events per transaction
 app = typer.Typer(
     help="Import chat history through the same idempotent path.", no_args_is_help=True
 )
@@ -25,16 +27,16 @@ def _apply(ctx: typer.Context, load: Callable[[Path], list[ChatEvent]], path: Pa
     except NotAnExport as exc:
         fail(str(exc))
     watched = [event for event in events if service.is_watched(event.channel)]
-    new = items = 0
+    new = 0
     touched: set[int] = set()
-    for event in track(watched, description=f"Importing {path.name}", console=console):
-        outcome = service.handle_sync(event)
-        new += not outcome.duplicate
-        touched.update(outcome.item_ids)
-    items = len(touched)
+    batches = [watched[i : i + BATCH] for i in range(0, len(watched), BATCH)]
+    for batch in track(batches, description=f"Importing {path.name}", console=console):
+        for outcome in run_async(functools.partial(service.handle_batch, batch)):
+            new += not outcome.duplicate
+            touched.update(outcome.item_ids)
     console.print(
         f"{len(events)} events read, {len(watched)} in watched channels, {new} new, "
-        f"{len(watched) - new} already known; {items} items touched."
+        f"{len(watched) - new} already known; {len(touched)} items touched."
     )
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.cli.context import console, fail, run_async, state
 from bot.commands import decide, find_item
 from bot.config import DigestConfig
+from bot.enrich.worker import EnrichmentWorker
 from bot.service import CurationService
 from storage.models import Item, Share
 from storage.repo import Repo
@@ -187,3 +188,33 @@ def refresh(ctx: typer.Context, item_id: int) -> None:
     if not run_async(lambda: service.run(requeue)):
         fail(f"no item {item_id} (see `linkletter items list`)")
     console.print(f"Item {item_id} queued for enrichment.")
+
+
+@app.command()
+def enrich(ctx: typer.Context) -> None:
+    """Fetch every waiting page now (the running bot does this by itself), with progress."""
+    from rich.progress import Progress
+
+    from bot.enrich.enricher import Enricher
+    from bot.runner import fetch_settings
+
+    service = state(ctx).service()
+    total = run_async(lambda: service.run(lambda repo: repo.pending_enrichment()))
+
+    async def work() -> EnrichmentWorker:
+        enricher = Enricher(fetch_settings(service.config))
+        worker = EnrichmentWorker(service.config, service.db, enricher)
+        try:
+            with Progress(console=console) as progress:
+                task = progress.add_task("Enriching", total=total)
+                while claimed := await worker.run_once():
+                    progress.update(task, advance=claimed)
+        finally:
+            await enricher.aclose()
+        return worker
+
+    worker = run_async(work)
+    console.print(
+        f"{len(worker.latencies)} pages enriched, {worker.failures} failed, {worker.retries} to "
+        "retry later (see `linkletter items list`)."
+    )

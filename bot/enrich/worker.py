@@ -21,6 +21,7 @@ from bot.canonical import NotHttpUrl, canonical_url
 from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
 from bot.ingest import recompute_item
+from bot.metrics import EnrichmentFailure, observe_enrichment
 from storage.db import Database
 from storage.models import Item, utcnow
 from storage.repo import Repo
@@ -61,8 +62,9 @@ class EnrichmentWorker:
         self.now = now
         self.owner = owner or f"enricher-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        self.latencies: list[float] = []
+        self.latencies: list[float] = []  # seconds per successfully enriched page
         self.failures = 0
+        self.retries = 0
 
     async def _tx(self, work: Callable[[Repo], T]) -> T:
         def run() -> T:
@@ -108,20 +110,23 @@ class EnrichmentWorker:
 
     async def _enrich(self, claimed: Claimed) -> None:
         started = asyncio.get_running_loop().time()
+        failure: EnrichmentFailure | None = None
         try:
             metadata = await self.enricher.enrich(claimed.url)
         except FetchRefused as refused:
-            reason = f"refused: {refused}"
+            failure, reason = "refused", f"refused: {refused}"
             await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
         except FetchFailed as failed:
+            failure = "transient"
             await self._tx(functools.partial(self._retry, claimed=claimed, error=failed))
         except Exception as crash:  # a hostile page must never stop the worker
             log.exception("extraction crashed on %s", claimed.url)
-            reason = f"extraction error: {type(crash).__name__}: {crash}"
+            failure, reason = "crashed", f"extraction error: {type(crash).__name__}: {crash}"
             await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
         else:
             await self._tx(functools.partial(self._store, item_id=claimed.item_id, page=metadata))
             self.latencies.append(asyncio.get_running_loop().time() - started)
+        observe_enrichment(asyncio.get_running_loop().time() - started, failure)
 
     def _fail(self, repo: Repo, item_id: int, reason: str) -> None:
         item = repo.item(item_id)
@@ -141,6 +146,7 @@ class EnrichmentWorker:
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1
             return
+        self.retries += 1
         wait = error.retry_after or 30 * 2 ** (item.enrich_attempts - 1)
         item.enrich_next_at = self.now() + timedelta(seconds=wait)
         item.enrich_error = f"will retry: {error}"

@@ -27,6 +27,7 @@ from bot.config import Config, DigestConfig
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
+from bot.metrics import count_publish_failure, count_published
 from bot.publish.destinations import Destination
 from storage.db import Database
 from storage.issues import IssueRepo
@@ -45,11 +46,13 @@ class PublishReport:
     number: int | None = None
     posted: int = 0
     failures: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # drafts and files to look at
     issue: CompiledIssue | None = None
 
     def describe(self) -> str:
         if self.outcome == "published":
-            return f"{self.digest}: issue {self.number} published ({self.posted} new messages)."
+            done = f"{self.digest}: issue {self.number} published ({self.posted} new messages)."
+            return done + "".join(f"\n  {link}" for link in self.links)
         if self.outcome == "incomplete":
             return f"{self.digest}: issue {self.number} partly delivered: " + "; ".join(
                 self.failures
@@ -159,6 +162,7 @@ class PublishEngine:
             await self._deliver(row, issue, name, destination, report)
         if await self.tx(lambda repo: self._complete(repo, row, issue)):
             report.outcome = "published" if not report.failures else "published-with-failures"
+            count_published(digest.name)
         else:
             report.outcome = "incomplete"
         return report
@@ -183,27 +187,31 @@ class PublishEngine:
         await self.tx(ensure)
         for part, key in zip(parts, keys, strict=True):
             try:
-                if await self._deliver_part(destination, part, key):
+                posted = await self._deliver_part(destination, part, key)
+                if posted is not None:
                     report.posted += 1
+                    if posted.startswith(("https://", "http://", "/")):
+                        report.links.append(posted)
             except Exception as exc:
                 log.warning("delivery %s failed: %s", key, exc)
+                count_publish_failure(row.digest, name)
                 await self.tx(functools.partial(self._record_failure, key=key, error=exc))
                 report.failures.append(f"{name}: {exc}")
                 return  # keep this destination's parts in order: stop at the first failure
 
-    async def _deliver_part(self, destination: Destination, part: Any, key: str) -> bool:
-        """Post one part unless it is known (or found) to be posted. True if newly posted."""
+    async def _deliver_part(self, destination: Destination, part: Any, key: str) -> str | None:
+        """Post one part unless it is known (or found) to be posted; the new message's id."""
         attempted = await self.tx(lambda repo: self._begin_attempt(repo, key))
         if attempted is None:
-            return False  # already posted, or given up
+            return None  # already posted, or given up
         if attempted > 1:
             found = await destination.find(key)
             if found is not None:
                 await self.tx(lambda repo: self._record_posted(repo, key, found))
-                return False
+                return None
         message_id = await destination.post(part, key)
         await self.tx(lambda repo: self._record_posted(repo, key, message_id))
-        return True
+        return message_id
 
     def _begin_attempt(self, repo: IssueRepo, key: str) -> int | None:
         delivery = repo.delivery(key)

@@ -1,4 +1,4 @@
-"""The Readability test pages in ``tests/fixtures/assist/readability`` (Apache-2.0)."""
+"""The Readability test pages in ``tests/fixtures/readability`` (Apache-2.0)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "assist" / "readability"
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "readability"
 
 
 def page_text(html: str) -> str:

@@ -15,8 +15,21 @@ from bot.assist.extractive import (
 )
 from tests.assist.pages import PAGES, article, page_text, squeeze
 
-ARTICLES = sorted(path.name for path in PAGES.iterdir() if (path / "expected.html").exists())
-SOURCES = sorted(path.name for path in PAGES.iterdir() if (path / "source.html").exists())
+# Real-site articles in European languages (the shared folder also holds synthetic unit pages
+# and Chinese text, which word-frequency scoring is not meant for).
+ARTICLES = [
+    "aclu",
+    "ars-1",
+    "bbc-1",
+    "heise",
+    "lemonde-1",
+    "medicalnewstoday",
+    "mozilla-1",
+    "nytimes-1",
+    "theverge",
+    "wikipedia-3",
+]
+SOURCES = ["ars-1", "heise", "lemonde-1", "medicalnewstoday", "mozilla-1"]
 BOILERPLATE = [
     "We use cookies to improve your experience on our website and for marketing purposes.",
     "Subscribe to our newsletter to get the best stories delivered to your inbox every week!",

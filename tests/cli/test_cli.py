@@ -101,6 +101,10 @@ def test_curate_render_and_publish_from_the_terminal(workdir: Path) -> None:
     assert "issue 1 published" in output
     assert (workdir / "out" / "weekly-001.md").exists()
     assert cli("digest", "show", "1")[0] == 0
+    code, listing = cli("digest", "list")
+    assert code == 0
+    assert "weekly" in listing
+    assert "mon 09:00" in listing
     assert cli("digest", "render", "--format", "slack", "--issue", "1", "--out", "s.json")[0] == 0
     assert json.loads((workdir / "s.json").read_text())[0]["blocks"]
     assert cli("digest", "show", "7")[0] == 1
@@ -178,3 +182,32 @@ def test_help_everywhere() -> None:
         code, output = cli(*args, "--help")
         assert code == 0
         assert "Usage" in output
+
+
+def test_bulk_enrichment_reports_failures(workdir: Path) -> None:
+    config = workdir / "linkletter.toml"
+    config.write_text("[fetch]\nallow_private_networks = true\n" + config.read_text())
+    cli("db", "upgrade")
+    core = service(Database.connect(f"sqlite:///{workdir / 'cli.db'}"), config.read_text())
+    for n in range(2):  # a closed local port: every fetch fails, and is kept to retry
+        core.handle_sync(post("slack:C1", str(n), ANN, f"http://127.0.0.1:9/page-{n}", n))
+    code, output = cli("items", "enrich")
+    assert code == 0
+    assert "0 pages enriched, 0 failed, 2 to retry later" in output
+    records = json.loads(cli("items", "list", "--json")[1])
+    assert all(r["enrichment"]["status"] == "pending" for r in records)
+    assert all(r["enrichment"]["error"].startswith("will retry") for r in records)
+
+
+def test_imports_are_idempotent(workdir: Path) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "console"
+    config = workdir / "linkletter.toml"
+    config.write_text(
+        config.read_text().replace('"slack:C1"', '"slack:C1", "discord:1100000000000000001"')
+    )
+    cli("db", "upgrade")
+    code, output = cli("import", "discord-export", str(fixtures / "discord-export.json"))
+    assert code == 0, output
+    assert "5 new, 0 already known; 2 items touched" in output
+    code, output = cli("import", "discord-export", str(fixtures / "discord-export.json"))
+    assert "0 new, 5 already known" in output

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.events import AddReaction, ReplyInThread, Unfurl, UnfurlsAdded
+import pytest
+
+from bot.events import AddReaction, ChatEvent, ReplyInThread, Unfurl, UnfurlsAdded
 from storage.db import Database
 from tests.core.helpers import (
     ANN,
@@ -251,7 +253,7 @@ def test_two_digests_watching_one_channel_get_one_item_each(db: Database) -> Non
 
 
 async def test_batch_equals_one_by_one_and_skips_a_bad_event(db: Database, tmp_path: Path) -> None:
-    week = [
+    week: list[ChatEvent] = [
         post("slack:C1", "1", ANN, "https://a.com why: first"),
         react("slack:C1", "1", EDITOR, "white_check_mark", 1),
         post("slack:C1", "2", READER, "https://a.com", 2),
@@ -291,3 +293,45 @@ async def test_buttons_reach_items_of_any_digest_for_its_editors(db: Database) -
     done = await core.command(press("slack:UML"))
     assert "is now approved" in done.text
     assert items(db, "ml")[0].status == "approved"
+
+
+async def test_events_wait_out_a_database_outage(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault tests (issue 10): the database goes away for a while; the event is applied once it
+    is back, not lost."""
+    from sqlalchemy.exc import OperationalError
+
+    core = service(db)
+    real = core.transaction
+    failures = iter([True, True, True, False])
+
+    def flaky(work):  # type: ignore[no-untyped-def]
+        if next(failures):
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return real(work)
+
+    monkeypatch.setattr(core, "transaction", flaky)
+    monkeypatch.setattr("bot.service.asyncio.sleep", _no_sleep)
+    outcome = await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
+    assert outcome.item_ids
+    assert [i.canonical_url for i in items(db)] == ["https://a.com/"]
+
+
+async def test_a_long_outage_is_reported(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    core = service(db)
+    core.outage_patience = 2.0
+
+    def down(work):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(core, "transaction", down)
+    monkeypatch.setattr("bot.service.asyncio.sleep", _no_sleep)
+    with pytest.raises(OperationalError):
+        await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None

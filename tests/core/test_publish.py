@@ -235,3 +235,37 @@ async def test_smtp_destination_sends_html_and_text(
     assert str(make_header(decode_header(mail["Subject"]))) == "weekly — Issue 1"
     kinds = {part.get_content_type() for part in mail.walk()}
     assert {"text/plain", "text/html"} <= kinds
+
+
+async def test_crash_right_after_the_claim_resumes_from_the_stored_issue(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5: a crash between claiming and the first post; the restart posts everything once,
+    from the issue compiled at claim time (an item approved meanwhile waits for the next one)."""
+    seed(db, 3)
+    publisher, clock = RecordingPublisher(), Clock(at(100))
+    first = engine(db, publisher, clock)
+
+    async def die(*_: object) -> None:
+        raise Crash("killed after the claim")
+
+    monkeypatch.setattr(first, "_deliver", die)
+    with pytest.raises(Crash):
+        await first.publish("weekly", "p1")
+    core = service(db, CONFIG)
+    core.handle_sync(post("slack:C1", "late", ANN, "https://example.com/late", 150))
+    core.handle_sync(react("slack:C1", "late", EDITOR, "white_check_mark", 151))
+    clock.value += LEASE * 2
+    report = await engine(db, publisher, clock).publish("weekly", "p1")
+    assert report.outcome == "published"
+    assert max(Counter(publisher.posted_keys()).values()) == 1
+    assert "https://example.com/late" not in str(publisher.posts)
+    assert {i.canonical_url: i.status for i in items(db)}["https://example.com/late"] == "approved"
+
+
+async def test_file_links_are_reported_for_editors(db: Database, tmp_path: Path) -> None:
+    config = CONFIG.replace('"slack:CPUB", "slack:CPUB2"', f'"file:{tmp_path}"')
+    seed(db, 1, config)
+    report = await engine(db, RecordingPublisher(), Clock(at(100)), config).publish("weekly", "p1")
+    assert report.links == [str(tmp_path / "weekly-001.md"), str(tmp_path / "weekly-001.html")]
+    assert str(tmp_path / "weekly-001.md") in report.describe()

@@ -19,7 +19,7 @@ from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "enrich"
-READABILITY = FIXTURES / "readability"
+READABILITY = FIXTURES.parent / "readability"
 # Documentation-free public addresses we pretend to resolve names to; SpyTransport routes them
 # to the local server so the test sees where the connection was aimed.
 FAKE_PUBLIC_IP = "93.184.216.34"

@@ -1,0 +1,157 @@
+"""Headless Chromium (Debian's package, driven by Selenium through chromedriver) walks the
+archive like a reader: index → issue → Atom feed, then the stats page; screenshots are saved.
+
+The browser is kept off the network: every non-loopback request goes to a closed local port
+(the articles' images, from the pages' own CDNs, show their alt text instead).
+Set LINKLETTER_UPDATE_SCREENSHOTS=1 to refresh docs/images/web-*.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import feedparser
+import pytest
+
+from storage.db import Database
+from tests.web.conftest import PageSite, archive_config, make_app, seed_archive, serving
+
+if TYPE_CHECKING:
+    from selenium.webdriver import Chrome
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+DOCS_IMAGES = Path(__file__).parents[2] / "docs" / "images"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1000,1100",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
+pytest.importorskip("selenium", reason="selenium is not installed (the dev extra has it)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver packages",
+    ),
+]
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database.connect(f"sqlite:///{tmp_path / 'browser.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def _browser() -> Chrome:
+    from selenium.webdriver import Chrome
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for flag in [*FLAGS, f"--proxy-server=http://127.0.0.1:{_closed_port()}"]:
+        options.add_argument(flag)
+    return Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+
+
+def _full_page_screenshot(browser: Chrome, path: Path) -> None:
+    """The whole page, below the fold too (DevTools' capture beyond the viewport)."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def _walk(base_url: str, shots: Path) -> dict[str, str]:
+    """The reader's walk (blocking WebDriver calls: run in a thread, the server needs the loop)."""
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    seen: dict[str, str] = {}
+    browser = _browser()
+    try:
+        browser.get(f"{base_url}/")
+        browser.save_screenshot(str(shots / "web-index.png"))
+        browser.find_element(By.LINK_TEXT, "weekly — Issue 1").click()
+        seen["issue_url"] = browser.current_url
+        seen["issue_title"] = browser.title
+        seen["hostile_heading"] = browser.find_elements(By.TAG_NAME, "h3")[2].text
+        seen["scripts"] = str(len(browser.find_elements(By.TAG_NAME, "script")))
+        try:
+            seen["alert"] = browser.switch_to.alert.text
+        except NoAlertPresentException:
+            seen["alert"] = ""
+        browser.save_screenshot(str(shots / "web-issue.png"))
+        browser.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        browser.save_screenshot(str(shots / "web-issue-dark.png"))
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.find_element(By.LINK_TEXT, "Atom feed").click()
+        seen["feed_url"] = browser.current_url
+        seen["feed"] = browser.find_element(By.TAG_NAME, "body").text
+        browser.save_screenshot(str(shots / "web-feed.png"))
+        browser.get(f"{base_url}/")
+        browser.find_element(By.LINK_TEXT, "Stats").click()
+        seen["stats_url"] = browser.current_url
+        seen["chart_bars"] = str(len(browser.find_elements(By.CSS_SELECTOR, "svg rect")))
+        _full_page_screenshot(browser, shots / "web-stats.png")
+    finally:
+        browser.quit()
+    return seen
+
+
+async def test_a_reader_walks_index_issue_and_feed(
+    sqlite_db: Database, page_site: PageSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never try to download
+    config = archive_config(tmp_path / "published")
+    await seed_archive(sqlite_db, config, page_site)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    async with serving(make_app(config, sqlite_db)) as client:
+        base = str(client.base_url)
+        seen = await asyncio.to_thread(_walk, base, shots)
+    assert seen["issue_url"] == f"{base}/d/weekly/1"
+    assert seen["issue_title"] == "weekly — Issue 1"
+    assert seen["hostile_heading"].startswith("3. <script>alert(1)</script> Hostile <b>title</b>")
+    assert (seen["scripts"], seen["alert"]) == ("0", "")
+    assert seen["feed_url"] == f"{base}/d/weekly/feed.xml"
+    feed = feedparser.parse(seen["feed"])
+    assert not feed.bozo
+    assert [entry.link for entry in feed.entries] == [f"{base}/d/weekly/2", f"{base}/d/weekly/1"]
+    assert seen["stats_url"] == f"{base}/stats"
+    assert seen["chart_bars"] == str(12 * 2)
+    for shot in shots.iterdir():
+        assert shot.stat().st_size > 10_000, shot  # a rendered page, not a blank frame
+    if os.environ.get("LINKLETTER_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        for name in ("web-index.png", "web-issue.png", "web-issue-dark.png", "web-stats.png"):
+            shutil.copyfile(shots / name, DOCS_IMAGES / name)
