@@ -52,33 +52,38 @@ def traffic(count: int) -> list[ChatEvent]:
 
 
 async def test_core_recovers_without_restart(proxied: tuple[TcpProxy, Database]) -> None:
-    """The same ``CurationService`` works again once the database is back: the pool drops the
-    dead connections (pre-ping) instead of needing a restart."""
+    """The same ``CurationService`` works again once the database is back: the event that
+    arrived during the outage waits (retried with backoff) and is applied on recovery, and the
+    pool replaces the dead connections (pre-ping) without a restart."""
     proxy, db = proxied
     core = CurationService(workload.config(), db)
     before, during, after = traffic(3)
     await core.handle(before)
     proxy.cut()
-    with pytest.raises(OperationalError):
-        await core.handle(during)
+    waiting = asyncio.create_task(core.handle(during))
+    await asyncio.sleep(OUTAGE_SECONDS)
+    assert not waiting.done(), "the event should wait for the database, not fail or finish"
     proxy.restore()
+    await waiting
     await core.handle(after)
-    await core.handle(during)  # Slack's retry of the event that failed
     assert applied(db) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing retries or parks an event the database refused: CurationService.transaction "
-    "re-raises OperationalError and adapters/slack/pump.py EventPump._run (like the Discord "
-    "client) logs it and drops the event, which Slack already got a 200 for. The core needs a "
-    "retry with backoff for OperationalError (or a durable park queue replayed on recovery) "
-    "before raising to the adapter.",
-)
+async def test_patience_runs_out_with_an_error(proxied: tuple[TcpProxy, Database]) -> None:
+    """Past ``outage_patience`` the error reaches the adapter (which logs it) instead of
+    holding every later event forever."""
+    proxy, db = proxied
+    core = CurationService(workload.config(), db, outage_patience=1.0)
+    proxy.cut()
+    with pytest.raises(OperationalError):
+        await core.handle(traffic(1)[0])
+
+
 async def test_no_event_is_lost_while_the_database_is_down(
     proxied: tuple[TcpProxy, Database],
 ) -> None:
-    """Events acked to Slack during the outage are applied once the database is back."""
+    """Events acked to Slack during the outage (through the real Slack event pump) are all
+    applied once the database is back, without a restart."""
     proxy, db = proxied
     core = CurationService(workload.config(), db)
     pump = EventPump(core, RecordingPublisher())
@@ -94,5 +99,5 @@ async def test_no_event_is_lost_while_the_database_is_down(
     proxy.restore()
     for event in events[20:]:
         pump.submit(event)
-    await pump.stop()
+    await pump.stop(drain_timeout=60)
     assert applied(db) == len(events)
