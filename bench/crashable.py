@@ -38,9 +38,13 @@ POST_SECONDS = 0.02  # how long one post takes: leaves room for a kill between p
 
 
 def replay(events: Path, url: str) -> None:
-    core = CurationService(workload.config(), Database.connect(url))
-    for event in workload.neutral(workload.read_jsonl(events)):
-        core.handle_sync(event)
+    db = Database.connect(url)
+    core = CurationService(workload.config(), db)
+    try:
+        for event in workload.neutral(workload.read_jsonl(events)):
+            core.handle_sync(event)
+    finally:
+        db.dispose()  # the last connection closing checkpoints the WAL into the file
 
 
 @dataclass
