@@ -51,7 +51,7 @@ def snapshot(url: str) -> Snapshot:
                         i.section,
                         i.why,
                         urls.get(i.merged_into),
-                        urls.get(i.published_issue_id) is None,
+                        i.published_issue_id is None,
                     )
                     for i in items
                 ),

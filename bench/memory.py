@@ -28,7 +28,7 @@ import aiohttp
 
 from bench import machine, workload
 from bench.enrich import slow_server
-from bench.slack_ack import _deliver, applied
+from bench.slack_ack import applied, deliver
 from storage.db import Database
 from tests.discord.fake_discord import FakeDiscord
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
@@ -104,7 +104,7 @@ async def ingest(slack: FakeSlack, url: str, envelopes: list[dict[str, Any]], ch
             part = envelopes[start : start + chunk]
             for envelope in part:
                 slack.add_message(envelope["event"]["channel"], envelope["event"])
-            await asyncio.gather(*(_deliver(session, url, e, latencies) for e in part))
+            await asyncio.gather(*(deliver(session, url, e, latencies) for e in part))
             wanted = start + len(part)
             while await asyncio.to_thread(applied, database_url) < wanted:  # noqa: ASYNC110 - polls another process
                 await asyncio.sleep(0.2)

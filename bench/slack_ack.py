@@ -129,7 +129,7 @@ async def _wait_for_port(port_file: Path, app: subprocess.Popen[str]) -> int:
     return port
 
 
-async def _deliver(
+async def deliver(
     session: aiohttp.ClientSession, url: str, envelope: dict[str, Any], latencies: list[float]
 ) -> int:
     """POST one delivery as Slack does; the time to the answer goes into ``latencies``."""
@@ -163,7 +163,7 @@ async def load(
         for index, envelope in enumerate(envelopes):
             await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
             slack.add_message(envelope["event"]["channel"], envelope["event"])
-            tasks.append(asyncio.create_task(_deliver(session, url, envelope, latencies)))
+            tasks.append(asyncio.create_task(deliver(session, url, envelope, latencies)))
         statuses = await asyncio.gather(*tasks)
     return latencies, sum(status != 200 for status in statuses)
 
