@@ -153,7 +153,7 @@ async def measure(events: int, chunk: int) -> list[str]:
                 await ingest(slack, url, envelopes, chunk, database_url)
                 took = time.perf_counter() - started
                 after = machine.rss_mb(app.pid)
-                peak = _peak_mb(app.pid)
+                peak = machine.rss_mb(app.pid, "VmHWM")
             finally:
                 app.terminate()
                 await asyncio.to_thread(app.wait, 120)
@@ -166,13 +166,6 @@ async def measure(events: int, chunk: int) -> list[str]:
         f"{after:.0f} MB RSS, peak {peak:.0f} MB",
         f"  target < {TARGET_MB:.0f} MB: {'MET' if max(idle, after) < TARGET_MB else 'NOT MET'}",
     ]
-
-
-def _peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise ProcessLookupError(pid)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
