@@ -117,16 +117,24 @@ def discord_export_events(path: Path) -> list[ChatEvent]:
             f"{path} is not a DiscordChatExporter JSON export (expected an object with "
             f'"channel" and "messages"): {exc}'
         ) from exc
+    if not isinstance(messages, list):
+        raise NotAnExport(f'{path}: "messages" is not a list of messages')
     events: list[ChatEvent] = []
     for message in messages:
-        if not isinstance(message, Mapping) or message.get("type") not in _TYPES:
-            continue
         try:
+            kind = message["type"]
+            if kind not in _TYPES:
+                continue  # joins, pins, boosts: nothing shared
             events += _discord_message(channel, guild, message)
-        except (discord_translate.MalformedEvent, KeyError, TypeError, ValueError) as exc:
-            raise NotAnExport(
-                f"{path}: message {message.get('id')!r} is unreadable: {exc}"
-            ) from exc
+        except (
+            discord_translate.MalformedEvent,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
+            ident = message.get("id") if isinstance(message, Mapping) else message
+            raise NotAnExport(f"{path}: message {ident!r} is unreadable: {exc}") from exc
     return events
 
 

@@ -86,10 +86,10 @@ class EventPump:
                 outcome = await self._handle(job.event, live=job.done is None)
             except Exception as error:  # one bad event must not stop the app
                 log.exception("Slack event %s failed", job.event.event_id)
-                if job.done is not None:
+                if job.done is not None and not job.done.done():
                     job.done.set_exception(error)
-            else:
-                if job.done is not None:
+            else:  # a waiter (the backfill) may have been cancelled meanwhile
+                if job.done is not None and not job.done.done():
                     job.done.set_result(outcome)
 
     async def _handle(self, event: ChatEvent, *, live: bool) -> Outcome:
