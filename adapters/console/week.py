@@ -8,13 +8,13 @@ through the real adapters' translators, so the demo exercises the same path as p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.discord import translate as discord_translate
 from adapters.slack import translate as slack_translate
-from bot.events import ChatEvent
+from bot.events import ChatEvent, MessagePosted
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 SLACK_ML, SLACK_DATA = "C0DEMOML", "C0DEMODATA"
@@ -259,9 +259,14 @@ def build_week(base: str) -> list[Delivery]:
 
 
 def translate(delivery: Delivery) -> ChatEvent | None:
-    """One delivery through the real platform translator."""
+    """One delivery through the real platform translator (Slack events carry no names: the
+    live adapter looks them up; here the demo's directory stands in)."""
     if delivery.platform == "slack":
-        return slack_translate.translate(delivery.payload)
+        event = slack_translate.translate(delivery.payload)
+        if isinstance(event, MessagePosted):
+            name = SLACK_USERS.get(event.author.id.removeprefix("slack:"))
+            return replace(event, author=replace(event.author, name=name))
+        return event
     if delivery.kind == "MESSAGE_CREATE":
         return discord_translate.message_created(delivery.payload)
     return discord_translate.reaction_added(delivery.payload, at=delivery.at, delivery="demo")

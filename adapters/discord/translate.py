@@ -179,12 +179,6 @@ def author_of(message: Mapping[str, Any]) -> Author:
     return _author(user, member, webhook=message.get("webhook_id") is not None)
 
 
-def member_author(member: Any) -> Author:
-    """An ``Author`` from a guild member object with its nested ``user`` (REST/reactions)."""
-    member_map = _mapping(member, "member")
-    return _author(_mapping(member_map.get("user"), "member.user"), member_map)
-
-
 def emoji_name(emoji: Any) -> str:
     """Unicode emoji as is; a custom emoji as ``name:id`` (its name alone is not unique)."""
     emoji_map = _mapping(emoji, "emoji")

@@ -13,7 +13,6 @@ from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
 SLASH_COMMANDS: frozenset[str] = frozenset(get_args(CommandName))
 ACTION_PREFIX = "linkletter_"
 CONFIRM_ACTION = f"{ACTION_PREFIX}confirm"
-ITEM_ACTIONS = ("approve", "reject", "feature")
 
 
 def parse_slash(text: str) -> tuple[CommandName, str]:

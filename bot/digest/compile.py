@@ -112,5 +112,6 @@ def compile_issue(
         outro=context.outro if context.outro is not None else digest.outro,
         read_more=digest.read_more,
         public_url=context.public_url,
+        empty_note=digest.empty_text,
         tags=tuple(section.name for section in sections),
     )

@@ -46,6 +46,7 @@ class CompiledIssue:
     outro: str | None = None
     read_more: str = "words"  # "words" -> "Read more (N words)"; "minutes" -> "(N min read)"
     public_url: str | None = None  # absolute link to this issue in the web archive
+    empty_note: str = "Nothing this week."  # shown when an issue has no items (post_when_empty)
     tags: tuple[str, ...] = field(default=())
 
     @property

@@ -179,10 +179,11 @@ async def test_empty_period_posts_nothing_unless_configured(db: Database) -> Non
     publisher = RecordingPublisher()
     report = await engine(db, publisher, Clock(at(1))).publish("weekly", "p1")
     assert (report.outcome, publisher.posts) == ("empty", [])
-    loud = CONFIG + "post_when_empty = true\n"
+    loud = CONFIG + 'post_when_empty = true\nempty_text = "Quiet week: nothing shared."\n'
     report = await engine(db, publisher, Clock(at(1)), loud).publish("weekly", "p1")
     assert report.outcome == "published"
     assert len(publisher.posts) == 2
+    assert "Quiet week: nothing shared." in str(publisher.posts[0][2]["blocks"])
 
 
 async def test_file_destination_writes_markdown_and_html(db: Database, tmp_path: Path) -> None:

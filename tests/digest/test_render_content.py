@@ -108,10 +108,11 @@ def test_single_word_is_singular() -> None:
     assert "Read more (1 word)" in render_text(one_section(replace(FULL, word_count=1)))
 
 
-def test_empty_issue_still_renders_a_note() -> None:
-    empty = replace(one_section(FULL), sections=())
+def test_empty_issue_renders_the_digests_note() -> None:
+    """``post_when_empty`` issues say the digest's ``empty_text``."""
+    empty = replace(one_section(FULL), sections=(), empty_note="Quiet week: nothing shared.")
     for fmt in TEXT_FORMATS:
-        assert "No links were shared" in as_text(render(empty, fmt))
+        assert "Quiet week: nothing shared." in as_text(render(empty, fmt))
 
 
 def test_markdown_front_matter_like_the_examples() -> None:

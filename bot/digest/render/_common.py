@@ -148,7 +148,6 @@ FEATURED_NOTE = "Lead story"
 WHY_ICON = "🏛️"
 WHY_TEXT = "Why this matters:"
 READ_MORE_ICON = "📖"
-EMPTY_ISSUE_NOTE = "No links were shared this time."
 WEB_LINK_LABEL = "Read this issue on the web"
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
-    EMPTY_ISSUE_NOTE,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
@@ -116,7 +115,7 @@ def head_content(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         lines.append(fit(clean(issue.intro), INTRO_LIMIT, escape))
     if issue.is_empty:
-        lines.append(EMPTY_ISSUE_NOTE)
+        lines.append(issue.empty_note)
     return "\n\n".join(lines)
 
 

@@ -11,7 +11,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
-    EMPTY_ISSUE_NOTE,
     FEATURED_NOTE,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
@@ -58,7 +57,7 @@ def render(issue: CompiledIssue, *, page: bool) -> str:
         public_url=safe_url(issue.public_url),
         digest=clean(issue.digest),
         number=issue.number,
-        empty_note=EMPTY_ISSUE_NOTE,
+        empty_note=issue.empty_note,
         featured_note=FEATURED_NOTE,
         why_icon=WHY_ICON,
         why_text=WHY_TEXT,

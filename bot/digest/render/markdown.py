@@ -11,7 +11,6 @@ import re
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
-    EMPTY_ISSUE_NOTE,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
     WHY_ICON,
@@ -97,7 +96,7 @@ def render_markdown(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         blocks.append(escape_paragraph(clean(issue.intro)))
     if issue.is_empty:
-        blocks.append(EMPTY_ISSUE_NOTE)
+        blocks.append(issue.empty_note)
     for section in section_views(issue):
         blocks.append(f"## {escape(section.name)}")
         blocks.append("\n\n---\n\n".join(item_markdown(item) for item in section.items))

@@ -12,7 +12,6 @@ from typing import Any
 
 from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
-    EMPTY_ISSUE_NOTE,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
@@ -115,7 +114,7 @@ def head_blocks(issue: CompiledIssue) -> list[Block]:
     if clean(issue.intro):
         blocks.append(mrkdwn(fit(clean(issue.intro), SECTION_TEXT_LIMIT, escape)))
     if issue.is_empty:
-        blocks.append(mrkdwn(EMPTY_ISSUE_NOTE))
+        blocks.append(mrkdwn(issue.empty_note))
     return blocks
 
 

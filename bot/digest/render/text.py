@@ -6,7 +6,6 @@ import textwrap
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
-    EMPTY_ISSUE_NOTE,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
     WHY_ICON,
@@ -52,7 +51,7 @@ def render_text(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         blocks.append(wrap(clean(issue.intro)))
     if issue.is_empty:
-        blocks.append(EMPTY_ISSUE_NOTE)
+        blocks.append(issue.empty_note)
     for section in section_views(issue):
         blocks.append(underline(section.name, "-"))
         blocks += [item_text(item) for item in section.items]
