@@ -210,10 +210,16 @@ def preview_payloads(
         if not issue.is_empty
         else f"Preview: nothing is approved for {issue.digest} yet (publishing {when:%a %H:%M %Z})."
     )
+    generated = [i.number for i in issue.items if i.summary_generated]
     notes = [heading] + [
         f"Suggested why for item {item_id}: {why} (`/linkletter why {item_id} accept`)"
         for item_id, why in suggestions
     ]
+    if generated:
+        notes.append(
+            "Summaries written by the AI assist (reply `summary: …` to replace one): items "
+            + ", ".join(map(str, generated))
+        )
     payloads: dict[str, list[dict[str, Any]]] = {}
     for platform, render in (("slack", render_slack), ("discord", render_discord)):
         texts = [text_payload(platform, note) for note in notes]

@@ -37,6 +37,7 @@ def item_record(item: Item, shares: list[Share]) -> dict[str, Any]:
         "canonical_url": item.canonical_url,
         "title": item.title_override or item.title or item.unfurl_title,
         "summary": item.summary_override or item.summary,
+        "summary_source": "editor" if item.summary_override else item.summary_source,
         "section": item.section,
         "section_source": item.section_source,
         "status": item.status,

@@ -126,3 +126,20 @@ def test_json_keeps_text_raw_for_consumers_to_escape() -> None:
     data = json.loads(render_json(ISSUE))
     titles = [item["title"] for section in data["sections"] for item in section["items"]]
     assert all(f"Look: {hostile} here" in titles for hostile in HOSTILE)
+
+
+def test_configured_empty_note_is_escaped_everywhere() -> None:
+    """``empty_text`` comes from the config now: it is text, never markup or a mention."""
+    from dataclasses import replace
+
+    issue = replace(
+        edge_case_issue(),
+        sections=(),
+        intro=None,
+        outro=None,
+        empty_note="<!channel> @everyone <b>quiet</b> [x](http://evil)",
+    )
+    assert "<!channel>" not in str(render_slack(issue))
+    assert "@everyone" not in str(render_discord(issue))
+    assert "<b>quiet</b>" not in render_html_email(issue)
+    assert "[x](http://evil)" not in render_markdown(issue)

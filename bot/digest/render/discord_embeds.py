@@ -115,7 +115,7 @@ def head_content(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         lines.append(fit(clean(issue.intro), INTRO_LIMIT, escape))
     if issue.is_empty:
-        lines.append(issue.empty_note)
+        lines.append(fit(clean(issue.empty_note), INTRO_LIMIT, escape))
     return "\n\n".join(lines)
 
 

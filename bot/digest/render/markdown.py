@@ -96,7 +96,7 @@ def render_markdown(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         blocks.append(escape_paragraph(clean(issue.intro)))
     if issue.is_empty:
-        blocks.append(issue.empty_note)
+        blocks.append(escape_paragraph(clean(issue.empty_note)))
     for section in section_views(issue):
         blocks.append(f"## {escape(section.name)}")
         blocks.append("\n\n---\n\n".join(item_markdown(item) for item in section.items))

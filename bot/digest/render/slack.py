@@ -114,7 +114,7 @@ def head_blocks(issue: CompiledIssue) -> list[Block]:
     if clean(issue.intro):
         blocks.append(mrkdwn(fit(clean(issue.intro), SECTION_TEXT_LIMIT, escape)))
     if issue.is_empty:
-        blocks.append(mrkdwn(issue.empty_note))
+        blocks.append(mrkdwn(fit(clean(issue.empty_note), SECTION_TEXT_LIMIT, escape)))
     return blocks
 
 

@@ -51,7 +51,7 @@ def render_text(issue: CompiledIssue) -> str:
     if clean(issue.intro):
         blocks.append(wrap(clean(issue.intro)))
     if issue.is_empty:
-        blocks.append(issue.empty_note)
+        blocks.append(wrap(clean(issue.empty_note)))
     for section in section_views(issue):
         blocks.append(underline(section.name, "-"))
         blocks += [item_text(item) for item in section.items]
