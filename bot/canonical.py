@@ -68,7 +68,8 @@ def _is_tracking(name: str) -> bool:
 def _host_and_port(netloc: str, scheme: str) -> str:
     host_port = netloc.rsplit("@", 1)[-1].lower()
     host, sep, port = host_port.rpartition(":")
-    if sep and "]" not in port and port in ("", _DEFAULT_PORTS.get(scheme)):
+    # The key's scheme is always https, so 443 is a default port for it too (idempotence).
+    if sep and "]" not in port and port in ("", _DEFAULT_PORTS.get(scheme), "443"):
         host_port = host
     return host_port.removeprefix("www.")
 

@@ -17,6 +17,7 @@ from bot.canonical import NotHttpUrl, canonical_url, clean_url
         ("https://example.com/post?fbclid=1&gclid=2&mc_cid=3&ref=hn", "https://example.com/post"),
         ("HTTP://WWW.Example.COM:80/post#comments", "https://example.com/post"),
         ("https://example.com:443/post/", "https://example.com/post"),
+        ("http://example.com:443/post", "https://example.com/post"),  # found by hypothesis
         ("https://example.com/p?b=2&a=1", "https://example.com/p?a=1&b=2"),
     ],
 )
