@@ -13,12 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("LINKLETTER_TEST_POSTGRES_URL")
+
+# Locally, property tests explore new random examples on every run (that is how they find
+# bugs); in CI they replay a fixed, reproducible set, so a red build always reproduces.
+settings.register_profile("explore", max_examples=300)
+settings.register_profile("ci", derandomize=True, max_examples=300)
+settings.load_profile("ci" if os.environ.get("CI") else "explore")
 
 
 def _is_local(address: Any) -> bool:
