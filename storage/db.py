@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -18,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(Exception):
@@ -84,6 +86,15 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    async def transaction(self, work: Callable[[Session], T]) -> T:
+        """``work`` in one transaction on a worker thread, never on the event loop."""
+
+        def run() -> T:
+            with self.session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
 
     def _alembic(self) -> AlembicConfig:
         config = AlembicConfig()

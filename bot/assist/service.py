@@ -339,9 +339,4 @@ class AssistService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def _db(self, work: Callable[[AssistRepo], T]) -> T:
-        """``work`` in one transaction on a worker thread (never on the event loop)."""
-        return await asyncio.to_thread(self._transaction, work)
-
-    def _transaction(self, work: Callable[[AssistRepo], T]) -> T:
-        with self.db.session() as session:
-            return work(AssistRepo(session))
+        return await self.db.transaction(lambda session: work(AssistRepo(session)))

@@ -67,11 +67,7 @@ class EnrichmentWorker:
         self.retries = 0
 
     async def _tx(self, work: Callable[[Repo], T]) -> T:
-        def run() -> T:
-            with self.db.session() as session:
-                return work(Repo(session))
-
-        return await asyncio.to_thread(run)
+        return await self.db.transaction(lambda session: work(Repo(session)))
 
     def wake(self) -> None:
         """New items are waiting: stop idling."""

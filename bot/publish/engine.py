@@ -14,7 +14,6 @@ next run, and after ``max_attempts`` they are marked failed so the issue can com
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import uuid
@@ -78,11 +77,7 @@ class PublishEngine:
         self.max_attempts = max_attempts
 
     async def tx(self, work: Callable[[IssueRepo], T]) -> T:
-        def run() -> T:
-            with self.db.session() as session:
-                return work(IssueRepo(session))
-
-        return await asyncio.to_thread(run)
+        return await self.db.transaction(lambda session: work(IssueRepo(session)))
 
     # --- compile ----------------------------------------------------------------------------
     def compile_next(
