@@ -22,7 +22,6 @@ from typing import TypeVar
 
 from bot.canonical import domain_of
 from bot.config import DigestConfig
-from bot.emoji_names import normalise
 from bot.links import extract_links, plain_text
 from bot.why import split_why, starts_with_why
 
@@ -254,4 +253,5 @@ def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
 
 
 def reaction_fact(user: str, roles: str, is_bot: bool, emoji: str, at: datetime) -> ReactionFact:
-    return ReactionFact(user, tuple(roles.split()), is_bot, normalise(emoji), at)
+    """A stored reaction row as a fact (its emoji was normalised when it was stored)."""
+    return ReactionFact(user, tuple(roles.split()), is_bot, emoji, at)

@@ -7,6 +7,7 @@ The normal form is the Unicode emoji without variation selectors or skin tones; 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import emoji
 
@@ -15,6 +16,7 @@ _VARIATION = "\ufe0f"
 _SLACK_MODIFIER = re.compile(r"::skin-tone-\d$")
 
 
+@lru_cache(maxsize=4096)  # pure, and called for every reaction on every re-derivation
 def normalise(name: str) -> str:
     """Map a Slack short name, ``:alias:``, Discord ``name:id`` or Unicode emoji to one form."""
     text = name.strip()
