@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.context import console, fail, run_async, state
-from bot.commands import decide, find_item
+from bot.commands import decide
 from bot.config import DigestConfig
 from bot.enrich.worker import EnrichmentWorker
 from bot.service import CurationService
@@ -121,10 +121,7 @@ def _curate(ctx: typer.Context, item_id: int, action: str, value: str | None, ac
 
     def record(repo: Repo) -> str:
         item = repo.item(item_id)
-        if item is None:
-            return ""
-        target = find_item(repo, service.config.digest(item.digest), str(item_id))
-        return decide(service, repo, target, actor, action, value) if target else ""
+        return decide(service, repo, item, actor, action, value) if item else ""
 
     message = run_async(lambda: service.run(record))
     if not message:
