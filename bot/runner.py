@@ -9,9 +9,11 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+
+from starlette.routing import BaseRoute
 
 from bot.app import destinations_for
 from bot.assist.service import AssistService
@@ -54,10 +56,23 @@ class Adapters:
     """The chat platforms configured in the environment."""
 
     publishers: dict[str, ChatPublisher] = field(default_factory=dict)
-    routes: list[Any] = field(default_factory=list)
-    starters: list[Any] = field(default_factory=list)
-    stoppers: list[Any] = field(default_factory=list)
-    connected: dict[str, Any] = field(default_factory=dict)
+    routes: list[BaseRoute] = field(default_factory=list)
+    starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def run_in_background(self, name: str, work: Coroutine[Any, Any, None]) -> None:
+        """A connection that lives as long as the process; its failure is logged at once
+        (and shows in /readyz), not when the task is garbage-collected."""
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(_report_failure)
+        self.tasks.append(task)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped: %s", task.get_name(), task.exception())
 
 
 def _sources(config: Config, platform: str) -> list[str]:
@@ -89,7 +104,11 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
         discord_settings = DiscordSettings.from_env()
         client = LinkletterDiscord(core, discord_settings)
         adapters.publishers["discord"] = client.publisher
-        adapters.starters.append(lambda: _background(run_discord(client, discord_settings.token)))
+
+        async def start_discord() -> None:
+            adapters.run_in_background("discord", run_discord(client, discord_settings.token))
+
+        adapters.starters.append(start_discord)
         adapters.stoppers.append(client.close)
         adapters.connected["discord"] = client.is_ready
     for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
@@ -99,15 +118,6 @@ def build_adapters(config: Config, core: CurationService) -> Adapters:
                 f"not set: export it (see .env.example), or remove those channels"
             )
     return adapters
-
-
-_BACKGROUND: set[asyncio.Task[Any]] = set()
-
-
-async def _background(work: Any) -> None:
-    task = asyncio.ensure_future(work)
-    _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
 
 
 class Probe:
@@ -172,7 +182,9 @@ async def serve(
     for stop_adapter in adapters.stoppers:
         with contextlib.suppress(Exception):
             await stop_adapter()
-    await asyncio.gather(enrichment, *([helper] if helper else []), return_exceptions=True)
+    await asyncio.gather(
+        enrichment, *([helper] if helper else []), *adapters.tasks, return_exceptions=True
+    )
     await web.stop()
     await enricher.aclose()
     if assist is not None:

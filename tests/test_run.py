@@ -74,3 +74,39 @@ async def test_run_refuses_a_platform_without_its_token(
     db.upgrade()
     with pytest.raises(StartupError, match="SLACK_BOT_TOKEN is not set"):
         await serve(parse_config(CONFIG), db, "127.0.0.1", 0, stop=asyncio.Event())
+
+
+async def test_discord_refusing_the_intent_is_reported_not_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reliability row 8 inside ``linkletter run``: close 4014 stops the Discord connection
+    with a logged reason and /readyz says Discord is not ready; the process stays up."""
+    from tests.discord.fake_discord import FakeDiscord
+
+    db = Database.connect(f"sqlite:///{tmp_path / 'run.db'}")
+    db.upgrade()
+    discord = FakeDiscord()
+    await discord.start()
+    discord.identify_close_code = 4014
+    try:
+        monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+        monkeypatch.setenv("DISCORD_TOKEN", discord.token)
+        monkeypatch.setenv("DISCORD_API_URL", discord.api_url)
+        monkeypatch.setenv("DISCORD_GATEWAY_URL", discord.gateway_url)
+        config = '[web]\nport = 0\n[[digest]]\nname = "weekly"\nsources = ["discord:123"]\n'
+        stop, bound = asyncio.Event(), asyncio.get_running_loop().create_future()
+        running = asyncio.create_task(
+            serve(parse_config(config), db, "127.0.0.1", 0, stop=stop, ready=bound.set_result)
+        )
+        port = await asyncio.wait_for(bound, 30)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            async with asyncio.timeout(15):
+                while "discord stopped" not in caplog.text:  # noqa: ASYNC110 - polls a log another task writes
+                    await asyncio.sleep(0.05)
+            ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert "discord" in ready.text
+        stop.set()
+        await asyncio.wait_for(running, 30)
+    finally:
+        await discord.stop()
