@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markdown import Markdown
@@ -17,7 +16,7 @@ from bot.config import DigestConfig
 from bot.digest import store
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render
-from bot.publish.engine import PublishReport
+from bot.publish.engine import PublishEngine, PublishReport
 from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
 
@@ -34,7 +33,7 @@ class Format(StrEnum):
     json = "json"
 
 
-def _engine(context: Context) -> Any:
+def _engine(context: Context) -> PublishEngine:
     from bot.app import build_engine  # the composition root, imported when needed
 
     return build_engine(context.config(), context.database())

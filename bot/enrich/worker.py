@@ -152,7 +152,7 @@ class EnrichmentWorker:
         if item is None:
             return
         _apply_metadata(item, page)
-        target = _merge_target(repo, item, page)
+        target = _follow_final_url(repo, item, page)
         if target is not None:
             merge_items(repo, item, target)
             recompute_item(self.config, repo, target)
@@ -178,11 +178,12 @@ def _apply_metadata(item: Item, page: PageMetadata) -> None:
     item.updated_at = utcnow()
 
 
-def _merge_target(repo: Repo, item: Item, page: PageMetadata) -> Item | None:
-    """Where a redirected link really points, if that is another item of the same digest.
+def _follow_final_url(repo: Repo, item: Item, page: PageMetadata) -> Item | None:
+    """Make a redirected link (a short link) count as the page it landed on.
 
-    With no such item yet, the item takes the final URL's key so later shares of the long
-    URL land on it.
+    Returns the digest's existing item for that page, to merge into; with no such item, the
+    item itself takes the final URL's key (so later shares of the long URL land on it) and
+    None is returned.
     """
     try:
         key = canonical_url(page.final_url)

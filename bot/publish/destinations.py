@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_html_email, render_markdown, render_slack
+from bot.digest.render import (
+    render_discord,
+    render_html_email,
+    render_markdown,
+    render_slack,
+    render_text,
+)
 from bot.ports import ChatPublisher
 
 
@@ -90,8 +96,6 @@ class SmtpDestination:
     name: str
 
     def parts(self, issue: CompiledIssue) -> list[Any]:
-        from bot.digest.render import render_text
-
         return [(issue.title, render_text(issue), render_html_email(issue))]
 
     async def post(self, part: Any, key: str) -> str:

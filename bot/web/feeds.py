@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from bot.digest.model import CompiledIssue
-from bot.digest.render._common import clean, issue_heading, section_views
+from bot.digest.render import clean, issue_heading, section_views
 from bot.web.archive import DigestListing, Published
 from bot.web.pages import render
 

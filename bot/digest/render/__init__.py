@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.digest.model import CompiledIssue
+from bot.digest.render._common import clean, issue_heading, section_views
 from bot.digest.render.discord_embeds import render_discord
 from bot.digest.render.html_email import render_html_email, render_html_page
 from bot.digest.render.jsonout import render_json
@@ -15,6 +16,8 @@ from bot.digest.render.text import render_text
 
 __all__ = [
     "RENDERERS",
+    "clean",
+    "issue_heading",
     "render",
     "render_discord",
     "render_html_email",
@@ -23,6 +26,7 @@ __all__ = [
     "render_markdown",
     "render_slack",
     "render_text",
+    "section_views",
 ]
 
 # Slack and Discord give a list of message payloads to post in order; the others give one document.
