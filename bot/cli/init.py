@@ -51,16 +51,22 @@ feature = "star"
 """
 
 ENV_TEMPLATE = """\
-# Linkletter secrets and endpoints (see docs/configuration.md). Copy to .env or export them.
+# Linkletter secrets and endpoints (see docs/configuration.md). Copy to .env.
 LINKLETTER_DATABASE_URL=sqlite:///linkletter.db
 # LINKLETTER_DATABASE_URL=postgresql://linkletter:secret@db:5432/linkletter
 SLACK_BOT_TOKEN=
 SLACK_SIGNING_SECRET=
-SLACK_APP_TOKEN=            # set for Socket Mode (no public URL needed)
+# Socket Mode (no public URL needed): the app-level token, xapp-…
+SLACK_APP_TOKEN=
 # SLACK_API_URL=https://slack.com/api/
 DISCORD_TOKEN=
 # DISCORD_API_URL=https://discord.com/api/v10
 # DISCORD_GATEWAY_URL=wss://gateway.discord.gg
+# DISCORD_SHARD_ID=0
+# DISCORD_SHARD_COUNT=1
+# LINKLETTER_WEB_TOKEN=
+# LINKLETTER_ASSIST_API_KEY=
+POSTGRES_PASSWORD=change-me
 """
 
 

@@ -211,3 +211,10 @@ def test_imports_are_idempotent(workdir: Path) -> None:
     assert "5 new, 0 already known; 2 items touched" in output
     code, output = cli("import", "discord-export", str(fixtures / "discord-export.json"))
     assert "0 new, 5 already known" in output
+
+
+def test_shipped_env_example_is_what_init_writes() -> None:
+    """One template: the repository's .env.example and `linkletter init` never drift apart."""
+    from bot.cli.init import ENV_TEMPLATE
+
+    assert (Path(__file__).parents[2] / ".env.example").read_text() == ENV_TEMPLATE
