@@ -236,7 +236,6 @@ class Ingest:
         row.changed_at = event.at
         row.user_roles = " ".join(event.user.roles)
         row.user_is_bot = event.user.is_bot
-        self.repo.flush()
         self._touch_message(event.channel, event.message_id)
 
     def _touch_message(self, channel: str, message_id: str) -> None:
