@@ -9,6 +9,7 @@ links in the digest keep the URL as it was shared.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -74,8 +75,13 @@ def _host_and_port(netloc: str, scheme: str) -> str:
     return host_port.removeprefix("www.")
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
-    """Return the dedup key for ``url``; raise ``NotHttpUrl`` for anything else."""
+    """Return the dedup key for ``url``; raise ``NotHttpUrl`` for anything else.
+
+    Cached: a batch of events canonicalises each link twice (lookup keys, then shares), and
+    a busy link is shared many times.
+    """
     if not _HTTP.match(url.strip()):
         raise NotHttpUrl(url)
     try:

@@ -6,6 +6,7 @@ carry a time; older news never overwrites newer), then every item they touch is 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from bot.curation import (
     Derived,
     ItemFacts,
     MessageFact,
+    ReactionFact,
     derive,
     reaction_fact,
 )
@@ -35,7 +37,8 @@ from bot.events import (
     UnfurlsAdded,
 )
 from bot.links import extract_links
-from storage.models import Item, Message, Reaction, utcnow
+from storage.facts import AnyMessage, Facts
+from storage.models import Item, Message, Share, utcnow
 from storage.repo import Repo
 
 
@@ -48,22 +51,58 @@ def _newer(incoming: datetime, stored: datetime | None) -> bool:
 
 
 class Ingest:
-    """The event rules of issue 2, applied through a ``Repo`` (one unit of work)."""
+    """The event rules of issue 2, applied to one unit of work: ``load`` what the events need,
+    ``record`` each, then ``finish`` writes the new rows and re-derives the touched items."""
 
     def __init__(self, config: Config, repo: Repo) -> None:
         self.config = config
         self.repo = repo
+        self.facts = Facts(repo.session)
         self.effects: list[Effect] = []
         self.touched: set[int] = set()
+        self._keyed: dict[str, dict[str, str]] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
-    def apply(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
-        """Apply ``event`` and re-derive what it touched."""
-        self.record(event, digests)
-        self.finish()
+    def load(
+        self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None
+    ) -> None:
+        """Fetch the stored facts ``events`` will read, in a few queries for all of them: the
+        events' messages (and thread parents: a reply touches its parent's items) and the
+        digests' items for every link in them."""
+        ids: list[str] = []
+        messages: set[tuple[str, str]] = set()
+        items: set[tuple[str, str]] = set()
+        for event in events:
+            ids.append(event.event_id)
+            messages.add((event.channel, event.message_id))
+            if isinstance(event, MessagePosted | MessageEdited):
+                if event.thread_parent:
+                    messages.add((event.channel, event.thread_parent))
+                targets = digests or self._digests(event.channel)
+                items.update((d.name, key) for key in self._links(event.text) for d in targets)
+        self.facts.load(ids, messages, items)
+
+    def _links(self, text: str) -> dict[str, str]:
+        """The http(s) links of ``text`` by canonical key (the first spelling of each);
+        remembered, because ``load`` and the rules both need them."""
+        if text not in self._keyed:
+            keyed: dict[str, str] = {}
+            for link in extract_links(text):
+                try:
+                    keyed.setdefault(canonical_url(link), link)
+                except NotHttpUrl:
+                    continue
+            self._keyed[text] = keyed
+        return self._keyed[text]
+
+    def mark_processed(self, event_id: str) -> bool:
+        """Record an event id; False when it was applied before (a redelivery)."""
+        return self.facts.mark_processed(event_id)
 
     def finish(self) -> None:
-        """Re-derive every item touched so far (once each, however many events touched it)."""
+        """Write the new rows, then re-derive every item touched so far (once each, however
+        many events touched it)."""
+        self.facts.write()
         self._recompute(self.touched)
 
     def record(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
@@ -95,7 +134,7 @@ class Ingest:
     def _posted(self, event: MessagePosted, forced: list[DigestConfig] | None) -> None:
         if self._ignored_author(event.author):
             return
-        message = self.repo.message_or_new(event.channel, event.message_id)
+        message = self.facts.message_or_new(event.channel, event.message_id)
         already_seen = message.seen_post
         self._fill_author(message, event.author)
         message.thread_parent = event.thread_parent
@@ -110,7 +149,7 @@ class Ingest:
     def _edited(self, event: MessageEdited) -> None:
         if self._ignored_author(event.author):
             return
-        message = self.repo.message_or_new(event.channel, event.message_id)
+        message = self.facts.message_or_new(event.channel, event.message_id)
         if event.author is not None and message.author is None:
             self._fill_author(message, event.author)
         if event.thread_parent and message.thread_parent is None:
@@ -122,19 +161,19 @@ class Ingest:
         self._store_unfurls(event.channel, event.message_id, event.unfurls)
 
     def _deleted(self, event: MessageDeleted) -> None:
-        message = self.repo.message_or_new(event.channel, event.message_id)
+        message = self.facts.message_or_new(event.channel, event.message_id)
         message.deleted = True
         self._after_message_change(message, None, receipts=False)
 
     @staticmethod
-    def _fill_author(message: Message, author: Author) -> None:
+    def _fill_author(message: AnyMessage, author: Author) -> None:
         message.author = author.id
         message.author_name = author.name
         message.author_roles = " ".join(author.roles)
         message.author_is_bot = author.is_bot
 
     def _after_message_change(
-        self, message: Message, forced: list[DigestConfig] | None, receipts: bool
+        self, message: AnyMessage, forced: list[DigestConfig] | None, receipts: bool
     ) -> None:
         created, duplicated = self._sync_shares(message, forced or self._digests(message.channel))
         if message.thread_parent:
@@ -142,40 +181,25 @@ class Ingest:
         if receipts and message.author:
             self._receipt(message, created, duplicated)
 
-    def _sync_shares(self, message: Message, digests: list[DigestConfig]) -> tuple[bool, bool]:
+    def _sync_shares(self, message: AnyMessage, digests: list[DigestConfig]) -> tuple[bool, bool]:
         """Make the message's shares match the links in its latest text.
 
         Returns (a new item was created, an existing item got a new share).
         """
-        links = extract_links(message.text)  # a deleted message's items stay, withdrawn
-        keyed: dict[str, str] = {}
-        for link in links:
-            try:
-                keyed.setdefault(canonical_url(link), link)
-            except NotHttpUrl:
-                continue
-        existing = (
-            self.repo.shares_of_message(message.channel, message.message_id)
-            if message.id is not None  # a message stored before may have shares already
-            else []
-        )
+        keyed = self._links(message.text)  # a deleted message's items stay, withdrawn
+        existing = list(self.facts.shares_of_message(message.channel, message.message_id))
         wanted: set[int] = set()
         created = duplicated = False
         for digest in digests:
             for key, link in keyed.items():
-                item, is_new = self.repo.item_or_new(digest.name, key, link)
-                if item.merged_into is not None:
-                    item = self.repo.item(item.merged_into) or item
-                assert item.id is not None
-                share_was_known = any(s.item_id == item.id for s in existing)
-                share = self.repo.share_or_new(
-                    item.id, message.channel, message.message_id, link, existing
-                )
+                item_id, is_new = self.facts.item_id_for(digest.name, key, link)
+                share_was_known = any(s.item_id == item_id for s in existing)
+                share = self.facts.share_or_new(item_id, message.channel, message.message_id, link)
                 share.active = not message.deleted
                 share.user, share.user_name = message.author, message.author_name
                 share.text, share.shared_at = message.text, message.posted_at or message.version_at
-                wanted.add(item.id)
-                self.touched.add(item.id)
+                wanted.add(item_id)
+                self.touched.add(item_id)
                 created |= is_new and not message.deleted
                 duplicated |= not is_new and not share_was_known and not message.deleted
         for share in existing:
@@ -184,7 +208,7 @@ class Ingest:
                 self.touched.add(share.item_id)
         return created, duplicated
 
-    def _receipt(self, message: Message, created: bool, duplicated: bool) -> None:
+    def _receipt(self, message: AnyMessage, created: bool, duplicated: bool) -> None:
         receipts, where = self.config.receipts, (message.channel, message.message_id)
         if created:
             self.effects.append(AddReaction(*where, receipts.captured))
@@ -203,7 +227,7 @@ class Ingest:
                 continue
         if not previews:
             return
-        for share in self.repo.shares_of_message(channel, message_id):
+        for share in self.facts.shares_of_message(channel, message_id):
             item = self.repo.item(share.item_id)
             preview = previews.get(item.canonical_url) if item else None
             if item is None or preview is None:
@@ -219,18 +243,10 @@ class Ingest:
         if event.user.is_bot:
             return
         emoji = normalise(event.emoji)
-        row = self.repo.reaction(event.channel, event.message_id, event.user.id, emoji)
-        if row is None:
-            row = Reaction(
-                channel=event.channel,
-                message_id=event.message_id,
-                user=event.user.id,
-                emoji=emoji,
-                changed_at=event.at,
-                present=False,
-            )
-            self.repo.add(row)
-        elif not _newer(event.at, row.changed_at):
+        row, is_new = self.facts.reaction_or_new(
+            event.channel, event.message_id, event.user.id, emoji, event.at
+        )
+        if not is_new and not _newer(event.at, row.changed_at):
             return
         row.present = isinstance(event, ReactionAdded)
         row.changed_at = event.at
@@ -239,7 +255,7 @@ class Ingest:
         self._touch_message(event.channel, event.message_id)
 
     def _touch_message(self, channel: str, message_id: str) -> None:
-        for share in self.repo.shares_of_message(channel, message_id):
+        for share in self.facts.shares_of_message(channel, message_id):
             self.touched.add(share.item_id)
 
     # --- derivation -------------------------------------------------------------------------
@@ -247,24 +263,6 @@ class Ingest:
         self.repo.flush()
         items = self.repo.items_by_id(sorted(set(item_ids)))
         recompute_items(self.config, self.repo, items)
-
-
-def batch_keys(
-    config: Config, events: Iterable[ChatEvent]
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """The (channel, message id) and (digest, canonical URL) keys a batch will look up."""
-    messages: set[tuple[str, str]] = set()
-    items: set[tuple[str, str]] = set()
-    for event in events:
-        messages.add((event.channel, event.message_id))
-        if isinstance(event, MessagePosted | MessageEdited):
-            for link in extract_links(event.text):
-                try:
-                    key = canonical_url(link)
-                except NotHttpUrl:
-                    continue
-                items.update((d.name, key) for d in config.digests_for(event.channel))
-    return messages, items
 
 
 def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
@@ -278,22 +276,31 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
     every = {(s.channel, s.message_id) for s in shares}
     active = {(s.channel, s.message_id) for s in shares if s.active}
     messages = {(m.channel, m.message_id): m for m in repo.messages(active) if not m.deleted}
-    replies = [
-        r for r in repo.replies_to(messages.keys()) if (r.channel, r.message_id) not in messages
-    ]
-    reactions = repo.reactions(every)
-    decisions = repo.decisions_of_items(ids)
+    replies_to: dict[tuple[str, str], list[MessageFact]] = defaultdict(list)
+    for reply in repo.replies_to(messages.keys()):
+        if (reply.channel, reply.message_id) not in messages:
+            replies_to[(reply.channel, reply.thread_parent or "")].append(_message_fact(reply))
+    reactions_on: dict[tuple[str, str], list[ReactionFact]] = defaultdict(list)
+    for r in repo.reactions(every):
+        reactions_on[(r.channel, r.message_id)].append(
+            reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
+        )
+    decisions: dict[int, list[DecisionFact]] = defaultdict(list)
+    for d in repo.decisions_of_items(ids):
+        decisions[d.item_id].append(DecisionFact(d.actor, d.action, d.value, d.at))
+    shares_of: dict[int, list[Share]] = defaultdict(list)
+    for share in shares:
+        shares_of[share.item_id].append(share)
     facts = {}
     for item in items:
         assert item.id is not None
-        own = [s for s in shares if s.item_id == item.id]
-        keys = {(s.channel, s.message_id) for s in own}
+        own = shares_of[item.id]
+        keys = dict.fromkeys((s.channel, s.message_id) for s in own)
         live = [
             messages[(s.channel, s.message_id)]
             for s in own
             if s.active and (s.channel, s.message_id) in messages
         ]
-        parents = {(m.channel, m.message_id) for m in live}
         facts[item.id] = ItemFacts(
             url=item.final_url or item.url,
             title=item.title or item.unfurl_title,
@@ -301,18 +308,10 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
             published=item.published_issue_id is not None,
             shares=tuple(_message_fact(m) for m in live),
             replies=tuple(
-                _message_fact(r) for r in replies if (r.channel, r.thread_parent) in parents
+                reply for m in live for reply in replies_to[(m.channel, m.message_id)]
             ),
-            reactions=tuple(
-                reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
-                for r in reactions
-                if (r.channel, r.message_id) in keys
-            ),
-            decisions=tuple(
-                DecisionFact(d.actor, d.action, d.value, d.at)
-                for d in decisions
-                if d.item_id == item.id
-            ),
+            reactions=tuple(fact for key in keys for fact in reactions_on[key]),
+            decisions=tuple(decisions[item.id]),
             suggested_section=item.suggested_section,
         )
     return facts
@@ -348,16 +347,27 @@ def recompute_items(config: Config, repo: Repo, items: list[Item]) -> None:
 
 
 def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
-    if item.status != "approved" and state.status == "approved":
-        item.approved_at = utcnow()
-    item.status, item.featured, item.votes = state.status, state.featured, state.votes
-    item.why, item.why_by, item.note = state.why, state.why_by, state.note
-    item.section, item.section_source = state.section, state.section_source
-    item.title_override = state.title_override
-    item.summary_override = state.summary_override
-    item.image_override = state.image_override
+    """Write the derived fields that changed (an attribute set on an ORM object is costly)."""
+    changes: dict[str, object] = {
+        "status": state.status,
+        "featured": state.featured,
+        "votes": state.votes,
+        "why": state.why,
+        "why_by": state.why_by,
+        "note": state.note,
+        "section": state.section,
+        "section_source": state.section_source,
+        "title_override": state.title_override,
+        "summary_override": state.summary_override,
+        "image_override": state.image_override,
+    }
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:
-        item.first_shared_at = first.at
-        item.first_shared_by = first.author
-    item.updated_at = utcnow()
+        changes.update(first_shared_at=first.at, first_shared_by=first.author)
+    if item.status != "approved" and state.status == "approved":
+        changes["approved_at"] = utcnow()
+    changed = {name: value for name, value in changes.items() if getattr(item, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(item, name, value)
+        item.updated_at = utcnow()

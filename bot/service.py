@@ -19,7 +19,7 @@ from bot.commands import CommandHandler, DigestOps
 from bot.config import Config, DigestConfig
 from bot.curation import is_editor
 from bot.events import Author, ChatEvent, Outcome
-from bot.ingest import Ingest, batch_keys
+from bot.ingest import Ingest
 from bot.ports import CommandReply, CommandRequest
 from storage.db import Database
 from storage.repo import Repo
@@ -104,15 +104,16 @@ class CurationService:
     def apply(
         self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
-        """Apply one event unless its id was seen before (the durable dedup)."""
-        if not repo.mark_processed(event.event_id):
-            return Outcome(duplicate=True)
+        """Apply one event unless its id was seen before (the durable dedup); ``digests``
+        forces capture (the "Add to digest" shortcut)."""
         ingest = Ingest(self.config, repo)
-        ingest.apply(event, digests)
-        return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
+        ingest.load([event], digests)
+        outcome = self._record(ingest, event, digests)
+        ingest.finish()
+        return outcome
 
     async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
-        """Apply many events in one transaction (imports, backfills, bursts)."""
+        """Apply many events in one transaction (bursts, imports, backfills)."""
         outcomes = await self.run(lambda repo: self.apply_batch(repo, events))
         for event, outcome in zip(events, outcomes, strict=True):
             for listener in self.listeners:
@@ -127,48 +128,39 @@ class CurationService:
         """
         try:
             with repo.session.begin_nested():
-                messages, items = batch_keys(self.config, events)
-                repo.prefetch([e.event_id for e in events], messages, items)
-                return self._batch(repo, events, isolate=False)
+                ingest = Ingest(self.config, repo)
+                ingest.load(events)
+                outcomes = [self._record(ingest, event) for event in events]
+                ingest.finish()
+                return outcomes
         except (IntegrityError, OperationalError):
             raise  # a race or an outage: the whole batch is retried or parked
         except Exception:
             log.info("a batch of %d events had a bad one; isolating it", len(events))
-        return self._batch(Repo(repo.session), events, isolate=True)
+        return [self._isolated(repo, event) for event in events]
 
-    def _batch(self, repo: Repo, events: Sequence[ChatEvent], isolate: bool) -> list[Outcome]:
-        ingest = Ingest(self.config, repo)
-        outcomes, touched = [], set()
-        for event in events:
-            ingest.effects, ingest.touched = [], set()
-            if isolate:
-                outcome = self._isolated(repo, ingest, event)
-            elif repo.mark_processed(event.event_id):
-                ingest.record(event)
-                outcome = Outcome(
-                    effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched))
-                )
-            else:
-                outcome = Outcome(duplicate=True)
-            touched |= ingest.touched
-            outcomes.append(outcome)
-        ingest.touched = touched
-        ingest.finish()
-        return outcomes
+    @staticmethod
+    def _record(
+        ingest: Ingest, event: ChatEvent, digests: list[DigestConfig] | None = None
+    ) -> Outcome:
+        """Store one event's facts (re-derivation waits for ``finish``)."""
+        if not ingest.mark_processed(event.event_id):
+            return Outcome(duplicate=True)
+        ingest.effects, so_far, ingest.touched = [], ingest.touched, set()
+        ingest.record(event, digests)
+        outcome = Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
+        ingest.touched |= so_far
+        return outcome
 
-    def _isolated(self, repo: Repo, ingest: Ingest, event: ChatEvent) -> Outcome:
+    def _isolated(self, repo: Repo, event: ChatEvent) -> Outcome:
         try:
             with repo.session.begin_nested():
-                if not repo.mark_processed(event.event_id):
-                    return Outcome(duplicate=True)
-                ingest.record(event)
+                return self.apply(repo, event)
         except (IntegrityError, OperationalError):
             raise
         except Exception:
             log.exception("event %s could not be applied; skipped", event.event_id)
-            ingest.effects, ingest.touched = [], set()
             return Outcome(duplicate=True)
-        return Outcome(effects=tuple(ingest.effects), item_ids=tuple(sorted(ingest.touched)))
 
     def handle_sync(self, event: ChatEvent) -> Outcome:
         """The same as ``handle`` for scripts and imports that run outside an event loop."""

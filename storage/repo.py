@@ -16,7 +16,6 @@ from storage.models import (
     DigestState,
     Item,
     Message,
-    ProcessedEvent,
     Reaction,
     Share,
     utcnow,
@@ -41,79 +40,8 @@ class Repo:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        # Rows looked up (or known to be absent) by ``prefetch``: a batch of events costs one
-        # query per table instead of one per event. Valid for this transaction only.
-        self._processed: set[str] | None = None
-        self._messages: dict[tuple[str, str], Message | None] = {}
-        self._items: dict[tuple[str, str], Item | None] = {}
 
-    # --- batches ----------------------------------------------------------------------------
-    def prefetch(
-        self,
-        event_ids: Iterable[str],
-        messages: Iterable[tuple[str, str]],
-        items: Iterable[tuple[str, str]],
-    ) -> None:
-        """Load the processed ids, messages and items a batch will ask for, in three queries."""
-        ids = set(event_ids)
-        self._processed = (
-            set(
-                self.session.exec(
-                    select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(ids))
-                ).all()
-            )
-            if ids
-            else set()
-        )
-        wanted = set(messages)
-        self._messages = dict.fromkeys(wanted)
-        self._messages.update({(m.channel, m.message_id): m for m in self.messages(wanted)})
-        keys = set(items)
-        self._items = dict.fromkeys(keys)
-        if keys:
-            rows = self.session.exec(
-                select(Item).where(col(Item.canonical_url).in_({url for _, url in keys}))
-            ).all()
-            self._items.update(
-                {
-                    (i.digest, i.canonical_url): i
-                    for i in rows
-                    if (i.digest, i.canonical_url) in keys
-                }
-            )
-
-    # --- events -----------------------------------------------------------------------------
-    def mark_processed(self, event_id: str) -> bool:
-        """Record an event id; False when it was already applied (a redelivery)."""
-        if self._processed is None:
-            return insert_ignore(
-                self.session, ProcessedEvent, {"event_id": event_id, "at": utcnow()}
-            )
-        if event_id in self._processed:
-            return False
-        self._processed.add(event_id)  # a concurrent writer's duplicate fails the whole batch
-        self.session.add(ProcessedEvent(event_id=event_id, at=utcnow()))
-        return True
-
-    # --- messages and reactions -------------------------------------------------------------
-    def message(self, channel: str, message_id: str) -> Message | None:
-        if (channel, message_id) in self._messages:
-            return self._messages[(channel, message_id)]
-        return self.session.exec(
-            select(Message).where(Message.channel == channel, Message.message_id == message_id)
-        ).first()
-
-    def message_or_new(self, channel: str, message_id: str) -> Message:
-        """The stored message, or a new row (a concurrent writer's duplicate fails the
-        transaction on the unique key, and the service retries it)."""
-        found = self.message(channel, message_id)
-        if found is not None:
-            return found
-        created = Message(channel=channel, message_id=message_id)
-        self.session.add(created)
-        self._messages[(channel, message_id)] = created
-        return created
-
+    # --- messages and reactions (the ingest's own lookups are in ``storage.facts``) ---------
     def messages(self, keys: Iterable[tuple[str, str]]) -> list[Message]:
         wanted = set(keys)
         if not wanted:
@@ -135,16 +63,6 @@ class Repo:
         ).all()
         return [row for row in rows if (row.channel, row.thread_parent) in wanted]
 
-    def reaction(self, channel: str, message_id: str, user: str, emoji: str) -> Reaction | None:
-        return self.session.exec(
-            select(Reaction).where(
-                Reaction.channel == channel,
-                Reaction.message_id == message_id,
-                Reaction.user == user,
-                Reaction.emoji == emoji,
-            )
-        ).first()
-
     def reactions(self, keys: Iterable[tuple[str, str]]) -> list[Reaction]:
         wanted = set(keys)
         if not wanted:
@@ -165,29 +83,9 @@ class Repo:
         return list(self.session.exec(select(Item).where(col(Item.id).in_(item_ids))).all())
 
     def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
-        if (digest, canonical_url) in self._items:
-            return self._items[(digest, canonical_url)]
         return self.session.exec(
             select(Item).where(Item.digest == digest, Item.canonical_url == canonical_url)
         ).first()
-
-    def item_or_new(self, digest: str, canonical_url: str, url: str) -> tuple[Item, bool]:
-        """The digest's item for this article, and whether this call created it."""
-        found = self.item_by_url(digest, canonical_url)
-        if found is not None:
-            return found, False
-        created = Item(digest=digest, canonical_url=canonical_url, url=url)
-        self.session.add(created)
-        self.session.flush()  # the id is needed for shares
-        self._items[(digest, canonical_url)] = created
-        return created, True
-
-    def shares_of_message(self, channel: str, message_id: str) -> list[Share]:
-        return list(
-            self.session.exec(
-                select(Share).where(Share.channel == channel, Share.message_id == message_id)
-            ).all()
-        )
 
     def shares_of_item(self, item_id: int) -> list[Share]:
         return list(self.session.exec(select(Share).where(Share.item_id == item_id)).all())
@@ -196,18 +94,6 @@ class Repo:
         if not item_ids:
             return []
         return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
-
-    def share_or_new(
-        self, item_id: int, channel: str, message_id: str, url: str, known: Sequence[Share]
-    ) -> Share:
-        """The share of this item by this message, or a new one. ``known`` must be all the
-        message's shares (``shares_of_message``; empty for a message stored just now)."""
-        for share in known:
-            if share.item_id == item_id:
-                return share
-        created = Share(item_id=item_id, channel=channel, message_id=message_id, url=url)
-        self.session.add(created)
-        return created
 
     def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
         if not item_ids:

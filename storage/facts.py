@@ -1,0 +1,236 @@
+"""The facts one ingest unit (a batch of events, or one) reads and writes, in bulk.
+
+``load`` looks up every processed id, message, share, reaction and item key the unit will need in
+a handful of queries; the ingest rules then change them in memory; ``write`` inserts the new rows
+with one executemany per table. Rows that existed before are ORM objects, changed in place and
+flushed by the session. New rows stay plain records until written, because building an ORM object
+and flushing it costs about ten times an executemany row (docs/benchmarks.md, "Ingest"). New items
+are inserted at once: their shares need the id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlmodel import Session, col, select
+
+from storage.models import Item, Message, ProcessedEvent, Reaction, Share, utcnow
+
+MessageKey = tuple[str, str]  # (channel, message id)
+ItemKey = tuple[str, str]  # (digest, canonical URL)
+ReactionKey = tuple[str, str, str, str]  # (channel, message id, user, emoji)
+
+
+@dataclass(slots=True, eq=False)
+class NewMessage:
+    """A ``Message`` first seen in this unit; inserted by ``Facts.write``."""
+
+    channel: str
+    message_id: str
+    author: str | None = None
+    author_name: str | None = None
+    author_roles: str = ""
+    author_is_bot: bool = False
+    text: str = ""
+    thread_parent: str | None = None
+    posted_at: datetime | None = None
+    version_at: datetime | None = None
+    seen_post: bool = False
+    deleted: bool = False
+    permalink: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class NewShare:
+    """A ``Share`` made in this unit; inserted by ``Facts.write``."""
+
+    item_id: int
+    channel: str
+    message_id: str
+    url: str
+    user: str | None = None
+    user_name: str | None = None
+    text: str = ""
+    shared_at: datetime | None = None
+    active: bool = True
+
+
+@dataclass(slots=True, eq=False)
+class NewReaction:
+    """A ``Reaction`` first seen in this unit; inserted by ``Facts.write``."""
+
+    channel: str
+    message_id: str
+    user: str
+    emoji: str
+    changed_at: datetime
+    user_roles: str = ""
+    user_is_bot: bool = False
+    present: bool = False
+
+
+AnyMessage = Message | NewMessage
+AnyShare = Share | NewShare
+AnyReaction = Reaction | NewReaction
+NEW_ROWS: dict[type[Any], Table] = {
+    NewMessage: Message.__table__,  # type: ignore[attr-defined]  # SQLModel sets it
+    NewShare: Share.__table__,  # type: ignore[attr-defined]
+    NewReaction: Reaction.__table__,  # type: ignore[attr-defined]
+}
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
+# Built once: a Core statement with bound parameters is compiled once and cached.
+INSERT_ITEM = insert(ITEMS).returning(ITEMS.c.id)
+
+
+def _row(record: Any) -> dict[str, Any]:
+    return {field.name: getattr(record, field.name) for field in fields(record)}
+
+
+class Facts:
+    """Lookups served from what ``load`` fetched (or one query each when it did not), new rows
+    kept until ``write``. Valid for one transaction; after ``write``, make a new one."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._processed: set[str] = set()
+        self._new_processed: list[str] = []
+        self._messages: dict[MessageKey, AnyMessage | None] = {}
+        self._shares: dict[MessageKey, list[AnyShare]] = {}
+        self._reactions: dict[ReactionKey, AnyReaction | None] = {}
+        self._reactions_of: set[MessageKey] = set()  # messages whose reactions are all loaded
+        self._items: dict[ItemKey, tuple[int, int | None] | None] = {}  # (id, merged into)
+        self._new: list[NewMessage | NewShare | NewReaction] = []
+
+    # --- loading ----------------------------------------------------------------------------
+    def load(
+        self, event_ids: Iterable[str], messages: Iterable[MessageKey], items: Iterable[ItemKey]
+    ) -> None:
+        """Fetch what a unit of events will ask for: a query per table, not per event."""
+        ids = set(event_ids)
+        if ids:
+            query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(ids))
+            self._processed.update(self.session.exec(query).all())
+        self._load_messages(set(messages))
+        self._load_items(set(items))
+
+    def _load_messages(self, keys: set[MessageKey]) -> None:
+        if not keys:
+            return
+        ids = {message_id for _, message_id in keys}
+        self._messages.update(dict.fromkeys(keys))
+        self._shares.update({key: [] for key in keys})
+        self._reactions_of.update(keys)
+        for message in self.session.exec(select(Message).where(col(Message.message_id).in_(ids))):
+            if (message.channel, message.message_id) in keys:
+                self._messages[(message.channel, message.message_id)] = message
+        for share in self.session.exec(select(Share).where(col(Share.message_id).in_(ids))):
+            if (share.channel, share.message_id) in keys:
+                self._shares[(share.channel, share.message_id)].append(share)
+        for reaction in self.session.exec(
+            select(Reaction).where(col(Reaction.message_id).in_(ids))
+        ):
+            if (reaction.channel, reaction.message_id) in keys:
+                key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
+                self._reactions[key] = reaction
+
+    def _load_items(self, keys: set[ItemKey]) -> None:
+        if not keys:
+            return
+        self._items.update(dict.fromkeys(keys))
+        query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into).where(
+            col(Item.canonical_url).in_({url for _, url in keys})
+        )
+        for item_id, digest, url, merged_into in self.session.exec(query):
+            if (digest, url) in keys and item_id is not None:
+                self._items[(digest, url)] = (item_id, merged_into)
+
+    # --- events -----------------------------------------------------------------------------
+    def mark_processed(self, event_id: str) -> bool:
+        """Record an event id; False when it was applied before (a redelivery). Ids must have
+        been ``load``ed: a concurrent writer's duplicate fails the write on the primary key."""
+        if event_id in self._processed:
+            return False
+        self._processed.add(event_id)
+        self._new_processed.append(event_id)
+        return True
+
+    # --- messages, shares, reactions --------------------------------------------------------
+    def message_or_new(self, channel: str, message_id: str) -> AnyMessage:
+        key = (channel, message_id)
+        if key not in self._messages:
+            self._load_messages({key})
+        found = self._messages[key]
+        if found is None:
+            found = self._messages[key] = NewMessage(channel, message_id)
+            self._new.append(found)
+        return found
+
+    def shares_of_message(self, channel: str, message_id: str) -> list[AnyShare]:
+        if (channel, message_id) not in self._shares:
+            self._load_messages({(channel, message_id)})
+        return self._shares[(channel, message_id)]
+
+    def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> AnyShare:
+        """The share of this item by this message, or a new one."""
+        known = self.shares_of_message(channel, message_id)
+        for share in known:
+            if share.item_id == item_id:
+                return share
+        created = NewShare(item_id, channel, message_id, url)
+        known.append(created)
+        self._new.append(created)
+        return created
+
+    def reaction_or_new(
+        self, channel: str, message_id: str, user: str, emoji: str, at: datetime
+    ) -> tuple[AnyReaction, bool]:
+        """A user's reaction row, and whether this call created it (absent until set)."""
+        key = (channel, message_id, user, emoji)
+        if (channel, message_id) not in self._reactions_of:
+            self._load_messages({(channel, message_id)})
+        found = self._reactions.get(key)
+        if found is not None:
+            return found, False
+        created = NewReaction(channel, message_id, user, emoji, changed_at=at)
+        self._reactions[key] = created
+        self._new.append(created)
+        return created, True
+
+    # --- items ------------------------------------------------------------------------------
+    def item_id_for(self, digest: str, canonical_url: str, url: str) -> tuple[int, bool]:
+        """The id of the digest's item for this article (the one it was merged into, if any),
+        and whether this call created it."""
+        key = (digest, canonical_url)
+        if key not in self._items:
+            self._load_items({key})
+        found = self._items[key]
+        if found is None:
+            values = {"digest": digest, "canonical_url": canonical_url, "url": url}
+            item_id = self.session.connection().execute(INSERT_ITEM, values).scalar_one()
+            self._items[key] = (item_id, None)
+            return item_id, True
+        item_id, merged_into = found
+        if merged_into is not None and self.session.get(Item, merged_into) is not None:
+            return merged_into, False
+        return item_id, False
+
+    # --- writing ----------------------------------------------------------------------------
+    def write(self) -> None:
+        """Insert the unit's new rows: one executemany per table."""
+        if self._new_processed:
+            now = utcnow()
+            self.session.execute(
+                insert(ProcessedEvent),
+                [{"event_id": event_id, "at": now} for event_id in self._new_processed],
+            )
+        rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        for record in self._new:
+            rows[NEW_ROWS[type(record)]].append(_row(record))
+        for table, values in rows.items():
+            self.session.execute(insert(table), values)
+        self._new_processed, self._new = [], []
