@@ -6,6 +6,7 @@ an adapter provides so the core can post digests and receipts. Neither mentions 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -77,6 +78,10 @@ class Core(Protocol):
     def is_editor(self, user: Author) -> bool: ...
 
     async def handle(self, event: ChatEvent) -> Outcome: ...
+
+    async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
+        """Handle events in order, in one transaction; a bad one is skipped, not fatal."""
+        ...
 
     async def command(self, request: CommandRequest) -> CommandReply: ...
 

@@ -1,9 +1,10 @@
 """The single consumer between Slack's listeners (which only ack and enqueue) and the core.
 
 Listeners must answer Slack within 3 s, so they never wait for the core: they ``submit`` and
-return. One task takes events in order, calls ``core.handle`` and carries out the receipts. The
-backfill uses ``process`` to wait for each of its events, so it can save a checkpoint only after
-the events before it were really handled.
+return. One task takes events in order, hands whatever has queued up meanwhile to
+``core.handle_batch`` (one transaction for a burst instead of one per event) and carries out the
+receipts. The backfill uses ``process`` to wait for each of its events, so it can save a checkpoint
+only after the events before it were really handled.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.events import ChatEvent, MessagePosted, Outcome
 from bot.ports import ChatPublisher, Core
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 100  # events per core transaction under load (bench/ingest.py measures this size)
 
 
 @dataclass(slots=True)
@@ -26,7 +28,7 @@ class _Job:
 
 
 class EventPump:
-    """Feeds events to ``core.handle`` one at a time and applies the resulting effects.
+    """Feeds queued events to ``core.handle_batch`` in order and applies the resulting effects.
 
     After a live message in a channel whose backfill is finished (``live_checkpoints``), the
     channel's checkpoint moves forward to that message, so the next backfill starts there.
@@ -81,19 +83,45 @@ class EventPump:
             self._positions[channel] = float(ts)
 
     async def _run(self) -> None:
-        while (job := await self._queue.get()) is not None:
-            try:
-                outcome = await self._handle(job.event, live=job.done is None)
-            except Exception as error:  # one bad event must not stop the app
-                log.exception("Slack event %s failed", job.event.event_id)
-                if job.done is not None and not job.done.done():
-                    job.done.set_exception(error)
-            else:  # a waiter (the backfill) may have been cancelled meanwhile
-                if job.done is not None and not job.done.done():
-                    job.done.set_result(outcome)
+        stopping = False
+        while not stopping and (job := await self._queue.get()) is not None:
+            jobs = [job]
+            while len(jobs) < MAX_BATCH and not self._queue.empty():
+                if (queued := self._queue.get_nowait()) is None:
+                    stopping = True
+                    break
+                jobs.append(queued)
+            await self._handle_jobs(jobs)
 
-    async def _handle(self, event: ChatEvent, *, live: bool) -> Outcome:
-        outcome = await self.core.handle(event)
+    async def _handle_jobs(self, jobs: list[_Job]) -> None:
+        try:
+            outcomes = await self.core.handle_batch([job.event for job in jobs])
+        except Exception as error:  # the database stayed down: these events must not stop the app
+            log.exception("%d Slack events failed, from %s", len(jobs), jobs[0].event.event_id)
+            for job in jobs:
+                self._settle(job, error)
+            return
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            try:
+                await self._after(job.event, outcome, live=job.done is None)
+            except Exception as error:  # e.g. the checkpoint could not be saved
+                log.exception("Slack event %s failed after capture", job.event.event_id)
+                self._settle(job, error)
+            else:
+                self._settle(job, outcome)
+
+    @staticmethod
+    def _settle(job: _Job, result: Outcome | BaseException) -> None:
+        """Tell a waiter (the backfill) how its event went, unless it stopped waiting."""
+        if job.done is None or job.done.done():
+            return
+        if isinstance(result, BaseException):
+            job.done.set_exception(result)
+        else:
+            job.done.set_result(result)
+
+    async def _after(self, event: ChatEvent, outcome: Outcome, *, live: bool) -> None:
+        """Receipts, then the live checkpoint."""
         for effect in outcome.effects:
             try:
                 await self.publisher.apply(effect)
@@ -101,4 +129,3 @@ class EventPump:
                 log.exception("receipt %r for Slack event %s failed", effect, event.event_id)
         if live and isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
             await self.remember_position(event.channel, event.message_id)
-        return outcome

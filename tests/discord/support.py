@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from adapters.discord.bot import LinkletterDiscord
@@ -63,6 +63,9 @@ class RecordingCore:
         if isinstance(event, MessagePosted) and "http" in event.text:
             return Outcome(effects=(AddReaction(event.channel, event.message_id, "📥"),))
         return Outcome()
+
+    async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
+        return [await self.handle(event) for event in events]
 
     async def command(self, request: CommandRequest) -> CommandReply:
         self.requests.append(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class RecordingCore:
     checkpoints: dict[str, str] = field(default_factory=dict)
     reply: CommandReply = field(default_factory=lambda: CommandReply(text="done"))
     gate: asyncio.Event | None = None  # when set, handle() waits for it (a stalled core)
+    batches: list[int] = field(default_factory=list)  # the size of each handle_batch call
 
     def is_watched(self, channel: str) -> bool:
         return channel in self.watched
@@ -59,6 +60,10 @@ class RecordingCore:
         if isinstance(event, MessagePosted) and not event.author.is_bot and "http" in event.text:
             return Outcome(effects=(AddReaction(event.channel, event.message_id, "📥"),))
         return Outcome()
+
+    async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
+        self.batches.append(len(events))
+        return [await self.handle(event) for event in events]
 
     async def command(self, request: CommandRequest) -> CommandReply:
         self.commands.append(request)

@@ -168,6 +168,8 @@ async def test_acks_stay_fast_while_the_core_is_stalled(
     assert max(durations) < 1.0
     core.gate.set()
     await fake.wait_for(lambda: len(core.events) == 20)
+    assert core.batches == [1, 19]  # what queued up behind the stall goes in one transaction
+    await fake.wait_for(lambda: len(fake.calls_to("reactions.add")) == 20)  # a receipt each
 
 
 async def test_url_verification_challenge_is_answered(
