@@ -8,7 +8,8 @@ missed, repeated or concurrent firing (several replicas) changes nothing: the pu
 - Within ``grace_hours`` after a slot, an unpublished period is published (catch-up on start).
 - Later than that, the editors are told once and the period waits for
   ``linkletter digest publish``. Several missed slots make one issue (the latest period).
-- ``preview_hours`` before a slot, the compiled issue goes to the editors once.
+- ``preview_hours`` before a slot, the compiled issue goes to the editors once, with links to
+  the newsletter-platform drafts made from it (updated with the final issue at publish).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.config import Config, DigestConfig
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
 from bot.notify import EditorNotifier, text_payload
+from bot.publish.drafts import DraftLink, drafts_line
 from bot.publish.engine import PublishEngine, PublishReport
 from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
@@ -130,8 +132,9 @@ class DigestScheduler:
         if not await self.engine.tx(lambda repo: _claim_preview(repo, digest.name, period)):
             return False
         issue = await self.engine.preview(digest)
+        drafts = await self.engine.preview_drafts(digest, period, issue)
         suggestions = await self.engine.tx(lambda repo: repo.why_suggestions(digest.name))
-        payloads = preview_payloads(issue, upcoming, suggestions)
+        payloads = preview_payloads(issue, upcoming, suggestions, drafts)
         await self.notifier.send(digest, payloads, f"preview:{period}")
         return True
 
@@ -200,16 +203,25 @@ def _claim_preview(repo: IssueRepo, digest: str, period: str) -> bool:
 
 
 def preview_payloads(
-    issue: CompiledIssue, when: datetime, suggestions: Sequence[tuple[int, str]] = ()
+    issue: CompiledIssue,
+    when: datetime,
+    suggestions: Sequence[tuple[int, str]] = (),
+    drafts: Sequence[DraftLink] = (),
 ) -> dict[str, list[dict[str, Any]]]:
-    """The issue as it would go out, after a short heading for the editors, and the assist's
-    why-suggestions (editors only; accepted with ``/linkletter why <item> accept``)."""
+    """The issue as it would go out, after a short heading for the editors with the links to
+    its newsletter-platform drafts, and the assist's why-suggestions (editors only; accepted
+    with ``/linkletter why <item> accept``)."""
     heading = (
         f"Preview of {issue.title}, publishing {when:%a %d %b %H:%M %Z}: "
         f"{len(issue.items)} items. React ✅/❌/⭐ on the shared messages to change it."
         if not issue.is_empty
         else f"Preview: nothing is approved for {issue.digest} yet (publishing {when:%a %H:%M %Z})."
     )
+    if drafts:
+        heading += (
+            f"\n{drafts_line(drafts)}\nThe drafts get the final issue at {when:%H:%M %Z}: "
+            "edit them on the platform after that."
+        )
     generated = [i.number for i in issue.items if i.summary_generated]
     notes = [heading] + [
         f"Suggested why for item {item_id}: {why} (`/linkletter why {item_id} accept`)"

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
-from storage.models import Delivery, Issue, Item, utcnow
+from storage.models import Delivery, Issue, Item, NewsletterDraft, utcnow
 from storage.repo import Repo, insert_ignore
 
 
 class IssueRepo(Repo):
-    """Claims, deliveries and publication marks of digest issues."""
+    """Claims, deliveries, newsletter drafts and publication marks of digest issues."""
 
     def issue(self, digest: str, period: str) -> Issue | None:
         return self.session.exec(
@@ -98,3 +98,31 @@ class IssueRepo(Repo):
                 .where(col(Item.id).in_(item_ids))
                 .values(published_issue_id=issue_id, status="published", updated_at=utcnow())
             )
+
+    def draft(self, digest: str, period: str, destination: str) -> NewsletterDraft | None:
+        return self.session.exec(
+            select(NewsletterDraft).where(
+                NewsletterDraft.digest == digest,
+                NewsletterDraft.period == period,
+                NewsletterDraft.destination == destination,
+            )
+        ).first()
+
+    def begin_draft(self, digest: str, period: str, destination: str, key: str) -> NewsletterDraft:
+        """The period's draft row for ``destination`` (made with ``key`` if new), with this
+        attempt counted before the platform is called."""
+        values = {"digest": digest, "period": period, "destination": destination}
+        insert_ignore(self.session, NewsletterDraft, {**values, "key": key, "attempts": 0})
+        row = self.draft(digest, period, destination)
+        assert row is not None
+        row.attempts += 1
+        return row
+
+    def drafts(self, digest: str, period: str) -> list[NewsletterDraft]:
+        return list(
+            self.session.exec(
+                select(NewsletterDraft)
+                .where(NewsletterDraft.digest == digest, NewsletterDraft.period == period)
+                .order_by(col(NewsletterDraft.destination))
+            ).all()
+        )

@@ -218,6 +218,28 @@ class Delivery(SQLModel, table=True):
     posted_at: datetime | None = None
 
 
+class NewsletterDraft(SQLModel, table=True):
+    """A draft on a newsletter platform (Buttondown, Ghost, Mailchimp) for one digest period:
+    made at preview time and updated with the final issue at publish, never made twice.
+
+    ``key`` is the marker the platform copy carries (metadata, slug, title), fixed when the
+    draft is first attempted; ``attempts`` > 0 with no ``platform_id`` means an attempt may
+    have made a draft that was never recorded, so the next one looks for it first."""
+
+    __tablename__ = "newsletter_draft"
+    __table_args__ = (UniqueConstraint("digest", "period", "destination"),)
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=100)
+    period: str = Field(max_length=40)
+    destination: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    platform_id: str | None = Field(default=None, max_length=200)
+    link: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    saved_at: datetime | None = None
+
+
 class AssistLog(SQLModel, table=True):
     """Every language-model call, with its prompt and output, for audit and the token budget."""
 

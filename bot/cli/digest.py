@@ -16,6 +16,7 @@ from bot.config import DigestConfig
 from bot.digest import store
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render
+from bot.publish.drafts import drafts_line
 from bot.publish.engine import PublishEngine, PublishReport
 from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
@@ -78,15 +79,37 @@ def list_digests(ctx: typer.Context) -> None:
 
 
 @app.command()
-def preview(ctx: typer.Context, digest: str | None = DIGEST) -> None:
+def preview(
+    ctx: typer.Context,
+    digest: str | None = DIGEST,
+    drafts: bool = typer.Option(
+        False,
+        "--drafts",
+        help="Also make (or update) the Buttondown/Ghost/Mailchimp drafts of the next scheduled "
+        "issue from this preview, as the scheduled preview does, and print their links.",
+    ),
+) -> None:
     """What would be published now, in the terminal."""
     context = state(ctx)
     chosen = _digest(context, digest)
-    issue: CompiledIssue = run_async(lambda: _engine(context).preview(chosen))
+    engine = _engine(context)
+    issue: CompiledIssue = run_async(lambda: engine.preview(chosen))
     if issue.is_empty:
         console.print(f"Nothing approved for [bold]{chosen.name}[/] yet.")
         return
     console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+    if drafts:
+        line = run_async(lambda: _preview_drafts(engine, chosen, issue))
+        console.print(line or "No buttondown:, ghost: or mailchimp: entry in publish_to.")
+
+
+async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: CompiledIssue) -> str:
+    """The drafts of the next slot's period: the ones publishing that slot will update."""
+    upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), datetime.now(UTC))
+    if upcoming is None:
+        fail(f"{digest.name} has no next scheduled run to make drafts for")
+    period = period_key(upcoming, digest.timezone)
+    return drafts_line(await engine.preview_drafts(digest, period, issue))
 
 
 def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:

@@ -13,7 +13,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import (
@@ -34,6 +34,29 @@ class Destination(Protocol):
     async def post(self, part: Any, key: str) -> str: ...
 
     async def find(self, key: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    """A newsletter-platform draft as the platform last showed it."""
+
+    id: str  # the platform's id, remembered so the next save updates this draft
+    link: str  # where an editor opens it in the platform's UI
+    is_draft: bool = True  # False once an editor sent, scheduled or published it
+    version: str | None = None  # Ghost's ``updated_at``, which its edit endpoint checks
+
+
+@runtime_checkable
+class DraftDestination(Destination, Protocol):
+    """A newsletter platform: one draft per issue, made at preview time and updated at publish.
+
+    ``save`` updates the draft ``draft_id`` (or, if that one is gone, the one carrying ``key``
+    when ``recover`` says an unrecorded attempt may have made it), else creates one marked with
+    ``key``. A draft an editor already sent or published is left as it is."""
+
+    async def save(
+        self, part: Any, key: str, draft_id: str | None, recover: bool
+    ) -> SavedDraft: ...
 
 
 @dataclass

@@ -8,6 +8,10 @@
    recorded is first looked for on the platform (``find``) so it is never posted twice.
 3. **Complete**: in one transaction, mark the issue published and its items published.
 
+Newsletter platforms (``DraftDestination``) get one draft per (digest, period), remembered in
+``newsletter_draft``: ``preview_drafts`` makes it from the previewed issue, and delivering the
+issue updates that same draft with the final content (or makes it, if the preview did not).
+
 A failing destination never blocks the others: its parts stay pending and are retried on the
 next run, and after ``max_attempts`` they are marked failed so the issue can complete.
 """
@@ -27,7 +31,8 @@ from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
 from bot.metrics import count_publish_failure, count_published
-from bot.publish.destinations import Destination
+from bot.publish.destinations import Destination, DraftDestination, SavedDraft
+from bot.publish.drafts import DraftLink
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import Issue, utcnow
@@ -104,6 +109,53 @@ class PublishEngine:
     async def preview(self, digest: DigestConfig) -> CompiledIssue:
         return await self.tx(lambda repo: self.compile_next(repo, digest, self.now()))
 
+    async def preview_drafts(
+        self, digest: DigestConfig, period: str, issue: CompiledIssue
+    ) -> list[DraftLink]:
+        """Make or update each newsletter platform's draft of ``period`` from the previewed
+        ``issue``; a platform that fails gets its reason instead of a link."""
+        if issue.is_empty and not digest.post_when_empty:
+            return []
+        links = []
+        for name, destination in self.destinations(digest).items():
+            if not isinstance(destination, DraftDestination):
+                continue
+            [part] = destination.parts(issue)
+            key = delivery_key(digest.name, issue.number, name, 0)
+            try:
+                saved = await self.save_draft(digest.name, period, destination, part, key)
+            except Exception as exc:
+                log.warning("preview draft %s failed: %s", key, exc)
+                links.append(DraftLink(name, error=str(exc)))
+            else:
+                links.append(DraftLink(name, link=saved.link))
+        return links
+
+    async def save_draft(
+        self,
+        digest: str,
+        period: str,
+        destination: DraftDestination,
+        part: Any,
+        key: str,
+        retried: bool = False,
+    ) -> SavedDraft:
+        """Save the period's draft on ``destination``: update the one remembered, else make it
+        (marked with ``key``, or with the key of the first attempt when there was one).
+        ``retried``: the caller knows of an earlier attempt that may have made it."""
+        name = destination.name
+        draft = await self.tx(lambda repo: repo.begin_draft(digest, period, name, key))
+        recover = draft.platform_id is None and (retried or draft.attempts > 1)
+        try:
+            saved = await destination.save(part, draft.key, draft.platform_id, recover)
+        except Exception as exc:
+            await self.tx(
+                functools.partial(_draft_failed, digest=digest, period=period, name=name, error=exc)
+            )
+            raise
+        await self.tx(lambda repo: _draft_saved(repo, digest, period, name, saved))
+        return saved
+
     # --- claim ------------------------------------------------------------------------------
     def _claim(
         self, repo: IssueRepo, digest: DigestConfig, period: str
@@ -173,7 +225,7 @@ class PublishEngine:
         assert row.id is not None
         issue_id = row.id
         parts = destination.parts(issue)
-        keys = [f"{row.digest}:{row.number}:{name}:{index}" for index in range(len(parts))]
+        keys = [delivery_key(row.digest, row.number, name, index) for index in range(len(parts))]
 
         def ensure(repo: IssueRepo) -> None:
             for index, key in enumerate(keys):
@@ -182,7 +234,7 @@ class PublishEngine:
         await self.tx(ensure)
         for part, key in zip(parts, keys, strict=True):
             try:
-                posted = await self._deliver_part(destination, part, key)
+                posted = await self._deliver_part(row, destination, part, key)
                 if posted is not None:
                     report.posted += 1
                     if posted.startswith(("https://", "http://", "/")):
@@ -194,17 +246,26 @@ class PublishEngine:
                 report.failures.append(f"{name}: {exc}")
                 return  # keep this destination's parts in order: stop at the first failure
 
-    async def _deliver_part(self, destination: Destination, part: Any, key: str) -> str | None:
-        """Post one part unless it is known (or found) to be posted; the new message's id."""
+    async def _deliver_part(
+        self, row: Issue, destination: Destination, part: Any, key: str
+    ) -> str | None:
+        """Post one part unless it is known (or found) to be posted; the new message's id.
+        A newsletter platform's draft is saved instead: the preview's draft, updated."""
         attempted = await self.tx(lambda repo: self._begin_attempt(repo, key))
         if attempted is None:
             return None  # already posted, or given up
-        if attempted > 1:
-            found = await destination.find(key)
-            if found is not None:
-                await self.tx(lambda repo: self._record_posted(repo, key, found))
-                return None
-        message_id = await destination.post(part, key)
+        if isinstance(destination, DraftDestination):
+            saved = await self.save_draft(
+                row.digest, row.period, destination, part, key, retried=attempted > 1
+            )
+            message_id = saved.link
+        else:
+            if attempted > 1:
+                found = await destination.find(key)
+                if found is not None:
+                    await self.tx(lambda repo: self._record_posted(repo, key, found))
+                    return None
+            message_id = await destination.post(part, key)
         await self.tx(lambda repo: self._record_posted(repo, key, message_id))
         return message_id
 
@@ -242,6 +303,24 @@ class PublishEngine:
         state = repo.digest_state(row.digest)
         state.intro = state.outro = None  # editors' intro was for this issue
         return True
+
+
+def delivery_key(digest: str, number: int, destination: str, part: int) -> str:
+    """``weekly:12:ghost:blog:0``: the same on every retry and every resumed run."""
+    return f"{digest}:{number}:{destination}:{part}"
+
+
+def _draft_saved(repo: IssueRepo, digest: str, period: str, name: str, saved: SavedDraft) -> None:
+    draft = repo.draft(digest, period, name)
+    assert draft is not None
+    draft.platform_id, draft.link = saved.id, saved.link
+    draft.saved_at, draft.error = utcnow(), None
+
+
+def _draft_failed(repo: IssueRepo, digest: str, period: str, name: str, error: Exception) -> None:
+    draft = repo.draft(digest, period, name)
+    assert draft is not None
+    draft.error = f"{type(error).__name__}: {error}"
 
 
 def _earliest(items: list[Any], fallback: datetime) -> datetime:

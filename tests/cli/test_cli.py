@@ -218,3 +218,27 @@ def test_shipped_env_example_is_what_init_writes() -> None:
     from bot.cli.init import ENV_TEMPLATE
 
     assert (Path(__file__).parents[2] / ".env.example").read_text() == ENV_TEMPLATE
+
+
+def test_digest_preview_drafts_shows_each_platforms_link_or_reason(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--drafts`` goes through the same draft bookkeeping as the scheduled preview; here
+    the platform cannot be reached, so its reason is what the editor sees."""
+    config = workdir / "linkletter.toml"
+    config.write_text(
+        config.read_text().replace(
+            'publish_to = ["file:', 'publish_to = ["buttondown:news", "file:'
+        )
+        + '\n[destinations.news]\nkind = "buttondown"\napi_key_env = "BUTTONDOWN_API_KEY"\n'
+    )
+    monkeypatch.delenv("BUTTONDOWN_API_KEY", raising=False)
+    cli("db", "upgrade")
+    seed(workdir)
+    code, output = cli("digest", "preview", "--drafts")
+    assert code == 0
+    assert (
+        "Drafts: Buttondown not saved (environment variable BUTTONDOWN_API_KEY is not set)"
+        in " ".join(output.split())
+    )
+    assert "Drafts:" not in cli("digest", "preview")[1]

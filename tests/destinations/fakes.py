@@ -1,17 +1,23 @@
 """Local fakes of the platforms' HTTP APIs, built from their public documentation:
 
-- Buttondown (docs.buttondown.com: api-authentication, api-emails-create, api-pagination,
-  api-response-codes, blog "Safer defaults for the email creation API"): ``Authorization:
-  Token <key>``; ``POST /v1/emails``; status defaults to sending before API version 2026-04-01;
-  ``{"code", "detail"}`` errors; page-number pagination with ``next``.
-- Ghost Admin API (docs.ghost.org/admin-api: token authentication, creating a post):
-  ``Authorization: Ghost <JWT>`` (HS256, ``kid``, ``aud`` "/admin/", at most 5 minutes);
-  ``title`` required; ``?source=html`` to take HTML; ``{"errors": [{"message", "type"}]}``.
+- Buttondown (docs.buttondown.com: api-authentication, api-emails-create, api-emails-retrieve,
+  api-emails-update, api-pagination, api-response-codes, blog "Safer defaults for the email
+  creation API"): ``Authorization: Token <key>``; ``POST /v1/emails``; status defaults to
+  sending before API version 2026-04-01; ``GET``/``PATCH /v1/emails/{id}``; ``{"code",
+  "detail"}`` errors, 404 for an unknown id; page-number pagination with ``next``.
+- Ghost Admin API (docs.ghost.org/admin-api: token authentication, creating, reading and
+  updating a post): ``Authorization: Ghost <JWT>`` (HS256, ``kid``, ``aud`` "/admin/", at most
+  5 minutes); ``title`` required; ``?source=html`` to take HTML; ``PUT /posts/{id}/`` requires
+  the post's current ``updated_at`` (409 ``UpdateCollisionError`` when it is stale);
+  ``{"errors": [{"message", "type"}]}``, 404 ``NotFoundError`` for an unknown id.
 - Mailchimp Marketing API (mailchimp.com/developer/marketing: errors, campaigns, content):
-  Basic auth with the key as password; ``type`` and ``recipients.list_id`` required; RFC 7807
-  ``application/problem+json`` errors with ``title``/``status``/``detail``.
+  Basic auth with the key as password; ``type`` and ``recipients.list_id`` required;
+  ``GET``/``PATCH /3.0/campaigns/{id}`` (settings need ``subject_line``, ``from_name`` and
+  ``reply_to``); RFC 7807 ``application/problem+json`` errors with ``title``/``status``/
+  ``detail``, 404 for an unknown id.
 
-Each fake records what it was sent; ``outages`` makes the next N requests answer 503.
+Each fake records what it was sent; ``outages`` makes the next N requests answer 503. Editing
+something already sent or published is refused by the fakes: Linkletter must never try.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -125,6 +132,8 @@ class FakeButtondown:
         app = web.Application(middlewares=[self.outages.middleware, self.authenticate])
         app.router.add_post("/v1/emails", self.create)
         app.router.add_get("/v1/emails", self.list_emails)
+        app.router.add_get("/v1/emails/{id}", self.retrieve)
+        app.router.add_patch("/v1/emails/{id}", self.update)
         return app
 
     @web.middleware
@@ -152,6 +161,34 @@ class FakeButtondown:
         self.emails.append(email)
         return web.json_response(email, status=201)
 
+    def _email(self, request: web.Request) -> dict[str, Any] | None:
+        wanted = request.match_info["id"]
+        return next((email for email in self.emails if email["id"] == wanted), None)
+
+    async def retrieve(self, request: web.Request) -> web.Response:
+        email = self._email(request)
+        if email is None:
+            return _buttondown_error("not_found", "Not found.", status=404)
+        return web.json_response(email)
+
+    async def update(self, request: web.Request) -> web.Response:
+        email = self._email(request)
+        if email is None:
+            return _buttondown_error("not_found", "Not found.", status=404)
+        if email["status"] != "draft":
+            return _buttondown_error("email_invalid", "Only drafts can be edited.")
+        body = await request.json()
+        if "subject" in body and not str(body["subject"]).strip():
+            return _buttondown_error("subject_invalid", "The subject is missing.")
+        if body.get("status", "draft") != "draft":
+            return _buttondown_error("status_invalid", "Linkletter must never send.")
+        email.update({k: body[k] for k in ("subject", "body", "metadata") if k in body})
+        return web.json_response(email)
+
+    def send(self, email_id: str) -> None:
+        """An editor sends the draft from Buttondown's UI."""
+        next(email for email in self.emails if email["id"] == email_id)["status"] = "sent"
+
     async def list_emails(self, request: web.Request) -> web.Response:
         wanted = request.query.getall("status", [])
         matching = [e for e in self.emails if not wanted or e["status"] in wanted]
@@ -171,8 +208,8 @@ class FakeButtondown:
         return [email for email in self.emails if email["status"] == "draft"]
 
 
-def _buttondown_error(code: str, detail: str) -> web.Response:
-    return web.json_response({"code": code, "detail": detail}, status=400)
+def _buttondown_error(code: str, detail: str, status: int = 400) -> web.Response:
+    return web.json_response({"code": code, "detail": detail}, status=status)
 
 
 # --- Ghost --------------------------------------------------------------------------------
@@ -195,6 +232,19 @@ class FakeGhost:
     posts: list[dict[str, Any]] = field(default_factory=list)
     tokens: list[dict[str, Any]] = field(default_factory=list)
     outages: Outages = field(default_factory=Outages)
+    collisions: int = 0  # the next N edits find the post saved by someone else just before
+    _saves: itertools.count[int] = field(default_factory=itertools.count)
+
+    def stamp(self) -> str:
+        """A fresh ``updated_at``, as Ghost writes it (ISO 8601, milliseconds, Z)."""
+        moment = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(seconds=next(self._saves))
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def edit_in_admin(self, post_id: str, **changes: Any) -> None:
+        """An editor saves the post in Ghost Admin: its ``updated_at`` moves on."""
+        post = self._post(post_id)
+        assert post is not None
+        post.update(changes, updated_at=self.stamp())
 
     @property
     def admin_key(self) -> str:
@@ -204,6 +254,8 @@ class FakeGhost:
         app = web.Application(middlewares=[self.outages.middleware, self.authenticate])
         app.router.add_post("/ghost/api/admin/posts/", self.create)
         app.router.add_get("/ghost/api/admin/posts/slug/{slug}/", self.by_slug)
+        app.router.add_get("/ghost/api/admin/posts/{id}/", self.read)
+        app.router.add_put("/ghost/api/admin/posts/{id}/", self.edit)
         return app
 
     @web.middleware
@@ -257,10 +309,48 @@ class FakeGhost:
             "html": html,
             "status": post.get("status", "draft"),
             "tags": post.get("tags", []),
+            "updated_at": self.stamp(),
         }
         stored["url"] = f"{request.url.origin()}/p/{stored['uuid']}/"
         self.posts.append(stored)
         return web.json_response({"posts": [stored]}, status=201)
+
+    def _post(self, post_id: str) -> dict[str, Any] | None:
+        return next((post for post in self.posts if post["id"] == post_id), None)
+
+    async def read(self, request: web.Request) -> web.Response:
+        post = self._post(request.match_info["id"])
+        if post is None:
+            return ghost_error(404, "NotFoundError", "Post not found.")
+        return web.json_response({"posts": [post]})
+
+    async def edit(self, request: web.Request) -> web.Response:
+        """``PUT /posts/{id}/``: ``updated_at`` must be the post's current one."""
+        post = self._post(request.match_info["id"])
+        if post is None:
+            return ghost_error(404, "NotFoundError", "Post not found.")
+        edit = ((await request.json()).get("posts") or [{}])[0]
+        if not edit.get("updated_at"):
+            return ghost_error(
+                422,
+                "ValidationError",
+                "Validation error, cannot edit post.",
+                context="Value in [posts.updated_at] cannot be blank.",
+            )
+        if self.collisions > 0:
+            self.collisions -= 1
+            self.edit_in_admin(post["id"])
+        if edit["updated_at"] != post["updated_at"]:
+            return ghost_error(
+                409, "UpdateCollisionError", "Saving failed! Someone else is editing this post."
+            )
+        if post["status"] != "draft" or edit.get("status", "draft") != "draft":
+            return ghost_error(422, "ValidationError", "Linkletter must never publish.")
+        if "html" in edit and request.query.get("source") == "html":
+            post["html"] = edit["html"]
+        post.update({k: edit[k] for k in ("title", "slug", "tags") if k in edit})
+        post["updated_at"] = self.stamp()
+        return web.json_response({"posts": [post]})
 
     def _unique(self, slug: str) -> str:
         """Ghost appends -2, -3 … to a slug in use."""
@@ -306,6 +396,8 @@ class FakeMailchimp:
         app = web.Application(middlewares=[self.outages.middleware, self.authenticate])
         app.router.add_post("/3.0/campaigns", self.create)
         app.router.add_get("/3.0/campaigns", self.list_campaigns)
+        app.router.add_get("/3.0/campaigns/{id}", self.read)
+        app.router.add_patch("/3.0/campaigns/{id}", self.update)
         app.router.add_put("/3.0/campaigns/{id}/content", self.set_content)
         app.router.add_get("/3.0/campaigns/{id}/content", self.get_content)
         app.router.add_post("/3.0/campaigns/{id}/actions/send", self.send)
@@ -372,12 +464,40 @@ class FakeMailchimp:
     def _campaign(self, request: web.Request) -> dict[str, Any] | None:
         return self.campaigns.get(request.match_info["id"])
 
+    async def read(self, request: web.Request) -> web.Response:
+        campaign = self._campaign(request)
+        if campaign is None:
+            return _not_found()
+        return web.json_response(self.public(campaign["id"]))
+
+    async def update(self, request: web.Request) -> web.Response:
+        campaign = self._campaign(request)
+        if campaign is None:
+            return _not_found()
+        if campaign["status"] != "save":
+            return _already_sent()
+        settings = (await request.json()).get("settings") or {}
+        missing = [
+            {"field": f"settings.{name}", "message": "This value should not be blank."}
+            for name in ("subject_line", "from_name", "reply_to")
+            if not settings.get(name)
+        ]
+        if missing:
+            return mailchimp_error(
+                400,
+                "Invalid Resource",
+                "The resource submitted could not be validated.",
+                errors=missing,
+            )
+        campaign["settings"] = {**campaign["settings"], **settings}
+        return web.json_response(self.public(campaign["id"]))
+
     async def set_content(self, request: web.Request) -> web.Response:
         campaign = self._campaign(request)
         if campaign is None:
-            return mailchimp_error(
-                404, "Resource Not Found", "The requested resource could not be found."
-            )
+            return _not_found()
+        if campaign["status"] != "save":
+            return _already_sent()
         if self.content_failures > 0:
             self.content_failures -= 1
             return mailchimp_error(500, "Internal Server Error", "An unexpected error occurred.")
@@ -387,11 +507,22 @@ class FakeMailchimp:
     async def get_content(self, request: web.Request) -> web.Response:
         campaign = self._campaign(request)
         if campaign is None:
-            return mailchimp_error(
-                404, "Resource Not Found", "The requested resource could not be found."
-            )
+            return _not_found()
         return web.json_response({"html": campaign["html"]})
 
     async def send(self, request: web.Request) -> web.Response:
         self.sent.append(request.match_info["id"])
+        self.mark_sent(request.match_info["id"])
         return web.Response(status=204)
+
+    def mark_sent(self, campaign_id: str) -> None:
+        """The campaign went out (sent by an editor from Mailchimp)."""
+        self.campaigns[campaign_id]["status"] = "sent"
+
+
+def _not_found() -> web.Response:
+    return mailchimp_error(404, "Resource Not Found", "The requested resource could not be found.")
+
+
+def _already_sent() -> web.Response:
+    return mailchimp_error(400, "Bad Request", "This campaign has already been sent.")

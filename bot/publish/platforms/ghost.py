@@ -5,6 +5,11 @@ Auth: a JWT made for each request from the Admin API key ``"{id}:{hex secret}"``
 hex-decoded secret, sent as ``Authorization: Ghost <token>``. Built with the standard library
 (hmac, base64): the format is small and fixed, not worth a dependency.
 
+Updating the draft made at preview time: ``GET /ghost/api/admin/posts/{id}/`` for its status and
+current ``updated_at``, then ``PUT`` the title and HTML with that ``updated_at`` (Ghost's
+collision check). If someone saves the post in between, Ghost answers 409
+``UpdateCollisionError``; the post is read again and the update retried once.
+
 Finding a post again: the post's slug is derived from the delivery key, and
 ``GET /ghost/api/admin/posts/slug/{slug}/`` answers 200 or 404. (An editor who renames the
 slug before a crashed run resumes defeats this; a crash leaves seconds, not hours.)
@@ -26,13 +31,22 @@ import httpx
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_html_page
-from bot.publish.platforms._http import PlatformError, RetryPolicy, request, secret_from_env
+from bot.publish.destinations import SavedDraft
+from bot.publish.platforms._drafts import DraftPlatform
+from bot.publish.platforms._http import (
+    PlatformError,
+    RetryPolicy,
+    error_detail,
+    request,
+    secret_from_env,
+)
 from bot.publish.platforms.settings import GhostSettings
 
 API = "/ghost/api/admin"
 ACCEPT_VERSION = "v5.0"
 TOKEN_LIFETIME = 300
 TIMEOUT = 30.0
+COLLISION_TRIES = 2  # an editor saving between our read and our write: read again once
 
 
 def _b64url(data: bytes) -> str:
@@ -69,7 +83,7 @@ class Post:
 
 
 @dataclass
-class GhostDestination:
+class GhostDestination(DraftPlatform):
     name: str
     settings: GhostSettings
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -78,7 +92,7 @@ class GhostDestination:
     def parts(self, issue: CompiledIssue) -> list[Any]:
         return [Post(issue.title, render_html_page(issue))]
 
-    async def post(self, part: Any, key: str) -> str:
+    async def _create(self, client: httpx.AsyncClient, part: Any, key: str) -> SavedDraft:
         post: Post = part
         payload = {
             "posts": [
@@ -91,31 +105,55 @@ class GhostDestination:
                 }
             ]
         }
-        async with self._client() as client:
-            response = await request(
-                client,
-                "POST",
-                f"{API}/posts/",
-                params={"source": "html"},
-                json=payload,
-                policy=self.retry,
-                idempotent=False,
-                what="create draft",
-            )
-        return self._editor_url(response.json())
+        response = await request(
+            client,
+            "POST",
+            f"{API}/posts/",
+            params={"source": "html"},
+            json=payload,
+            policy=self.retry,
+            idempotent=False,
+            what="create draft",
+        )
+        return self._saved(response.json())
 
-    async def find(self, key: str) -> str | None:
-        async with self._client() as client:
+    async def _update(
+        self, client: httpx.AsyncClient, draft: SavedDraft, part: Any, key: str
+    ) -> SavedDraft:
+        """Title and HTML only: slug, tags and other settings stay as the editors left them."""
+        post: Post = part
+        for _ in range(COLLISION_TRIES):
+            edit = {"title": post.title, "html": post.html, "updated_at": draft.version}
             response = await request(
                 client,
-                "GET",
-                f"{API}/posts/slug/{slug_for(key)}/",
+                "PUT",
+                f"{API}/posts/{draft.id}/",
+                params={"source": "html"},
+                json={"posts": [edit]},
                 policy=self.retry,
                 idempotent=True,
-                what="look up draft",
-                accept=(404,),
+                what="update draft",
+                accept=(409,),
             )
-        return None if response.status_code == 404 else self._editor_url(response.json())
+            if response.status_code != 409:
+                return self._saved(response.json())
+            fresh = await self._read(client, draft.id)  # saved by someone else meanwhile
+            if fresh is None or not fresh.is_draft:
+                break  # deleted or published meanwhile: the next run sees which
+            draft = fresh
+        raise PlatformError(f"update draft: HTTP 409: {error_detail(response)}")
+
+    async def _read(self, client: httpx.AsyncClient, draft_id: str) -> SavedDraft | None:
+        return await self._get(client, f"{API}/posts/{draft_id}/", "read draft")
+
+    async def _lookup(self, client: httpx.AsyncClient, key: str) -> SavedDraft | None:
+        return await self._get(client, f"{API}/posts/slug/{slug_for(key)}/", "look up draft")
+
+    async def _get(self, client: httpx.AsyncClient, url: str, what: str) -> SavedDraft | None:
+        response = await request(
+            client, "GET", url, policy=self.retry, idempotent=True, what=what, accept=(404,)
+        )
+        return None if response.status_code == 404 else self._saved(response.json())
 
     def _client(self) -> httpx.AsyncClient:
         token = admin_token(secret_from_env(self.settings.api_key_env), self.clock())
@@ -125,8 +163,14 @@ class GhostDestination:
             timeout=TIMEOUT,
         )
 
-    def _editor_url(self, reply: dict[str, Any]) -> str:
-        posts = reply.get("posts") or [{}]
-        if "id" not in posts[0]:
+    def _saved(self, reply: dict[str, Any]) -> SavedDraft:
+        post = (reply.get("posts") or [{}])[0]
+        if "id" not in post:
             raise PlatformError("the reply has no post id")
-        return f"{self.settings.base_url.rstrip('/')}/ghost/#/editor/post/{posts[0]['id']}"
+        link = f"{self.settings.base_url.rstrip('/')}/ghost/#/editor/post/{post['id']}"
+        return SavedDraft(
+            str(post["id"]),
+            link,
+            is_draft=post.get("status", "draft") == "draft",
+            version=post.get("updated_at"),
+        )

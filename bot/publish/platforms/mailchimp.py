@@ -5,9 +5,11 @@ Two calls: ``POST /3.0/campaigns`` (type ``regular``, the audience, subject, fro
 reply-to), then ``PUT /3.0/campaigns/{id}/content`` with the HTML. Basic auth
 ``anystring:<key>``; the key ends in ``-<dc>`` (``…-us6``), which gives the API host
 ``https://us6.api.mailchimp.com`` and the editor link on ``us6.admin.mailchimp.com``.
+The campaign made at preview time is read (``GET /3.0/campaigns/{id}``) and, while it is still
+saved (a draft), updated at publish: ``PATCH /3.0/campaigns/{id}`` (settings) and the content.
 
 Finding a campaign again: the internal campaign title (not shown to readers) ends with
-``[<delivery key>]``; saved campaigns of the audience are listed and matched. ``post`` reuses a
+``[<delivery key>]``; saved campaigns of the audience are listed and matched. Creating reuses a
 campaign it finds that way, so a crash between the two calls fills in the same campaign
 instead of making a second; ``find`` only counts a campaign whose content was set.
 """
@@ -21,6 +23,8 @@ import httpx
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_html_email
+from bot.publish.destinations import SavedDraft
+from bot.publish.platforms._drafts import DraftPlatform
 from bot.publish.platforms._http import PlatformError, RetryPolicy, request, secret_from_env
 from bot.publish.platforms.settings import MailchimpSettings
 
@@ -42,7 +46,7 @@ class Campaign:
 
 
 @dataclass
-class MailchimpDestination:
+class MailchimpDestination(DraftPlatform):
     name: str
     settings: MailchimpSettings
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -50,20 +54,60 @@ class MailchimpDestination:
     def parts(self, issue: CompiledIssue) -> list[Any]:
         return [Campaign(issue.title, render_html_email(issue))]
 
-    async def post(self, part: Any, key: str) -> str:
+    async def _create(self, client: httpx.AsyncClient, part: Any, key: str) -> SavedDraft:
         campaign: Campaign = part
-        async with self._client() as client:
-            found = await self._lookup(client, key) or await self._create(client, campaign, key)
-            await request(
+        found = await self._campaign_with(client, key)
+        if found is None:
+            response = await request(
                 client,
-                "PUT",
-                f"/3.0/campaigns/{found['id']}/content",
-                json={"html": campaign.html},
+                "POST",
+                "/3.0/campaigns",
+                json={
+                    "type": "regular",
+                    "recipients": {"list_id": self.settings.list_id},
+                    "settings": self._settings(campaign, key),
+                },
                 policy=self.retry,
-                idempotent=True,
-                what="set content",
+                idempotent=False,
+                what="create campaign",
             )
-        return self._editor_url(found)
+            found = response.json()
+        saved = self._saved(found)
+        await self._set_content(client, saved.id, campaign)
+        return saved
+
+    async def _update(
+        self, client: httpx.AsyncClient, draft: SavedDraft, part: Any, key: str
+    ) -> SavedDraft:
+        campaign: Campaign = part
+        await request(
+            client,
+            "PATCH",
+            f"/3.0/campaigns/{draft.id}",
+            json={"settings": self._settings(campaign, key)},
+            policy=self.retry,
+            idempotent=True,
+            what="update campaign",
+        )
+        await self._set_content(client, draft.id, campaign)
+        return draft
+
+    async def _read(self, client: httpx.AsyncClient, draft_id: str) -> SavedDraft | None:
+        response = await request(
+            client,
+            "GET",
+            f"/3.0/campaigns/{draft_id}",
+            params={"fields": "id,web_id,status"},
+            policy=self.retry,
+            idempotent=True,
+            what="read campaign",
+            accept=(404,),
+        )
+        return None if response.status_code == 404 else self._saved(response.json())
+
+    async def _lookup(self, client: httpx.AsyncClient, key: str) -> SavedDraft | None:
+        found = await self._campaign_with(client, key)
+        return self._saved(found) if found else None
 
     async def find(self, key: str) -> str | None:
         async with self._client() as client:
@@ -73,40 +117,37 @@ class MailchimpDestination:
             content = await request(
                 client,
                 "GET",
-                f"/3.0/campaigns/{found['id']}/content",
+                f"/3.0/campaigns/{found.id}/content",
                 params={"fields": "html"},
                 policy=self.retry,
                 idempotent=True,
                 what="read content",
             )
-        return self._editor_url(found) if content.json().get("html") else None
+        return found.link if content.json().get("html") else None
 
-    async def _create(
-        self, client: httpx.AsyncClient, campaign: Campaign, key: str
-    ) -> dict[str, Any]:
-        payload = {
-            "type": "regular",
-            "recipients": {"list_id": self.settings.list_id},
-            "settings": {
-                "subject_line": campaign.subject,
-                "title": f"{campaign.subject} [{key}]",
-                "from_name": self.settings.from_name,
-                "reply_to": self.settings.reply_to,
-            },
+    def _settings(self, campaign: Campaign, key: str) -> dict[str, str]:
+        """Subject, sender and the internal title carrying ``key`` (readers never see it)."""
+        return {
+            "subject_line": campaign.subject,
+            "title": f"{campaign.subject} [{key}]",
+            "from_name": self.settings.from_name,
+            "reply_to": self.settings.reply_to,
         }
-        response = await request(
-            client,
-            "POST",
-            "/3.0/campaigns",
-            json=payload,
-            policy=self.retry,
-            idempotent=False,
-            what="create campaign",
-        )
-        created: dict[str, Any] = response.json()
-        return created
 
-    async def _lookup(self, client: httpx.AsyncClient, key: str) -> dict[str, Any] | None:
+    async def _set_content(
+        self, client: httpx.AsyncClient, campaign_id: str, campaign: Campaign
+    ) -> None:
+        await request(
+            client,
+            "PUT",
+            f"/3.0/campaigns/{campaign_id}/content",
+            json={"html": campaign.html},
+            policy=self.retry,
+            idempotent=True,
+            what="set content",
+        )
+
+    async def _campaign_with(self, client: httpx.AsyncClient, key: str) -> dict[str, Any] | None:
         """The saved campaign of this audience whose title carries ``key``."""
         marker, offset = f"[{key}]", 0
         while True:
@@ -122,7 +163,8 @@ class MailchimpDestination:
                     "list_id": self.settings.list_id,
                     "count": PAGE,
                     "offset": offset,
-                    "fields": "campaigns.id,campaigns.web_id,campaigns.settings.title,total_items",
+                    "fields": "campaigns.id,campaigns.web_id,campaigns.status,"
+                    "campaigns.settings.title,total_items",
                 },
             )
             page = response.json()
@@ -142,6 +184,9 @@ class MailchimpDestination:
             base_url=base, auth=httpx.BasicAuth("anystring", key), timeout=TIMEOUT
         )
 
-    def _editor_url(self, campaign: dict[str, Any]) -> str:
+    def _saved(self, campaign: dict[str, Any]) -> SavedDraft:
+        if "id" not in campaign or "web_id" not in campaign:
+            raise PlatformError("the reply has no campaign id")
         dc = datacenter(secret_from_env(self.settings.api_key_env))
-        return f"https://{dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
+        link = f"https://{dc}.admin.mailchimp.com/campaigns/edit?id={campaign['web_id']}"
+        return SavedDraft(str(campaign["id"]), link, is_draft=campaign.get("status") == "save")
