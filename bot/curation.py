@@ -70,6 +70,9 @@ class ItemFacts:
     reactions: tuple[ReactionFact, ...]  # reactions present on any message that shared it
     decisions: tuple[DecisionFact, ...]
     suggested_section: str | None = None
+    # (when, who) of the earliest share of all, deleted messages' too: a withdrawn item keeps
+    # when and by whom it was shared, however its events were batched
+    first_share: tuple[datetime | None, str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

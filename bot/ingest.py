@@ -313,6 +313,11 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
             reactions=tuple(fact for key in keys for fact in reactions_on[key]),
             decisions=tuple(decisions[item.id]),
             suggested_section=item.suggested_section,
+            first_share=min(
+                ((s.shared_at, s.user) for s in own),
+                key=lambda pair: pair[0] or datetime.max.replace(tzinfo=UTC),
+                default=None,
+            ),
         )
     return facts
 
@@ -364,6 +369,8 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:
         changes.update(first_shared_at=first.at, first_shared_by=first.author)
+    elif facts.first_share is not None:  # withdrawn: when and by whom it was shared at all
+        changes.update(first_shared_at=facts.first_share[0], first_shared_by=facts.first_share[1])
     if item.status != "approved" and state.status == "approved":
         changes["approved_at"] = utcnow()
     changed = {name: value for name, value in changes.items() if getattr(item, name) != value}

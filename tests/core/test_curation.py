@@ -252,45 +252,48 @@ def test_two_digests_watching_one_channel_get_one_item_each(db: Database) -> Non
     assert sorted(i.digest for i in items(db)) == ["ml", "weekly"]
 
 
-async def test_batch_equals_one_by_one_and_skips_a_bad_event(db: Database, tmp_path: Path) -> None:
-    """Within one batch a message, its edit, its thread reply, its reactions (one before the
-    message itself) and a delete meet rows the batch has not written yet."""
-    week: list[ChatEvent] = [
-        react("slack:C1", "4", EDITOR, "star", 0),
-        post("slack:C1", "1", ANN, "https://a.com why: first"),
-        react("slack:C1", "1", EDITOR, "white_check_mark", 1),
-        post("slack:C1", "2", READER, "https://a.com", 2),
-        post("slack:C1", "3", ANN, None, 3),  # type: ignore[arg-type]  # a malformed event
-        edit("slack:C1", "1", "https://b.com", 4),
-        react("slack:C1", "2", BOB, "+1", 5),
-        post("slack:C1", "4", READER, "https://c.com and https://a.com", 6),
-        post("slack:C1", "5", EDITOR, "why this matters: the editor's take", 7, parent="4"),
-        unreact("slack:C1", "2", BOB, "+1", 8),
-        post("slack:C1", "6", BOB, "https://d.com", 9),
-        delete("slack:C1", "6", 10),
+BAD = post("slack:C1", "3", ANN, None, 3)  # type: ignore[arg-type]  # a malformed event
+WEEK: list[ChatEvent] = [  # in one batch, rows meet events about rows not written yet:
+    react("slack:C1", "4", EDITOR, "star", 0),  # a reaction before its message
+    post("slack:C1", "1", ANN, "https://a.com why: first"),
+    react("slack:C1", "1", EDITOR, "white_check_mark", 1),
+    post("slack:C1", "2", READER, "https://a.com", 2),
+    edit("slack:C1", "1", "https://b.com", 4),  # an edit of a message of the same batch
+    react("slack:C1", "2", BOB, "+1", 5),
+    post("slack:C1", "4", READER, "https://c.com and https://a.com", 6),
+    post("slack:C1", "5", EDITOR, "why this matters: the editor's take", 7, parent="4"),
+    unreact("slack:C1", "2", BOB, "+1", 8),
+    post("slack:C1", "6", BOB, "https://d.com", 9),
+    delete("slack:C1", "6", 10),  # shared and withdrawn within the batch
+]
+
+
+def _state(database: Database) -> list[tuple[object, ...]]:
+    return [
+        (i.canonical_url, i.status, i.featured, i.votes, i.why, i.first_shared_by)
+        for i in items(database)
     ]
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["optimistic", "isolating-a-bad-event"])
+async def test_batch_equals_one_by_one(db: Database, tmp_path: Path, bad: bool) -> None:
+    """The optimistic batch (one write, one re-derivation) and the isolating replay after a bad
+    event both end where applying the events one by one ends."""
+    week = [*WEEK[:4], BAD, *WEEK[4:]] if bad else WEEK
     outcomes = await service(db).handle_batch(week + week)
     assert [o.duplicate for o in outcomes[len(week) :]] == [True] * len(week)
     assert outcomes[1].effects == (AddReaction("slack:C1", "1", "inbox_tray"),)
     one_by_one = Database.connect(f"sqlite:///{tmp_path / 'single.db'}")
     one_by_one.upgrade()
     core = service(one_by_one)
-    for event in week:
-        if event.message_id != "3":
-            core.handle_sync(event)
-
-    def state(database: Database) -> list[tuple[object, ...]]:
-        return [
-            (i.canonical_url, i.status, i.featured, i.votes, i.why, i.first_shared_by)
-            for i in items(database)
-        ]
-
-    assert state(db) == state(one_by_one)
-    assert [(url, status, featured) for url, status, featured, *_ in state(db)] == [
-        ("https://a.com/", "approved", True),  # ✅ on 1 (edited away), ⭐ on 4
-        ("https://b.com/", "approved", False),  # ✅ on 1
-        ("https://c.com/", "approved", True),  # ⭐ on 4, before 4 arrived
-        ("https://d.com/", "withdrawn", False),  # 6 deleted
+    for event in WEEK:
+        core.handle_sync(event)
+    assert _state(db) == _state(one_by_one)
+    assert [(url, status, featured, by) for url, status, featured, _v, _w, by in _state(db)] == [
+        ("https://a.com/", "approved", True, READER.id),  # ✅ on 1 (edited away), ⭐ on 4
+        ("https://b.com/", "approved", False, ANN.id),  # ✅ on 1
+        ("https://c.com/", "approved", True, READER.id),  # ⭐ on 4, before 4 arrived
+        ("https://d.com/", "withdrawn", False, BOB.id),  # 6 deleted
     ]
 
 
