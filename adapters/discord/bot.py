@@ -7,8 +7,9 @@ reliability row 7). The tap runs synchronously while the dispatch is parsed, whi
 things the ``on_*`` handlers cannot: the raw ``d`` dict (what ``translate`` reads), the gateway
 ``session:sequence`` that orders reaction add/remove/add, and strict gateway order (handlers run
 as separate tasks). Every tapped dispatch is queued to one consumer task which translates it,
-calls ``await core.handle(event)`` and carries out the returned receipts. Backfill goes through
-the same consumer, so the core never sees two events at once.
+hands the events of whatever queued up meanwhile to ``core.handle_batch`` (one transaction per
+burst) and carries out the returned receipts. Backfill goes through the same consumer, so the
+core sees events in gateway order.
 
 Endpoints. discord.py reads its REST base from ``discord.http.Route.BASE`` and, for a plain
 ``Client``, connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` without asking the API (also after
@@ -50,7 +51,14 @@ from adapters.discord.translate import (
     role_ref,
     user_ref,
 )
-from bot.events import Author, ChatEvent, MessagePosted, ReactionAdded, ReactionRemoved
+from bot.events import (
+    Author,
+    ChatEvent,
+    MessagePosted,
+    Outcome,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.ports import CommandName, CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
@@ -81,7 +89,11 @@ TAPPED: dict[str, DispatchKind] = {
     "MESSAGE_REACTION_ADD": "react+",
     "MESSAGE_REACTION_REMOVE": "react-",
 }
-Job = Callable[[], Awaitable[None]]
+# What a queued job gives the core: an event, and for a live post the channel or thread whose
+# checkpoint it moves (as backfill reads them).
+Capture = tuple[ChatEvent, str | None]
+Job = Callable[[], Awaitable[Capture | None]]
+MAX_BATCH = 100  # events per core transaction under load
 THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 
 
@@ -213,24 +225,22 @@ class LinkletterDiscord(discord.Client):
 
     async def _live(
         self, kind: DispatchKind, data: Any, delivery: str, at: datetime, previous: str | None
-    ) -> None:
+    ) -> Capture | None:
         channel_id = str(data.get("channel_id")) if isinstance(data, dict) else ""
         if not channel_id.isdigit():
             log.warning("Discord %s dispatch without a channel: ignored", kind)
-            return
+            return None
         watch = await self.watch(channel_id)
         if not watch.watched:
-            return
+            return None
         try:
             event = _translate(kind, data, watch.parent_id, delivery, at, previous)
         except MalformedEvent as exc:
             log.warning("malformed Discord %s dispatch ignored: %s", kind, exc)
-            return
+            return None
         if event is None or self._is_own_reaction(event):
-            return
-        await self._handle(event)
-        if isinstance(event, MessagePosted):  # per channel or thread id, as backfill reads
-            await self.core.save_checkpoint(channel_ref(channel_id), event.message_id)
+            return None
+        return event, channel_ref(channel_id) if isinstance(event, MessagePosted) else None
 
     def _is_own_reaction(self, event: ChatEvent) -> bool:
         """Our own receipt reactions come back through the gateway; they are not votes."""
@@ -238,8 +248,7 @@ class LinkletterDiscord(discord.Client):
             return False
         return event.user.id == user_ref(str(self.user.id))
 
-    async def _handle(self, event: ChatEvent) -> None:
-        outcome = await self.core.handle(event)
+    async def _apply(self, outcome: Outcome) -> None:
         for effect in outcome.effects:
             try:
                 await self.publisher.apply(effect)
@@ -281,17 +290,40 @@ class LinkletterDiscord(discord.Client):
     # ----- the single consumer -----
 
     async def _consume(self) -> None:
-        """Run queued jobs one at a time; a failing event is logged and skipped, live or not."""
+        """Take what has queued up (at most ``MAX_BATCH`` jobs) and run it as one batch; a
+        failure is logged and skipped, live or not: it must not stop the bot."""
         while True:
-            job, done = await self._queue.get()
+            jobs = [await self._queue.get()]
+            while len(jobs) < MAX_BATCH and not self._queue.empty():
+                jobs.append(self._queue.get_nowait())
             try:
-                await job()
-            except Exception:  # one bad event must not stop the bot
-                log.exception("handling a Discord event failed")
+                await self._run_batch([job for job, _done in jobs])
+            except Exception:
+                log.exception("handling %d Discord events failed", len(jobs))
             finally:
-                if done is not None and not done.done():
-                    done.set_result(None)
-                self._queue.task_done()
+                for _job, done in jobs:
+                    if done is not None and not done.done():
+                        done.set_result(None)
+                    self._queue.task_done()
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        """Read each job's event in order, hand them all to the core in one transaction, then
+        carry out the receipts and move each channel's checkpoint to its latest post."""
+        captures: list[Capture] = []
+        for job in jobs:
+            try:
+                if (capture := await job()) is not None:
+                    captures.append(capture)
+            except Exception:
+                log.exception("a Discord event could not be read; skipped")
+        if not captures:
+            return
+        outcomes = await self.core.handle_batch([event for event, _place in captures])
+        for outcome in outcomes:
+            await self._apply(outcome)
+        latest = {place: event.message_id for event, place in captures if place is not None}
+        for place, message_id in latest.items():
+            await self.core.save_checkpoint(place, message_id)
 
     async def through_consumer(self, job: Job) -> None:
         """Run ``job`` on the consumer task, after everything queued before it; wait for it."""
@@ -337,7 +369,12 @@ class LinkletterDiscord(discord.Client):
                 log.exception("Discord backfill of #%s failed", place.name)
 
     async def _sink(self, event: ChatEvent) -> None:
-        await self.through_consumer(functools.partial(self._handle, event))
+        await self.through_consumer(functools.partial(_captured, event))
+
+
+async def _captured(event: ChatEvent) -> Capture:
+    """A backfilled event as a job's result (backfill saves its own checkpoints)."""
+    return event, None
 
 
 def _translate(
