@@ -4,18 +4,20 @@
     python -m bench.crashable publish DATABASE_URL LEDGER.jsonl PERIOD START_NUMBER
 
 ``replay`` feeds Slack Events API envelopes through the real translator and
-``CurationService.handle_sync``, one transaction per event, from the first line each time it is
-started: after a crash everything is redelivered and the durable dedup must absorb it, as when
-Slack retries. ``publish`` runs the real ``PublishEngine`` for one period against a destination
-that appends each message it receives to a ledger file (the stand-in for a chat channel, which
-keeps what was posted however the poster dies) and can be searched for a key, like Slack
-message metadata. START_NUMBER (0, 1, 2…) moves the clock past the lease of the previous,
-killed start, as a restart after a real crash sees it (each process is a new lease owner).
+``CurationService.handle_batch`` in bursts of 1 to 100 events (one transaction each, as the
+adapters' pumps hand them over), from the first line each time it is started: after a crash
+everything is redelivered and the durable dedup must absorb it, as when Slack retries.
+``publish`` runs the real ``PublishEngine`` for one period against a destination that appends
+each message it receives to a ledger file (the stand-in for a chat channel, which keeps what
+was posted however the poster dies) and can be searched for a key, like Slack message metadata.
+START_NUMBER (0, 1, 2…) moves the clock past the lease of the previous, killed start, as a
+restart after a real crash sees it (each process is a new lease owner).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import sys
@@ -28,12 +30,14 @@ from typing import Any
 from bench import workload
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
+from bot.events import ChatEvent
 from bot.publish.destinations import Destination
 from bot.publish.engine import LEASE, PublishEngine
 from bot.service import CurationService
 from storage.db import Database
 
 DIGEST = "weekly"
+BURSTS = (1, 10, 100, 3, 50)  # events per transaction, in turn
 POST_SECONDS = 0.02  # how long one post takes: leaves room for a kill between post and record
 
 
@@ -41,10 +45,17 @@ def replay(events: Path, url: str) -> None:
     db = Database.connect(url)
     core = CurationService(workload.config(), db)
     try:
-        for event in workload.neutral(workload.read_jsonl(events)):
-            core.handle_sync(event)
+        asyncio.run(_in_bursts(core, list(workload.neutral(workload.read_jsonl(events)))))
     finally:
         db.dispose()  # the last connection closing checkpoints the WAL into the file
+
+
+async def _in_bursts(core: CurationService, events: list[ChatEvent]) -> None:
+    start, sizes = 0, itertools.cycle(BURSTS)
+    while start < len(events):
+        size = next(sizes)
+        await core.handle_batch(events[start : start + size])
+        start += size
 
 
 @dataclass
