@@ -67,20 +67,23 @@ class Ingest:
         self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None
     ) -> None:
         """Fetch the stored facts ``events`` will read, in a few queries for all of them: the
-        events' messages (and thread parents: a reply touches its parent's items) and the
-        digests' items for every link in them."""
+        events' messages (and thread parents: a reply touches its parent's items), the reactions
+        on the messages reacted to, and the digests' items for every link in them."""
         ids: list[str] = []
         messages: set[tuple[str, str]] = set()
+        reacted: set[tuple[str, str]] = set()
         items: set[tuple[str, str]] = set()
         for event in events:
             ids.append(event.event_id)
             messages.add((event.channel, event.message_id))
-            if isinstance(event, MessagePosted | MessageEdited):
+            if isinstance(event, ReactionAdded | ReactionRemoved):
+                reacted.add((event.channel, event.message_id))
+            elif isinstance(event, MessagePosted | MessageEdited):
                 if event.thread_parent:
                     messages.add((event.channel, event.thread_parent))
                 targets = digests or self._digests(event.channel)
                 items.update((d.name, key) for key in self._links(event.text) for d in targets)
-        self.facts.load(ids, messages, items)
+        self.facts.load(ids, messages, items, reacted)
 
     def _links(self, text: str) -> dict[str, str]:
         """The http(s) links of ``text`` by canonical key (the first spelling of each);

@@ -108,29 +108,47 @@ class Facts:
 
     # --- loading ----------------------------------------------------------------------------
     def load(
-        self, event_ids: Iterable[str], messages: Iterable[MessageKey], items: Iterable[ItemKey]
+        self,
+        event_ids: Iterable[str],
+        messages: Iterable[MessageKey],
+        items: Iterable[ItemKey],
+        reacted: Iterable[MessageKey] = (),
     ) -> None:
-        """Fetch what a unit of events will ask for: a query per table, not per event."""
+        """Fetch what a unit of events will ask for: a query per table, not per event.
+        ``reacted``: the messages whose reactions will be looked up."""
         ids = set(event_ids)
         if ids:
             query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(ids))
             self._processed.update(self.session.exec(query).all())
         self._load_messages(set(messages))
+        self._load_reactions(set(reacted))
         self._load_items(set(items))
 
     def _load_messages(self, keys: set[MessageKey]) -> None:
+        """The messages and their shares (a message not stored yet has none)."""
+        keys -= self._messages.keys()
         if not keys:
             return
-        ids = {message_id for _, message_id in keys}
         self._messages.update(dict.fromkeys(keys))
         self._shares.update({key: [] for key in keys})
-        self._reactions_of.update(keys)
+        ids = {message_id for _, message_id in keys}
+        found = set()
         for message in self.session.exec(select(Message).where(col(Message.message_id).in_(ids))):
-            if (message.channel, message.message_id) in keys:
-                self._messages[(message.channel, message.message_id)] = message
-        for share in self.session.exec(select(Share).where(col(Share.message_id).in_(ids))):
+            if (key := (message.channel, message.message_id)) in keys:
+                self._messages[key] = message
+                found.add(message.message_id)
+        if not found:
+            return
+        for share in self.session.exec(select(Share).where(col(Share.message_id).in_(found))):
             if (share.channel, share.message_id) in keys:
                 self._shares[(share.channel, share.message_id)].append(share)
+
+    def _load_reactions(self, keys: set[MessageKey]) -> None:
+        keys -= self._reactions_of
+        if not keys:
+            return
+        self._reactions_of.update(keys)
+        ids = {message_id for _, message_id in keys}
         for reaction in self.session.exec(
             select(Reaction).where(col(Reaction.message_id).in_(ids))
         ):
@@ -139,6 +157,7 @@ class Facts:
                 self._reactions[key] = reaction
 
     def _load_items(self, keys: set[ItemKey]) -> None:
+        keys -= self._items.keys()
         if not keys:
             return
         self._items.update(dict.fromkeys(keys))
@@ -162,8 +181,7 @@ class Facts:
     # --- messages, shares, reactions --------------------------------------------------------
     def message_or_new(self, channel: str, message_id: str) -> AnyMessage:
         key = (channel, message_id)
-        if key not in self._messages:
-            self._load_messages({key})
+        self._load_messages({key})
         found = self._messages[key]
         if found is None:
             found = self._messages[key] = NewMessage(channel, message_id)
@@ -171,8 +189,7 @@ class Facts:
         return found
 
     def shares_of_message(self, channel: str, message_id: str) -> list[AnyShare]:
-        if (channel, message_id) not in self._shares:
-            self._load_messages({(channel, message_id)})
+        self._load_messages({(channel, message_id)})
         return self._shares[(channel, message_id)]
 
     def share_or_new(self, item_id: int, channel: str, message_id: str, url: str) -> AnyShare:
@@ -191,8 +208,7 @@ class Facts:
     ) -> tuple[AnyReaction, bool]:
         """A user's reaction row, and whether this call created it (absent until set)."""
         key = (channel, message_id, user, emoji)
-        if (channel, message_id) not in self._reactions_of:
-            self._load_messages({(channel, message_id)})
+        self._load_reactions({(channel, message_id)})
         found = self._reactions.get(key)
         if found is not None:
             return found, False
@@ -206,8 +222,7 @@ class Facts:
         """The id of the digest's item for this article (the one it was merged into, if any),
         and whether this call created it."""
         key = (digest, canonical_url)
-        if key not in self._items:
-            self._load_items({key})
+        self._load_items({key})
         found = self._items[key]
         if found is None:
             values = {"digest": digest, "canonical_url": canonical_url, "url": url}
