@@ -26,6 +26,7 @@ from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
 from storage.db import Database
 from storage.models import Item
+from storage.repo import Repo
 
 HOSTS = 100
 
@@ -56,11 +57,18 @@ def queue_links(db: Database, port: int, count: int) -> None:
         connection.execute(insert(Item), rows)
 
 
-async def drain(worker: EnrichmentWorker) -> int:
-    done = 0
-    while claimed := await worker.run_once():
-        done += claimed
-    return done
+async def drain(worker: EnrichmentWorker, db: Database, links: int) -> int:
+    """Run the worker's production loop (``run_forever``) until no item is pending; how many
+    items it finished."""
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run_forever(stop, idle_seconds=0.05))
+    pending = links
+    while pending:  # polling the database: no event to wait on
+        await asyncio.sleep(0.05)
+        pending = await db.transaction(lambda session: Repo(session).pending_enrichment())
+    stop.set()
+    await loop
+    return links - pending
 
 
 async def measure(links: int, delay: float, concurrency: int) -> list[str]:
@@ -74,7 +82,7 @@ async def measure(links: int, delay: float, concurrency: int) -> list[str]:
             workload.config(), db, enricher, batch=concurrency, lease=timedelta(minutes=30)
         )
         started = time.perf_counter()
-        done = await drain(worker)
+        done = await drain(worker, db, links)
         wall = time.perf_counter() - started
         await enricher.aclose()
     ideal = links * delay / concurrency

@@ -75,34 +75,51 @@ class EnrichmentWorker:
 
     async def run_once(self) -> int:
         """Enrich one batch of due items; returns how many were claimed."""
-        now = self.now()
-
-        def claim(repo: Repo) -> list[Claimed]:
-            rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, self.batch)
-            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows]
-
-        claimed = await self._tx(claim)
+        claimed = await self._claim(self.batch)
         await asyncio.gather(*(self._enrich(item) for item in claimed))
         return len(claimed)
 
+    async def _claim(self, limit: int) -> list[Claimed]:
+        now = self.now()
+
+        def claim(repo: Repo) -> list[Claimed]:
+            rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, limit)
+            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows]
+
+        return await self._tx(claim)
+
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
+        """Keep up to ``batch`` pages in flight: a finished page frees a slot that is refilled
+        at once, so one slow page never holds up the others claimed with it. On ``stop`` the
+        pages in flight are finished (their leases would keep them from others until expiry)."""
+        running: set[asyncio.Future[None]] = set()
         while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception:  # a database outage: keep the loop, retry after the idle wait
-                log.exception("enrichment batch failed; retrying")
-                done = 0
-            if done == 0:
-                self._wake.clear()
-                waiters = [
-                    asyncio.ensure_future(self._wake.wait()),
-                    asyncio.ensure_future(stop.wait()),
-                ]
-                await asyncio.wait(
-                    waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
-                )
-                for waiter in waiters:
-                    waiter.cancel()
+            self._wake.clear()  # a wake from now on means: claim again
+            if len(running) < self.batch:
+                running |= await self._start(self.batch - len(running))
+            waiters = {asyncio.ensure_future(stop.wait())}
+            if len(running) < self.batch:
+                waiters.add(asyncio.ensure_future(self._wake.wait()))
+            done, _pending = await asyncio.wait(
+                running | waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+            for page in running & done:
+                _report(page)
+            running -= done
+        if running:
+            await asyncio.wait(running)
+            for page in running:
+                _report(page)
+
+    async def _start(self, slots: int) -> set[asyncio.Future[None]]:
+        try:
+            claimed = await self._claim(slots)
+        except Exception:  # a database outage: keep the loop, retry after the idle wait
+            log.exception("claiming pages to enrich failed; retrying")
+            return set()
+        return {asyncio.ensure_future(self._enrich(item)) for item in claimed}
 
     async def _enrich(self, claimed: Claimed) -> None:
         started = asyncio.get_running_loop().time()
@@ -157,6 +174,12 @@ class EnrichmentWorker:
             merge_items(repo, item, target)
             recompute_item(self.config, repo, target)
         recompute_item(self.config, repo, item)
+
+
+def _report(page: asyncio.Future[None]) -> None:
+    """Log a page whose result could not be stored (the lease lets it be retried later)."""
+    if not page.cancelled() and (error := page.exception()) is not None:
+        log.error("enriching a page failed; it is retried when its lease ends", exc_info=error)
 
 
 def _apply_metadata(item: Item, page: PageMetadata) -> None:

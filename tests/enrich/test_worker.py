@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
+from bot.enrich.model import PageMetadata
 from bot.enrich.worker import EnrichmentWorker
 from storage.db import Database
 from storage.repo import Repo
@@ -84,3 +85,37 @@ async def test_lease_keeps_two_workers_apart(db: Database, server: LocalServer) 
     counts = await asyncio.gather(first.run_once(), second.run_once())
     assert sorted(counts) == [0, 1]
     assert len(server.log.hits["/delay"]) == 1
+
+
+class GatedPages:
+    """Pages that answer at once, except the ``slow`` one, which waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def enrich(self, url: str) -> PageMetadata:
+        if "slow" in url:
+            await self.release.wait()
+        return PageMetadata(final_url=url, title=url.rsplit("/", 1)[-1])
+
+
+async def test_a_slow_page_does_not_hold_up_the_slots_of_the_others(db: Database) -> None:
+    core = service(db)
+    for n, path in enumerate(["slow", "a", "b", "c", "d"]):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://example.com/{path}"))
+    pages, stop = GatedPages(), asyncio.Event()
+    rolling = EnrichmentWorker(core.config, db, pages, batch=2, now=lambda: at(60))
+    loop = asyncio.create_task(rolling.run_forever(stop, idle_seconds=0.05))
+
+    def titles() -> set[str | None]:
+        return {item.title for item in items(db) if item.enrich_status == "done"}
+
+    for _ in range(200):  # one slot stays on the slow page; the other works through the rest
+        if titles() == {"a", "b", "c", "d"}:
+            break
+        await asyncio.sleep(0.02)
+    assert titles() == {"a", "b", "c", "d"}
+    pages.release.set()
+    stop.set()
+    await asyncio.wait_for(loop, 5)  # the page in flight is finished, not abandoned
+    assert titles() == {"slow", "a", "b", "c", "d"}
