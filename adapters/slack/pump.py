@@ -1,10 +1,11 @@
 """The single consumer between Slack's listeners (which only ack and enqueue) and the core.
 
 Listeners must answer Slack within 3 s, so they never wait for the core: they ``submit`` and
-return. One task takes events in order, hands whatever has queued up meanwhile to
-``core.handle_batch`` (one transaction for a burst instead of one per event) and carries out the
-receipts. The backfill uses ``process`` to wait for each of its events, so it can save a checkpoint
-only after the events before it were really handled.
+return. One task takes events in order and hands whatever has queued up meanwhile to
+``core.handle_batch`` (one transaction for a burst instead of one per event); the receipts go to
+a second task, so a receipt waiting out Slack's rate limit never holds up capture. The
+backfill uses ``process`` to wait for each of its events, so it can save a checkpoint only after
+the events before it were really handled.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from bot.events import ChatEvent, MessagePosted, Outcome
+from bot.events import ChatEvent, Effect, MessagePosted, Outcome
 from bot.ports import ChatPublisher, Core
 
 log = logging.getLogger(__name__)
@@ -39,29 +40,32 @@ class EventPump:
         self.publisher = publisher
         self.live_checkpoints: set[str] = set()
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
+        self._receipts: asyncio.Queue[tuple[ChatEvent, Effect] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
         self._positions: dict[str, float] = {}
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="slack-event-pump")
+            self._sender = asyncio.create_task(self._send_receipts(), name="slack-receipts")
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
-        """Handle what is already queued (it was acked: Slack won't send it again), then stop."""
-        if self._task is None:
+        """Handle what is already queued (it was acked: Slack won't send it again) and send
+        its receipts, then stop."""
+        if self._task is None or self._sender is None:
             return
+        deadline = asyncio.get_running_loop().time() + drain_timeout
         await self._queue.put(None)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), drain_timeout)
-        except TimeoutError:
+        if not await _finish(self._task, drain_timeout):
             log.warning(
                 "Slack event queue not drained in %ss; backfill will recover messages",
                 drain_timeout,
             )
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        await self._receipts.put(None)
+        if not await _finish(self._sender, deadline - asyncio.get_running_loop().time()):
+            log.warning("Slack receipts not all sent in %ss", drain_timeout)
+        self._task = self._sender = None
 
     def submit(self, event: ChatEvent) -> None:
         """Enqueue a live event and return at once."""
@@ -121,11 +125,28 @@ class EventPump:
             job.done.set_result(result)
 
     async def _after(self, event: ChatEvent, outcome: Outcome, *, live: bool) -> None:
-        """Receipts, then the live checkpoint."""
+        """Queue the receipts, then move the live checkpoint."""
         for effect in outcome.effects:
+            self._receipts.put_nowait((event, effect))
+        if live and isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
+            await self.remember_position(event.channel, event.message_id)
+
+    async def _send_receipts(self) -> None:
+        while (receipt := await self._receipts.get()) is not None:
+            event, effect = receipt
             try:
                 await self.publisher.apply(effect)
             except Exception:  # a missing receipt is cosmetic; the capture already happened
                 log.exception("receipt %r for Slack event %s failed", effect, event.event_id)
-        if live and isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
-            await self.remember_position(event.channel, event.message_id)
+
+
+async def _finish(task: asyncio.Task[None], seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``task`` to end by itself, else cancel it; did it end?"""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), max(seconds, 0.0))
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    return True

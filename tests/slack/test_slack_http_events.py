@@ -172,6 +172,30 @@ async def test_acks_stay_fast_while_the_core_is_stalled(
     await fake.wait_for(lambda: len(fake.calls_to("reactions.add")) == 20)  # a receipt each
 
 
+async def test_a_rate_limited_receipt_does_not_hold_up_capture(
+    fake: FakeSlack,
+    core: RecordingCore,
+    http_app: HttpApp,
+) -> None:
+    """Slack answers the first receipt with 429 and Retry-After: 2; the SDK waits it out on the
+    receipts task while the next events are captured."""
+    fake.fail_next("reactions.add", 429, retry_after=2)
+    base = in_channel(load_fixture("events_link.json"))
+    for number in range(5):
+        payload = {
+            **base,
+            "event_id": f"EvLIMIT{number}",
+            "event": {**base["event"], "ts": f"1663978926.{number:06d}"},
+        }
+        assert await fake.post_event(http_app.url, payload) == 200
+        await asyncio.sleep(0.05)  # one by one: each event is its own batch
+    started = time.monotonic()
+    await fake.wait_for(lambda: len(core.events) == 5)
+    assert time.monotonic() - started < 1.0  # not behind the 2 s wait of the first receipt
+    assert len(fake.calls_to("reactions.add")) < 5  # the receipts are still waiting
+    await fake.wait_for(lambda: len(fake.calls_to("reactions.add")) == 6)
+
+
 async def test_url_verification_challenge_is_answered(
     fake: FakeSlack,
     core: RecordingCore,
