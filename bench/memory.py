@@ -3,24 +3,25 @@ protocol fakes of Slack and Discord), idle, and after ingesting 100,000 events d
 signed Slack Events API POSTs (in chunks, each applied before the next is sent, so the figure is
 the steady state and not a queue).
 
-When the web server module (``bot.web.app``) is not there yet, the child runs the same
-``bot.runner.serve`` with a bare Starlette app holding only the adapters' routes, and says so.
+RSS is also printed as the ingest goes (every tenth of the events, ``--every`` to change it), so
+a plateau can be told from a leak; the peak is the kernel's high-water mark (``VmHWM``).
+``linkletter run`` caps glibc's malloc arenas itself (``bot.runner.limit_malloc_arenas``); a
+``MALLOC_ARENA_MAX`` in this environment is passed on to it and said in the output.
 
-    python -m bench.memory [--events 100000] [--chunk 500]
+    python -m bench.memory [--events 100000] [--chunk 500] [--every 10000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,6 @@ from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MB = 150.0
 DISCORD_CHANNEL = "263607951971975168"  # a text channel of the fake's GUILD_CREATE capture
-HAS_WEB = importlib.util.find_spec("bot.web") is not None
 
 
 def _free_port() -> int:
@@ -45,32 +45,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_without_web(port: int) -> None:
-    """The child when ``bot.web.app`` is missing: the real runner, a bare web app."""
-    import types
-
-    from starlette.applications import Starlette
-
-    from bot.config import load_config
-    from bot.runner import serve
-
-    def create_app(*_args: Any, extra_routes: list[Any], **_kwargs: Any) -> Starlette:
-        return Starlette(routes=extra_routes)
-
-    stub = types.ModuleType("bot.web.app")
-    stub.create_app = create_app  # type: ignore[attr-defined]
-    sys.modules["bot.web"] = types.ModuleType("bot.web")
-    sys.modules["bot.web.app"] = stub
-    config = load_config(os.environ["LINKLETTER_CONFIG"])
-    db = Database.connect(os.environ["LINKLETTER_DATABASE_URL"])
-    asyncio.run(serve(config, db, "127.0.0.1", port))
-
-
 def _start(port: int, env: dict[str, str]) -> subprocess.Popen[str]:
-    if HAS_WEB:
-        command = ["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)]
-    else:
-        command = ["-m", "bench.memory", "--child", str(port)]
+    command = ["-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(  # noqa: S603 - our own modules, fixed arguments
         [sys.executable, *command],
         cwd=ROOT,
@@ -96,8 +72,9 @@ async def _until_listening(port: int, app: subprocess.Popen[str]) -> None:
 
 
 async def ingest(slack: FakeSlack, url: str, envelopes: list[dict[str, Any]], chunk: int,
-                 database_url: str) -> None:  # fmt: skip
-    """POST the envelopes ``chunk`` at a time; wait until each chunk is stored."""
+                 database_url: str, stored: Callable[[int], None]) -> None:  # fmt: skip
+    """POST the envelopes ``chunk`` at a time; wait until each chunk is stored, then tell
+    ``stored`` how many are."""
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50)) as session:
         for start in range(0, len(envelopes), chunk):
@@ -108,6 +85,7 @@ async def ingest(slack: FakeSlack, url: str, envelopes: list[dict[str, Any]], ch
             wanted = start + len(part)
             while await asyncio.to_thread(applied, database_url) < wanted:  # noqa: ASYNC110 - polls another process
                 await asyncio.sleep(0.2)
+            stored(wanted)
 
 
 def _config_text() -> str:
@@ -116,7 +94,29 @@ def _config_text() -> str:
     )
 
 
-async def measure(events: int, chunk: int) -> list[str]:
+def _arenas() -> str:
+    setting = os.environ.get("MALLOC_ARENA_MAX")
+    if setting is None:
+        return "malloc arenas: linkletter run's own cap (bot.runner.limit_malloc_arenas)"
+    return f"malloc arenas: MALLOC_ARENA_MAX={setting} from the environment"
+
+
+class Progress:
+    """Prints RSS every ``every`` events (at chunk boundaries) while the ingest goes on."""
+
+    def __init__(self, pid: int, every: int, started: float) -> None:
+        self.pid, self.every, self.started = pid, every, started
+        self.next = every
+
+    def __call__(self, stored: int) -> None:
+        if stored < self.next:
+            return
+        self.next = (stored // self.every + 1) * self.every
+        took, rss = time.perf_counter() - self.started, machine.rss_mb(self.pid)
+        print(f"  ... {stored:,} events stored ({took:.0f} s): {rss:.0f} MB RSS", flush=True)
+
+
+async def measure(events: int, chunk: int, every: int) -> list[str]:
     with (
         tempfile.TemporaryDirectory(prefix="linkletter-memory-") as directory,
         slow_server(0.05) as page_port,
@@ -148,9 +148,11 @@ async def measure(events: int, chunk: int) -> list[str]:
                 idle = machine.rss_mb(app.pid)
                 base = f"http://127.0.0.1:{page_port}"  # the enrichment worker fetches them
                 envelopes = workload.link_shares(events, seed=4, base=base)
+                print(f"  ... idle: {idle:.0f} MB RSS", flush=True)
                 started = time.perf_counter()
                 url = f"http://127.0.0.1:{port}/slack/events"
-                await ingest(slack, url, envelopes, chunk, database_url)
+                progress = Progress(app.pid, every, started)
+                await ingest(slack, url, envelopes, chunk, database_url, progress)
                 took = time.perf_counter() - started
                 after = machine.rss_mb(app.pid)
                 peak = machine.rss_mb(app.pid, "VmHWM")
@@ -158,9 +160,9 @@ async def measure(events: int, chunk: int) -> list[str]:
                 app.terminate()
                 await asyncio.to_thread(app.wait, 120)
         await discord.stop()
-    what = "linkletter run" if HAS_WEB else "bot.runner.serve without bot.web (not merged yet)"
     return [
-        f"memory: {what}, Slack (HTTP events) and Discord (gateway) adapters on the fakes",
+        "memory: linkletter run, Slack (HTTP events) and Discord (gateway) adapters on the fakes; "
+        + _arenas(),
         f"  idle: {idle:.0f} MB RSS",
         f"  after ingesting {events:,} events ({took:.0f} s, {events / took:.0f} events/s): "
         f"{after:.0f} MB RSS, peak {peak:.0f} MB",
@@ -172,13 +174,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=500)
-    parser.add_argument("--child", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--every", type=int, help="print RSS every N events (default: a tenth)")
     args = parser.parse_args(argv)
-    if args.child:
-        run_without_web(args.child)
-        return
     print(machine.describe())
-    print("\n".join(asyncio.run(measure(args.events, args.chunk))))
+    every = args.every or max(args.chunk, args.events // 10)
+    print("\n".join(asyncio.run(measure(args.events, args.chunk, every))))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -32,6 +33,22 @@ from bot.web import WebServer, create_app
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+M_ARENA_MAX = -8  # glibc <malloc.h>
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Like ``MALLOC_ARENA_MAX=2``, for however the operator starts the bot; True if applied.
+
+    glibc gives each new thread its own heap (up to 8 per core) and keeps what is freed there;
+    the database and extraction work of ``asyncio.to_thread`` spread over them and left ~10 MB
+    of free but resident memory after a few thousand events (docs/benchmarks.md, Memory).
+    Call it before threads start. An operator's own ``MALLOC_ARENA_MAX`` wins; not glibc: no-op.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    return mallopt is not None and mallopt(M_ARENA_MAX, arenas) == 1
 
 
 class StartupError(Exception):

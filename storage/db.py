@@ -6,19 +6,23 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+if TYPE_CHECKING:  # alembic is imported by ``upgrade`` only: see HEAD_REVISION
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest revision in migrations/versions (tests/test_schema.py checks it against alembic's
+# script directory). The schema check of `linkletter run` and of every /readyz compares with
+# it instead of asking alembic, whose import costs ~10 MB of RSS for the life of the process.
+HEAD_REVISION = "0001"
+SQLITE_CACHE_KIB = 1024
 T = TypeVar("T")
 
 
@@ -36,6 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 1 MiB of page cache per connection instead of 2: the pool keeps one connection per busy
+    # worker thread (5-6 under load) and their caches were most of the RSS growth past 2,500
+    # events (docs/benchmarks.md, Memory); the pages are in the OS cache anyway.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
@@ -97,18 +105,25 @@ class Database:
         return await asyncio.to_thread(run)
 
     def _alembic(self) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig
+
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["engine"] = self.engine
         return config
 
-    def head_revision(self) -> str | None:
-        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+    def head_revision(self) -> str:
+        return HEAD_REVISION
 
     def current_revision(self) -> str | None:
+        """The revision alembic recorded in the database, read without alembic."""
         try:
             with self.engine.connect() as connection:
-                return MigrationContext.configure(connection).get_current_revision()
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                query = text("SELECT version_num FROM alembic_version")
+                revision: str | None = connection.execute(query).scalar_one_or_none()
+                return revision
         except OperationalError as exc:
             raise DatabaseUnavailable(
                 f"cannot reach the database at {safe_url(str(self.engine.url))}: "
@@ -117,6 +132,8 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision (``linkletter db upgrade``)."""
+        from alembic import command
+
         self.current_revision()  # a clear message when the server is down
         command.upgrade(self._alembic(), "head")
 

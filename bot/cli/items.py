@@ -213,6 +213,6 @@ def enrich(ctx: typer.Context) -> None:
 
     worker = run_async(work)
     console.print(
-        f"{len(worker.latencies)} pages enriched, {worker.failures} failed, {worker.retries} to "
+        f"{worker.enriched} pages enriched, {worker.failures} failed, {worker.retries} to "
         "retry later (see `linkletter items list`)."
     )

@@ -22,8 +22,9 @@ def run(
     log_format: str = typer.Option("text", help="text or json (one JSON object per line)."),
 ) -> None:
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
-    from bot.runner import StartupError, serve
+    from bot.runner import StartupError, limit_malloc_arenas, serve
 
+    limit_malloc_arenas()
     if log_format not in ("text", "json"):
         fail("--log-format is text or json")
     configure(logging.INFO, json_lines=log_format == "json")

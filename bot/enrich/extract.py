@@ -3,6 +3,9 @@
 Two passes, measured in ``bench/enrich.py``: selectolax for the declared metadata (about 1 ms a
 page) and trafilatura for the main text (word count, fallback summary; tens of ms a page). Both are
 CPU work: call :func:`extract` through ``asyncio.to_thread``.
+
+trafilatura (with lxml, justext, courlan, htmldate) and charset_normalizer are imported on
+first use: ~10 MB of RSS that an idle ``linkletter run`` with nothing to enrich does not need.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
-import trafilatura
 from w3lib.encoding import html_to_unicode
 
 from bot.enrich.meta import MetaFields, jsonld_names, jsonld_text, jsonld_url, read_meta
@@ -86,6 +87,8 @@ def decode_html(body: bytes, content_type: str | None) -> str:
 
 def _detect_encoding(body: bytes) -> str | None:
     """charset_normalizer's best guess; a tie goes to windows-1252, the WHATWG default."""
+    import charset_normalizer  # on first use: see the module docstring
+
     matches = list(charset_normalizer.from_bytes(body[:_DETECTION_SAMPLE]))
     if not matches:
         return None
@@ -126,6 +129,8 @@ def _nesting_exceeds(document: str, limit: int) -> bool:
 
 def main_blocks(document: str, url: str) -> list[tuple[str, str]]:
     """The main content as (tag, whitespace-normalised text) blocks: head, p, list, quote..."""
+    import trafilatura  # on first use: see the module docstring
+
     extracted = trafilatura.bare_extraction(
         document[:MAX_MAIN_TEXT_INPUT],
         url=url,

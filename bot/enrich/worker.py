@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAIN_TEXT_LIMIT = 20_000
 TITLE_LIMIT = 300
+LATENCY_SAMPLES = 10_000  # enough for the percentiles of bench/enrichment.py
 
 
 class PageEnricher(Protocol):
@@ -62,7 +64,10 @@ class EnrichmentWorker:
         self.now = now
         self.owner = owner or f"enricher-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        self.latencies: list[float] = []  # seconds per successfully enriched page
+        self.enriched = 0
+        # Seconds per enriched page, the latest only: the worker lives as long as the process
+        # (the lifetime distribution is the metrics histogram).
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.failures = 0
         self.retries = 0
 
@@ -138,6 +143,7 @@ class EnrichmentWorker:
             await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
         else:
             await self._tx(functools.partial(self._store, item_id=claimed.item_id, page=metadata))
+            self.enriched += 1
             self.latencies.append(asyncio.get_running_loop().time() - started)
         observe_enrichment(asyncio.get_running_loop().time() - started, failure)
 

@@ -1,15 +1,20 @@
-"""Atom and RSS feeds of a digest's issues (feedgen), with absolute links from one base URL."""
+"""Atom and RSS feeds of a digest's issues (feedgen), with absolute links from one base URL.
+
+feedgen (and the lxml it builds on, ~5 MB of RSS) is imported by the first feed request.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from feedgen.feed import FeedGenerator
+from typing import TYPE_CHECKING
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import clean, issue_heading, section_views
 from bot.web.archive import DigestListing, Published
 from bot.web.pages import render
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_LIMIT = 20
 # A feed needs an "updated" time even before the first issue; a fixed one keeps it cacheable.
@@ -30,6 +35,8 @@ def _feed(
     listing: DigestListing, issues: list[Published], base_url: str, self_name: str
 ) -> FeedGenerator:
     """``base_url`` is the archive's root, ending with a slash."""
+    from feedgen.feed import FeedGenerator  # on first use: see the module docstring
+
     home = f"{base_url}d/{listing.name}/"
     feed = FeedGenerator()
     feed.id(home)

@@ -27,7 +27,9 @@ def worker(db: Database, settings: FetchSettings = LOCAL) -> EnrichmentWorker:
 async def test_shared_page_gets_its_metadata(db: Database, server: LocalServer) -> None:
     expected = json.loads((READABILITY / "mozilla-1" / "expected-metadata.json").read_text())
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/pages/mozilla-1")))
-    assert await worker(db).run_once() == 1
+    enriching = worker(db)
+    assert await enriching.run_once() == 1
+    assert (enriching.enriched, len(enriching.latencies)) == (1, 1)
     item = items(db)[0]
     assert (item.enrich_status, item.title) == ("done", expected["title"])
     assert item.word_count
