@@ -51,8 +51,11 @@ async def serve(database_url: str, slack_api_url: str, port_file: Path) -> None:
     from bot.enrich.enricher import Enricher
     from bot.enrich.fetch import FetchSettings
     from bot.enrich.worker import EnrichmentWorker
+    from bot.runner import favour_the_event_loop
     from bot.service import CurationService
     from storage.db import Database
+
+    favour_the_event_loop()  # as ``linkletter run`` does
 
     warnings = _count_warnings(logging.getLogger())
     config = workload.config()

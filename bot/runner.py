@@ -10,6 +10,7 @@ import ctypes
 import logging
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,18 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # glibc <malloc.h>
 MALLOC_ARENAS = 2
+SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
+
+
+def favour_the_event_loop(seconds: float = SWITCH_INTERVAL) -> None:
+    """Let the event loop thread get the GIL back within ``seconds`` (Python's default: 5 ms).
+
+    The core's database work runs in worker threads and is CPU-bound for a whole batch; each
+    time the loop wakes (an HTTP request from Slack) it may wait a full switch interval for the
+    GIL, several times per request. At 200 events/s the p99 time to ack was 119 ms with 5 ms and
+    53 ms with 1 ms (``python -m bench.slack_ack``, docs/benchmarks.md).
+    """
+    sys.setswitchinterval(seconds)
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -160,6 +173,7 @@ async def serve(
     ready: Callable[[int], None] | None = None,
 ) -> None:
     """Run until SIGTERM/SIGINT (or ``stop`` is set); ``ready`` gets the bound port."""
+    favour_the_event_loop()
     core = CurationService(config, db)
     adapters = build_adapters(config, core)
 
