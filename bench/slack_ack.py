@@ -57,7 +57,7 @@ async def serve(database_url: str, slack_api_url: str, port_file: Path) -> None:
 
     favour_the_event_loop()  # as ``linkletter run`` does
 
-    warnings = _count_warnings(logging.getLogger())
+    warnings, first = _count_warnings(logging.getLogger())
     config = workload.config()
     db = Database.connect(database_url)
     db.upgrade()
@@ -92,20 +92,25 @@ async def serve(database_url: str, slack_api_url: str, port_file: Path) -> None:
     await enricher.aclose()
     db.dispose()
     print(f"  the app logged {sum(warnings.values())} warnings/errors: {dict(warnings)}")
+    for logger, message in first.items():
+        print(f"    first from {logger}: {message}")
 
 
-def _count_warnings(root: Any) -> dict[str, int]:
-    """Count what the app logs at WARNING and above, by logger, instead of printing it."""
+def _count_warnings(root: Any) -> tuple[dict[str, int], dict[str, str]]:
+    """Count what the app logs at WARNING and above, by logger, instead of printing it all;
+    keep the first message of each logger."""
     import logging
 
     counts: dict[str, int] = {}
+    first: dict[str, str] = {}
 
     class Counter(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             counts[record.name] = counts.get(record.name, 0) + 1
+            first.setdefault(record.name, record.getMessage()[:200])
 
     root.addHandler(Counter(logging.WARNING))
-    return counts
+    return counts, first
 
 
 def _start_app(database_url: str, slack_api_url: str, port_file: Path) -> subprocess.Popen[str]:

@@ -45,6 +45,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # events (docs/benchmarks.md, Memory); the pages are in the OS cache anyway.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN is replaced by _begin
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Start every SQLite transaction as a writer (``BEGIN IMMEDIATE``).
+
+    A transaction that reads first and writes later cannot wait for the write lock: SQLite
+    fails it at once with "database is locked", whatever the busy timeout. Taking the lock at
+    BEGIN lets concurrent transactions (the core, the enrichment worker, the scheduler, web
+    pages) queue for up to ``busy_timeout`` instead; each holds the lock for milliseconds.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def normalise_url(url: str) -> str:
@@ -76,6 +88,7 @@ class Database:
                 poolclass=StaticPool if memory else None,
             )
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _begin_immediate)
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         return cls(engine)
