@@ -23,11 +23,12 @@ from sqlmodel import SQLModel
 
 from bench import databases, machine, workload
 from bot.events import ChatEvent, MessagePosted
+from bot.ports import MAX_BATCH
 from bot.service import CurationService
 from storage.db import Database
 
 TARGET_RATE = 1000.0
-BATCH = 100
+BATCH = MAX_BATCH  # what the Slack pump and the Discord consumer hand the core at most
 TARGET_RATIO = 3.0
 STORED = ("processed_event", "message", "item", "share", "reaction", "decision")
 Rows = list[tuple[Table, dict[str, Any]]]

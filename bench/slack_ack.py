@@ -159,7 +159,7 @@ async def deliver(
                 await response.read()
                 latencies.append((time.perf_counter() - started) * 1000)
                 return response.status
-        except aiohttp.ServerDisconnectedError:
+        except aiohttp.ClientConnectionError:  # a closed keep-alive connection, a reset
             if retry == 2:
                 raise
             headers |= {"X-Slack-Retry-Num": str(retry + 1), "X-Slack-Retry-Reason": "http_error"}

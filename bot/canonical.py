@@ -75,7 +75,7 @@ def _host_and_port(netloc: str, scheme: str) -> str:
     return host_port.removeprefix("www.")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def canonical_url(url: str) -> str:
     """Return the dedup key for ``url``; raise ``NotHttpUrl`` for anything else.
 

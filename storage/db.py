@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # script directory). The schema check of `linkletter run` and of every /readyz compares with
 # it instead of asking alembic, whose import costs ~10 MB of RSS for the life of the process.
 HEAD_REVISION = "0002"
-SQLITE_CACHE_KIB = 1024
+SQLITE_CACHE_KIB = 512
 T = TypeVar("T")
 
 
@@ -40,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    # 1 MiB of page cache per connection instead of 2: the pool keeps one connection per busy
+    # 512 KiB of page cache per connection instead of 2 MiB: the pool keeps one connection per busy
     # worker thread (5-6 under load) and their caches were most of the RSS growth past 2,500
     # events (docs/benchmarks.md, Memory); the pages are in the OS cache anyway.
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")

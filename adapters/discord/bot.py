@@ -59,7 +59,7 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.ports import CommandName, CommandReply, CommandRequest, Core, QueueEntry
+from bot.ports import MAX_BATCH, CommandName, CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,6 @@ TAPPED: dict[str, DispatchKind] = {
 # checkpoint it moves (as backfill reads them).
 Capture = tuple[ChatEvent, str | None]
 Job = Callable[[], Awaitable[Capture | None]]
-MAX_BATCH = 100  # events per core transaction under load
 THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 
 

@@ -16,10 +16,9 @@ import logging
 from dataclasses import dataclass
 
 from bot.events import ChatEvent, Effect, MessagePosted, Outcome
-from bot.ports import ChatPublisher, Core
+from bot.ports import MAX_BATCH, ChatPublisher, Core
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 100  # events per core transaction under load (bench/ingest.py measures this size)
 
 
 @dataclass(slots=True)
