@@ -263,7 +263,6 @@ class Ingest:
 
     # --- derivation -------------------------------------------------------------------------
     def _recompute(self, item_ids: Iterable[int]) -> None:
-        self.repo.flush()
         items = self.repo.items_by_id(sorted(set(item_ids)))
         recompute_items(self.config, self.repo, items)
 

@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from storage.models import Item, Message, ProcessedEvent, Reaction, Share, utcnow
+from storage.repo import Repo
 
 MessageKey = tuple[str, str]  # (channel, message id)
 ItemKey = tuple[str, str]  # (digest, canonical URL)
@@ -101,7 +102,7 @@ class Facts:
         self._new_processed: list[str] = []
         self._messages: dict[MessageKey, AnyMessage | None] = {}
         self._shares: dict[MessageKey, list[AnyShare]] = {}
-        self._reactions: dict[ReactionKey, AnyReaction | None] = {}
+        self._reactions: dict[ReactionKey, AnyReaction] = {}
         self._reactions_of: set[MessageKey] = set()  # messages whose reactions are all loaded
         self._items: dict[ItemKey, tuple[int, int | None] | None] = {}  # (id, merged into)
         self._new: list[NewMessage | NewShare | NewReaction] = []
@@ -131,12 +132,10 @@ class Facts:
             return
         self._messages.update(dict.fromkeys(keys))
         self._shares.update({key: [] for key in keys})
-        ids = {message_id for _, message_id in keys}
         found = set()
-        for message in self.session.exec(select(Message).where(col(Message.message_id).in_(ids))):
-            if (key := (message.channel, message.message_id)) in keys:
-                self._messages[key] = message
-                found.add(message.message_id)
+        for message in Repo(self.session).messages(keys):
+            self._messages[(message.channel, message.message_id)] = message
+            found.add(message.message_id)
         if not found:
             return
         for share in self.session.exec(select(Share).where(col(Share.message_id).in_(found))):
@@ -148,13 +147,9 @@ class Facts:
         if not keys:
             return
         self._reactions_of.update(keys)
-        ids = {message_id for _, message_id in keys}
-        for reaction in self.session.exec(
-            select(Reaction).where(col(Reaction.message_id).in_(ids))
-        ):
-            if (reaction.channel, reaction.message_id) in keys:
-                key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
-                self._reactions[key] = reaction
+        for reaction in Repo(self.session).reactions(keys, present_only=False):
+            key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
+            self._reactions[key] = reaction
 
     def _load_items(self, keys: set[ItemKey]) -> None:
         keys -= self._items.keys()

@@ -63,14 +63,19 @@ class Repo:
         ).all()
         return [row for row in rows if (row.channel, row.thread_parent) in wanted]
 
-    def reactions(self, keys: Iterable[tuple[str, str]]) -> list[Reaction]:
+    def reactions(
+        self, keys: Iterable[tuple[str, str]], present_only: bool = True
+    ) -> list[Reaction]:
+        """Reactions on these (channel, message id) messages; with ``present_only=False`` also
+        the removed ones (their rows order a later add or remove)."""
         wanted = set(keys)
         if not wanted:
             return []
         ids = {message_id for _, message_id in wanted}
-        rows = self.session.exec(
-            select(Reaction).where(col(Reaction.message_id).in_(ids), col(Reaction.present))
-        ).all()
+        query = select(Reaction).where(col(Reaction.message_id).in_(ids))
+        if present_only:
+            query = query.where(col(Reaction.present))
+        rows = self.session.exec(query).all()
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     # --- items and shares -------------------------------------------------------------------
