@@ -105,13 +105,10 @@ class EventPump:
                 self._settle(job, error)
             return
         for job, outcome in zip(jobs, outcomes, strict=True):
-            try:
-                await self._after(job.event, outcome, live=job.done is None)
-            except Exception as error:  # e.g. the checkpoint could not be saved
-                log.exception("Slack event %s failed after capture", job.event.event_id)
-                self._settle(job, error)
-            else:
-                self._settle(job, outcome)
+            for effect in outcome.effects:
+                self._receipts.put_nowait((job.event, effect))
+            self._settle(job, outcome)
+        await self._advance_checkpoints([job.event for job in jobs if job.done is None])
 
     @staticmethod
     def _settle(job: _Job, result: Outcome | BaseException) -> None:
@@ -123,12 +120,19 @@ class EventPump:
         else:
             job.done.set_result(result)
 
-    async def _after(self, event: ChatEvent, outcome: Outcome, *, live: bool) -> None:
-        """Queue the receipts, then move the live checkpoint."""
-        for effect in outcome.effects:
-            self._receipts.put_nowait((event, effect))
-        if live and isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
-            await self.remember_position(event.channel, event.message_id)
+    async def _advance_checkpoints(self, live: list[ChatEvent]) -> None:
+        """Move each caught-up channel's checkpoint to the batch's latest live post: one save
+        per channel and batch, not one per message."""
+        latest: dict[str, str] = {}
+        for event in live:
+            if isinstance(event, MessagePosted) and event.channel in self.live_checkpoints:
+                seen = latest.get(event.channel, event.message_id)
+                latest[event.channel] = max(seen, event.message_id, key=float)
+        for channel, ts in latest.items():
+            try:
+                await self.remember_position(channel, ts)
+            except Exception:  # the events are stored; the next batch or backfill moves it
+                log.exception("checkpoint of %s not saved", channel)
 
     async def _send_receipts(self) -> None:
         while (receipt := await self._receipts.get()) is not None:
