@@ -83,12 +83,25 @@ def message_created(data: Any, *, parent_id: str | None = None) -> MessagePosted
         channel=channel_ref(parent_id or channel_id),
         message_id=message_id,
         author=author_of(message),
-        text=_optional_str(message, "content") or "",
+        text=_text_with_forwards(message),
         at=_timestamp(message, "timestamp"),
         thread_parent=_thread_parent(message, channel_id, parent_id),
-        unfurls=unfurls_of(message),
+        unfurls=unfurls_of(message) + tuple(u for m in _forwarded(message) for u in unfurls_of(m)),
         permalink=_permalink(message, channel_id, message_id),
     )
+
+
+def _forwarded(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The messages a forward carries (``message_snapshots``); a forward has no content itself."""
+    snapshots = message.get("message_snapshots") or []
+    if not isinstance(snapshots, list):
+        raise MalformedEvent("message_snapshots is not a list")
+    return [_mapping(_mapping(s, "message snapshot").get("message"), "snapshot") for s in snapshots]
+
+
+def _text_with_forwards(message: Mapping[str, Any]) -> str:
+    texts = [_optional_str(m, "content") for m in [message, *_forwarded(message)]]
+    return "\n".join(text for text in texts if text)
 
 
 def message_updated(
