@@ -1,58 +1,157 @@
-"""``linkletter import``: start with last quarter's links."""
+"""``linkletter import``: start with last quarter's links.
+
+The export is read in a worker thread, ``MAX_BATCH`` events at a time, and each batch goes
+through ``handle_batch`` (one transaction), as the live pumps do; a progress bar shows on a
+terminal. Every import ends with a summary and the warnings of what it skipped.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import typer
-from rich.progress import track
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from bot.cli.context import console, fail, run_async, state
-from bot.events import ChatEvent
+from bot.cli.context import console, errors, fail, run_async, state
+from bot.events import ChatEvent, MessagePosted, Outcome
+from bot.links import extract_links
+from bot.ports import MAX_BATCH
+from bot.service import CurationService
 
-BATCH = 200  # events per transaction
+if TYPE_CHECKING:
+    from adapters.console.imports import ImportReport
+
+SHOWN_WARNINGS = 20  # the rest are counted
 app = typer.Typer(
     help="Import chat history through the same idempotent path.", no_args_is_help=True
 )
 
 
-def _apply(ctx: typer.Context, load: Callable[[Path], list[ChatEvent]], path: Path) -> None:
-    from adapters.console.imports import NotAnExport
+class Export(Protocol):
+    def events(self, watched: frozenset[str], report: ImportReport) -> Iterator[ChatEvent]: ...
+
+
+@dataclass
+class Totals:
+    """What applying the events did."""
+
+    events: int = 0
+    new: int = 0
+    links: int = 0  # links that became or joined an item
+    touched: set[int] = field(default_factory=set)
+    new_items: int = 0
+
+    def add(self, batch: Sequence[ChatEvent], outcomes: Sequence[Outcome]) -> None:
+        self.events += len(batch)
+        for event, outcome in zip(batch, outcomes, strict=True):
+            self.new += not outcome.duplicate
+            self.touched.update(outcome.item_ids)
+            if isinstance(event, MessagePosted) and extract_links(event.text):
+                self.links += len(outcome.item_ids)  # none for a bot's post, a duplicate
+
+
+async def _item_count(service: CurationService) -> int:
+    return await service.run(lambda repo: sum(repo.count_by_status().values()))
+
+
+def _next_batch(events: Iterator[ChatEvent]) -> list[ChatEvent]:
+    return list(itertools.islice(events, MAX_BATCH))
+
+
+def _progress() -> Progress:
+    """A bar on a terminal; nothing when the output is a file or a pipe."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[messages]:,} messages"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+
+
+async def import_events(
+    service: CurationService, events: Iterator[ChatEvent], report: ImportReport, label: str
+) -> Totals:
+    """Apply an export's events batch by batch; reading (file I/O) stays off the event loop."""
+    totals = Totals()
+    before = await _item_count(service)
+    with _progress() as progress:
+        task = progress.add_task(f"Importing {label}", total=None, messages=0)
+        while batch := await asyncio.to_thread(_next_batch, events):
+            totals.add(batch, await service.handle_batch(batch))
+            progress.update(
+                task, completed=report.done, total=report.total or None, messages=report.messages
+            )
+    totals.new_items = await _item_count(service) - before
+    return totals
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def summary(label: str, report: ImportReport, totals: Totals) -> list[str]:
+    """The closing lines: what was read, captured, new and merged, and what was skipped why."""
+    merged = len(totals.touched) - totals.new_items
+    skipped = sum(report.skipped.values())
+    reasons = ", ".join(f"{count:,} {why}" for why, count in report.skipped.most_common())
+    return [
+        f"{label}: {_plural(report.messages, 'message')} read, "
+        f"{_plural(totals.links, 'link')} captured, {totals.new_items:,} items new, "
+        f"{merged:,} merged into existing items; "
+        f"{_plural(skipped, 'message')} skipped" + (f" ({reasons})" if reasons else "") + ".",
+        f"{totals.events:,} events, {totals.new:,} new, {totals.events - totals.new:,} "
+        f"already known; {len(totals.touched):,} items touched.",
+    ]
+
+
+def _warn(report: ImportReport) -> None:
+    for warning in report.warnings[:SHOWN_WARNINGS]:
+        errors.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    hidden = len(report.warnings) - SHOWN_WARNINGS
+    if hidden > 0:
+        errors.print(f"[yellow]warning:[/] … and {hidden:,} more", highlight=False)
+
+
+def _apply(ctx: typer.Context, open_export: Callable[[Path], Export], path: Path) -> None:
+    from adapters.console.imports import ImportReport, NotAnExport
 
     service = state(ctx).service()
+    watched = frozenset(s for digest in service.config.digests for s in digest.sources)
+    report = ImportReport()
     try:
-        events = load(path)
+        export = open_export(path)
+        events = export.events(watched, report)
+        totals = run_async(functools.partial(import_events, service, events, report, path.name))
     except NotAnExport as exc:
+        _warn(report)
         fail(str(exc))
-    watched = [event for event in events if service.is_watched(event.channel)]
-    new = 0
-    touched: set[int] = set()
-    batches = [watched[i : i + BATCH] for i in range(0, len(watched), BATCH)]
-    for batch in track(batches, description=f"Importing {path.name}", console=console):
-        for outcome in run_async(functools.partial(service.handle_batch, batch)):
-            new += not outcome.duplicate
-            touched.update(outcome.item_ids)
-    console.print(
-        f"{len(events)} events read, {len(watched)} in watched channels, {new} new, "
-        f"{len(watched) - new} already known; {len(touched)} items touched."
-    )
+    _warn(report)
+    for line in summary(path.name, report, totals):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command("slack-export")
 def slack_export(
     ctx: typer.Context, path: Path = typer.Argument(..., help="EXPORT.zip or its folder")
 ) -> None:
-    """A Slack workspace export (channels.json, users.json, <channel>/<date>.json)."""
-    from adapters.console.imports import slack_export_events
+    """A Slack workspace export (channels.json, groups.json, users.json, <channel>/<date>.json)."""
+    from adapters.console.imports import SlackExport
 
-    _apply(ctx, slack_export_events, path)
+    _apply(ctx, SlackExport, path)
 
 
 @app.command("discord-export")
 def discord_export(ctx: typer.Context, path: Path = typer.Argument(..., help="FILE.json")) -> None:
-    """A DiscordChatExporter JSON export of one channel."""
-    from adapters.console.imports import discord_export_events
+    """A DiscordChatExporter JSON export of one channel or thread."""
+    from adapters.console.imports import DiscordExport
 
-    _apply(ctx, discord_export_events, path)
+    _apply(ctx, DiscordExport, path)
