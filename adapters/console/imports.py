@@ -48,7 +48,8 @@ class ImportReport:
 
 
 def _nothing_shared(kind: object) -> str:
-    return f"{kind!r} messages (nothing shared)"
+    """The skip reason for joins, pins, tombstones and other messages nobody shares in."""
+    return f"system ({kind})"
 
 
 # --- Slack ------------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class DiscordExport:
         with _open_json(self.path) as raw:
             found = next(ijson.items(raw, key), None)
         if found is None and required:
-            raise KeyError(f"no {key!r} object")
+            raise ValueError(f"no {key!r} object")
         if found is not None and not isinstance(found, Mapping):
             raise TypeError(f"{key!r} is not an object")
         return found

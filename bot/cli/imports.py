@@ -108,7 +108,7 @@ def summary(label: str, report: ImportReport, totals: Totals) -> list[str]:
         f"{_plural(totals.links, 'link')} captured, {totals.new_items:,} items new, "
         f"{merged:,} merged into existing items; "
         f"{_plural(skipped, 'message')} skipped" + (f" ({reasons})" if reasons else "") + ".",
-        f"{totals.events:,} events, {totals.new:,} new, {totals.events - totals.new:,} "
+        f"{_plural(totals.events, 'event')}, {totals.new:,} new, {totals.events - totals.new:,} "
         f"already known; {len(totals.touched):,} items touched.",
     ]
 

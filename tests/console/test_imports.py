@@ -84,7 +84,7 @@ def test_slack_export_captures_links_once(db: Database, tmp_path: Path) -> None:
     ]
     assert "slack:U6006P1CN" in {item.first_shared_by for item in items(db)}
     assert (report.messages, totals.new_items) == (14, 2)
-    assert report.skipped == {"'channel_join' messages (nothing shared)": 4}
+    assert report.skipped == {"system (channel_join)": 4}
     _report, again = _import(db, export)  # importing twice changes nothing
     assert (again.new, again.new_items, again.links, len(items(db))) == (0, 0, 0, 2)
 
@@ -101,8 +101,8 @@ def test_a_private_channel_from_groups_json_is_imported(db: Database) -> None:
     assert report.messages == 7
     assert report.skipped == {
         "unreadable": 1,
-        "'channel_join' messages (nothing shared)": 1,
-        "'tombstone' messages (nothing shared)": 1,
+        "system (channel_join)": 1,
+        "system (tombstone)": 1,
     }
     assert (totals.links, totals.new_items) == (2, 2)
 
@@ -179,15 +179,14 @@ def test_current_exporter_output_imports_and_skips_only_the_bad_messages(db: Dat
     assert (pipelines.status, pipelines.votes) == ("approved", 1)  # dee's two emoji: one voter
     assert pipelines.why == "our on-call plan for next quarter"
     assert report.messages == 8
-    assert report.skipped == {"unreadable": 2, "'GuildMemberJoin' messages (nothing shared)": 1}
+    assert report.skipped == {"unreadable": 2, "system (GuildMemberJoin)": 1}
     warnings = "\n".join(report.warnings)
     assert "message '1506021000000000004': author is not an object" in warnings
     assert "message '1506021000000000005': timestamp is not an ISO 8601 time" in warnings
     assert (totals.links, totals.new_items, len(totals.touched)) == (3, 3, 3)
     assert summary("dce-links.json", report, totals)[0] == (
         "dce-links.json: 8 messages read, 3 links captured, 3 items new, 0 merged into "
-        "existing items; 3 messages skipped (2 unreadable, 1 'GuildMemberJoin' messages "
-        "(nothing shared))."
+        "existing items; 3 messages skipped (2 unreadable, 1 system (GuildMemberJoin))."
     )
 
 
@@ -199,13 +198,13 @@ def test_a_thread_export_counts_for_its_parent_channel() -> None:
     assert [(e.channel, e.message_id, e.thread_parent) for e in _posts(events)] == [
         (FERRY_GENERAL, "1506019529476800745", "1506019505778987190")
     ]
-    assert report.skipped == {"'21' messages (nothing shared)": 1}  # the thread starter stub
+    assert report.skipped == {"system (21)": 1}  # the thread starter stub
 
 
 def test_a_real_channel_export_reads_every_message() -> None:
     events, report = _read(DiscordExport(DCE / "ferry-general.json"))
     assert (report.messages, len(events)) == (11, 10)
-    assert report.skipped == {"'ThreadCreated' messages (nothing shared)": 1}
+    assert report.skipped == {"system (ThreadCreated)": 1}
     assert all(isinstance(e, MessagePosted) and e.author.is_bot for e in events)
     assert report.done == report.total
 
