@@ -85,7 +85,10 @@ async def import_events(
     before = await _item_count(service)
     with _progress() as progress:
         task = progress.add_task(f"Importing {label}", total=None, messages=0)
-        while batch := await asyncio.to_thread(_next_batch, events):
+        reading = asyncio.ensure_future(asyncio.to_thread(_next_batch, events))
+        while batch := await reading:
+            # the next batch is read while this one is applied
+            reading = asyncio.ensure_future(asyncio.to_thread(_next_batch, events))
             totals.add(batch, await service.handle_batch(batch))
             progress.update(
                 task, completed=report.done, total=report.total or None, messages=report.messages
