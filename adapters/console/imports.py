@@ -217,15 +217,16 @@ class DiscordExport:
             channel = self._first("channel")
             self.channel_id = _snowflake(channel["id"], "channel.id")
             guild = self._first("guild", required=False) or {}
-            self.guild_id = guild.get("id") or None
+            self.guild_id = _snowflake(guild["id"], "guild.id") if guild.get("id") else None
+            kind, parent = channel.get("type"), channel.get("categoryId")
+            thread = isinstance(kind, str | int) and kind in _THREADS
+            self.parent_id = _snowflake(parent, "categoryId") if thread and parent else None
         except (OSError, ijson.JSONError, *_UNREADABLE) as exc:
             raise NotAnExport(
                 f"{path} is not a DiscordChatExporter JSON export (expected an object with "
                 f'"channel" and "messages"): {exc}'
             ) from exc
-        self.name = channel.get("name") or self.channel_id
-        parent = channel.get("categoryId") if channel.get("type") in _THREADS else None
-        self.parent_id = _snowflake(parent, "categoryId") if parent else None
+        self.name = str(channel.get("name") or self.channel_id)
 
     def _first(self, key: str, *, required: bool = True) -> Any:
         """The top-level ``key``; it precedes ``messages``, so only the file's head is read."""
@@ -256,7 +257,7 @@ class DiscordExport:
                     report.messages += 1
                     yield from self._message(message, report)
                     report.done = counting.position
-            except ijson.JSONError as exc:
+            except (ijson.JSONError, UnicodeDecodeError) as exc:
                 raise NotAnExport(
                     f"{self.path} breaks off after message {report.messages} ({exc}); the "
                     "messages before it were imported, and importing again is safe"
