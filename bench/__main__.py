@@ -1,7 +1,8 @@
 """``python -m bench``: every benchmark in turn, with the figures printed as they come.
 
 Each one also runs alone (``python -m bench.<name> --help``). The full run takes a while:
-the 1,000,000-item database, 60 s of Slack load and the 100,000-event memory run dominate;
+the 1,000,000-item database, 60 s of Slack load, the 100,000-event memory run and the
+200,000-message import dominate;
 ``--quick`` shrinks every size for a smoke run.
 """
 
@@ -21,6 +22,7 @@ FULL: list[list[str]] = [
     ["bench.enrichment", "--links", "1000"],
     ["bench.enrich", "--concurrency", "16"],
     ["bench.memory", "--events", "100000"],
+    ["bench.imports", "--messages", "200000"],
 ]
 QUICK: list[list[str]] = [
     ["bench.ingest", "--events", "300"],
@@ -29,6 +31,7 @@ QUICK: list[list[str]] = [
     ["bench.enrichment", "--links", "200"],
     ["bench.enrich", "--links", "200", "--concurrency", "16"],
     ["bench.memory", "--events", "1000"],
+    ["bench.imports", "--messages", "5000", "--compare", "2000"],
 ]
 
 

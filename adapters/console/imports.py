@@ -284,7 +284,7 @@ class DiscordExport:
         events: list[ChatEvent] = [posted]
         for reaction in message.get("reactions") or []:
             emoji = reaction.get("emoji") or {}
-            for user in reaction.get("users") or []:  # exports since 2.37 list who reacted
+            for user in reaction.get("users") or []:  # who reacted (absent in some exports)
                 gateway_reaction = {
                     "user_id": user["id"],
                     "channel_id": self.channel_id,
