@@ -93,18 +93,24 @@ class SlackExport:
                 "channels.json, users.json and one folder of <date>.json files per channel)"
             )
         self.path = path
+        self.notes: list[str] = []  # what reading the listings skipped, for the report
         try:
             self.channels = self._channels()
             self.users = self._user_names()
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, TypeError, ValueError) as exc:
             raise NotAnExport(f"{path}: not a readable Slack export ({exc})") from exc
 
     def _channels(self) -> dict[str, str]:
         """Folder (channel name) -> raw channel id, public and private channels."""
         found: dict[str, str] = {}
         for listing in ("channels.json", "groups.json"):
-            if listing in self.folder.names:
-                found.update({c["name"]: c["id"] for c in self.folder.load(listing)})
+            entries = self.folder.load(listing) if listing in self.folder.names else []
+            for entry in entries:
+                name, raw = (entry.get(k) for k in ("name", "id"))
+                if isinstance(name, str) and isinstance(raw, str) and name and raw:
+                    found[name] = raw
+                else:
+                    self.notes.append(f"{listing}: skipped an entry without a name and id")
         return found
 
     def _user_names(self) -> dict[str, str]:
@@ -120,6 +126,7 @@ class SlackExport:
 
     def events(self, watched: Collection[str], report: ImportReport) -> Iterator[ChatEvent]:
         """The events of the watched channels, day file by day file."""
+        report.warnings += self.notes
         present = {slack_translate.slack_id(raw) for raw in self.channels.values()}
         for missing in sorted(c for c in watched if c.startswith("slack:") and c not in present):
             report.warnings.append(
@@ -269,39 +276,49 @@ class DiscordExport:
             if kind not in discord_translate.USER_MESSAGE_TYPES:
                 report.skip(_nothing_shared(message["type"]))
                 return []
-            return self._translate(message, kind)
+            return self._translate(message, kind, report)
         except _UNREADABLE as exc:
             ident = message.get("id") if isinstance(message, Mapping) else message
             reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             report.skip("unreadable", f"{self.path.name}: message {ident!r}: {reason}")
             return []
 
-    def _translate(self, message: Mapping[str, Any], kind: int) -> list[ChatEvent]:
+    def _translate(
+        self, message: Mapping[str, Any], kind: int, report: ImportReport
+    ) -> list[ChatEvent]:
         data = _gateway_message(message, kind, self.channel_id, self.guild_id)
         posted = discord_translate.message_created(data, parent_id=self.parent_id)
         if posted is None:
             return []
         events: list[ChatEvent] = [posted]
         for reaction in message.get("reactions") or []:
-            emoji = reaction.get("emoji") or {}
-            for user in reaction.get("users") or []:  # who reacted (absent in some exports)
-                gateway_reaction = {
-                    "user_id": user["id"],
-                    "channel_id": self.channel_id,
-                    "message_id": message["id"],
-                    "guild_id": self.guild_id,
-                    # a Unicode emoji has the id "" in exports, null on the gateway
-                    "emoji": {"id": emoji.get("id") or None, "name": emoji.get("name")},
-                }
-                events.append(
-                    discord_translate.reaction_added(
-                        gateway_reaction,
-                        at=posted.at,
-                        delivery=discord_translate.HISTORY_DELIVERY,
-                        parent_id=self.parent_id,
-                    )
+            try:  # an odd reaction costs that reaction, not the message's links
+                events += self._reactions(posted, reaction)
+            except _UNREADABLE as exc:
+                report.warnings.append(
+                    f"{self.path.name}: message {posted.message_id!r}: a reaction skipped ({exc})"
                 )
         return events
+
+    def _reactions(self, posted: MessagePosted, reaction: Mapping[str, Any]) -> list[ChatEvent]:
+        emoji = reaction.get("emoji") or {}
+        # a Unicode emoji has the id "" in exports, null on the gateway
+        gateway_emoji = {"id": emoji.get("id") or None, "name": emoji.get("name")}
+        return [
+            discord_translate.reaction_added(
+                {
+                    "user_id": user["id"],
+                    "channel_id": self.channel_id,
+                    "message_id": posted.message_id,
+                    "guild_id": self.guild_id,
+                    "emoji": gateway_emoji,
+                },
+                at=posted.at,
+                delivery=discord_translate.HISTORY_DELIVERY,
+                parent_id=self.parent_id,
+            )
+            for user in reaction.get("users") or []  # who reacted (absent in some exports)
+        ]
 
 
 def _snowflake(value: object, what: str) -> str:

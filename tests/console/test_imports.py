@@ -139,6 +139,17 @@ def test_org_users_json_names_the_authors(tmp_path: Path) -> None:
     assert (names["slack:U8VAHEVUY"], names["slack:U6006P1CN"]) == ("Steve", "k._")
 
 
+def test_a_channel_entry_without_a_name_is_skipped_not_fatal(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "slack-export", export)
+    listing = json.loads((export / "channels.json").read_text())
+    del listing[0]["name"]  # random: its folder is no longer a channel
+    (export / "channels.json").write_text(json.dumps(listing))
+    events, report = _read(SlackExport(export))
+    assert {event.channel for event in events} == {"slack:C061A0YJG"}
+    assert "channels.json: skipped an entry without a name and id" in report.warnings
+
+
 @pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04garbage"])
 def test_not_a_slack_export(tmp_path: Path, content: bytes) -> None:
     bogus = tmp_path / "export.zip"
