@@ -127,6 +127,15 @@ def run_import(db: Any, path: Path) -> tuple[float, ImportReport, Totals]:
     return time.perf_counter() - started, report, totals
 
 
+def read_only(path: Path) -> tuple[float, float]:
+    """Seconds to stream and translate the whole export without a database, and peak RSS."""
+    export = DiscordExport(path)
+    started = time.perf_counter()
+    for _event in export.events(frozenset({export.channel}), ImportReport()):
+        pass
+    return time.perf_counter() - started, machine.rss_mb(os.getpid(), "VmHWM")
+
+
 def executemany(engine: Engine, rows: Rows, transactions: int) -> float:
     """Seconds to insert ``rows`` with one ``executemany`` per table per transaction."""
     by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
@@ -165,11 +174,14 @@ def scale(directory: Path, count: int) -> list[str]:
     started = time.perf_counter()
     write_export(path, count)
     built = time.perf_counter() - started
+    reading, read_peak = read_only(path)
     with databases.fresh("sqlite") as db:
         seconds, report, totals = run_import(db, path)
     return [
         f"  built a {path.stat().st_size / 2**20:.0f} MB export of {count:,} messages "
         f"in {built:.0f} s",
+        f"  reading and translating alone: {count / reading:,.0f} messages/s, "
+        f"peak RSS {read_peak:.0f} MB (streamed: not the file's size)",
         f"  imported in {seconds:.0f} s: {report.messages / seconds:,.0f} messages/s, "
         f"{totals.events / seconds:,.0f} events/s ({totals.events:,} events in batches of "
         f"{MAX_BATCH}), {totals.new_items:,} items, {totals.links:,} links captured; "
