@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 from hypothesis import given
 from hypothesis import strategies as st
-from lxml import etree
 
 from bot.events import Author, MessagePosted, Unfurl
 from bot.text import clean_text, cleaned
@@ -32,7 +32,8 @@ def test_separators_become_spaces() -> None:
 
 @given(st.text())
 def test_any_cleaned_text_is_valid_xml(text: str) -> None:
-    parsed = etree.fromstring(f"<t>{escape(clean_text(text))}</t>")  # raises if one is left
+    document = f"<t>{escape(clean_text(text))}</t>"  # our own text: no entities to exploit
+    parsed = ET.fromstring(document)  # noqa: S314  # raises on a forbidden character
     expected = clean_text(text).replace("\r\n", "\n").replace("\r", "\n")  # XML's line ends
     assert (parsed.text or "") == expected
 
