@@ -52,3 +52,12 @@ def test_an_event_without_a_name_keeps_the_known_one(db: Database) -> None:
     core.handle_sync(post("slack:C1", "1", Author("slack:UANN", "Ann"), "https://a.com/x"))
     core.handle_sync(post("slack:C1", "1", SLACK_ANN, "https://a.com/x edited", 1))
     assert sharer_name(db) == "Ann"
+
+
+def test_stats_disarm_a_name_stored_before_cleaning_at_ingest(db: Database) -> None:
+    service(db).handle_sync(post("slack:C1", "1", Author("slack:UEVE", "Eve"), "https://a.com/"))
+    item_id = only_item(db).id or 0
+    with db.session() as session:  # a row written by an older version, uncleaned
+        for share in Repo(session).shares_of_item(item_id):
+            share.user_name = "\u202emoc.elgoog"
+    assert top_sharers(db) == [("moc.elgoog", 1)]
