@@ -14,37 +14,50 @@ every stored string is one any output can carry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 _SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f\x85"
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
-)
+_REMOVED = "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff"
+_UNWANTED = re.compile(f"[{_REMOVED}]")
 _AS_SPACE = re.compile(f"[{_SPACES}]")
+_ANY = re.compile(f"[{_REMOVED}{_SPACES}]")
 
 
 def clean_text(text: str) -> str:
     """``text`` without forbidden, control and bidi-override characters (see the module doc)."""
+    if _ANY.search(text) is None:
+        return text  # the usual case, and the fast one
     return _UNWANTED.sub("", _AS_SPACE.sub(" ", text))
 
 
 def cleaned(value: T) -> T:
     """``value`` with every string in it cleaned: a string, a tuple of values, or a dataclass
-    (events, authors, unfurls, page metadata, command requests), recursively."""
+    (events, authors, unfurls, page metadata, command requests), recursively. What is clean
+    already comes back as the same object."""
     return _clean(value)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, tuple):
-        return tuple(_clean(member) for member in value)
+        members = tuple(_clean(member) for member in value)
+        return value if all(a is b for a, b in zip(members, value, strict=True)) else members
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            field.name: _clean(getattr(value, field.name)) for field in dataclasses.fields(value)
-        }
-        return dataclasses.replace(value, **changes)
+        changes = {}
+        for name in _field_names(type(value)):
+            before = getattr(value, name)
+            after = _clean(before)
+            if after is not before:
+                changes[name] = after
+        return dataclasses.replace(value, **changes) if changes else value
     return value
