@@ -206,9 +206,7 @@ class SlackAdapter:
     ) -> None:
         await ack()
         name, args = parse_slash(str(body.get("text", "")))
-        request = request_from(
-            name, args, body["user_id"], body["channel_id"], user_name=body.get("user_name")
-        )
+        request = request_from(name, args, body["user_id"], body["channel_id"])
         await self._answer(request, respond)
 
     async def _on_add_shortcut(
@@ -260,6 +258,11 @@ class SlackAdapter:
 
     async def _answer(self, request: CommandRequest, respond: AsyncRespond) -> None:
         reply = await self.core.command(request)
+        if request.name == "add":  # the sharer: the message's author, or who typed the command
+            if request.message is not None:
+                self.names.notice([request.message])
+            else:
+                self.names.want(request.user.id)
         editor = self.core.is_editor(request.user)
         await respond(**reply_message(request, reply, editor=editor))
 

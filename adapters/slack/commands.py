@@ -31,13 +31,14 @@ def request_from(
     user_id: str,
     channel_id: str,
     *,
-    user_name: str | None = None,
     confirmed: bool = False,
 ) -> CommandRequest:
+    """The command as the core takes it. The user goes without a name: a slash command's
+    ``user_name`` is the legacy handle, not the display name the core stores per person."""
     return CommandRequest(
         name=name,
         args=args,
-        user=Author(id=slack_id(user_id), name=user_name),
+        user=Author(id=slack_id(user_id)),
         channel=slack_id(channel_id),
         platform="slack",
         confirmed=confirmed,

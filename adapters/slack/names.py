@@ -37,19 +37,23 @@ class UserNames:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def notice(self, events: Iterable[ChatEvent]) -> None:
-        """Start a lookup for each person in ``events`` whose name is not known or is stale."""
+        """Start a lookup for each author in ``events`` the event itself does not name."""
         for event in events:
-            if not isinstance(event, MessagePosted | MessageEdited) or event.author is None:
-                continue
-            user = event.author.id
-            if event.author.name or not raw_id(user).startswith(("U", "W")):
-                continue  # the event named them, or a bot id users.info does not know
-            if time.monotonic() - self._checked.get(user, -self.max_age) < self.max_age:
-                continue
-            self._checked[user] = time.monotonic()
-            task = asyncio.create_task(self._look_up(user), name=f"slack-users-info-{user}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            author = event.author if isinstance(event, MessagePosted | MessageEdited) else None
+            if author is not None and not author.name:
+                self.want(author.id)
+
+    def want(self, user: str) -> None:
+        """Look ``user`` up unless that was done within ``max_age`` or it is a bot id (``B…``),
+        which ``users.info`` does not know."""
+        if not raw_id(user).startswith(("U", "W")):
+            return
+        if time.monotonic() - self._checked.get(user, -self.max_age) < self.max_age:
+            return
+        self._checked[user] = time.monotonic()
+        task = asyncio.create_task(self._look_up(user), name=f"slack-users-info-{user}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def learn(self, user: Mapping[str, Any]) -> None:
         """A user object Slack sent (``user_change``): store its name now."""
