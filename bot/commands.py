@@ -12,6 +12,7 @@ from bot.events import MessagePosted
 from bot.ingest import recompute_item
 from bot.links import extract_links
 from bot.ports import CommandReply, CommandRequest, QueueEntry
+from bot.text import clean_text
 from storage.models import Decision, Item
 from storage.repo import Repo
 
@@ -200,6 +201,7 @@ def decide(
 ) -> str:
     """Record an explicit decision and re-derive the item (used by chat and the CLI)."""
     assert item.id is not None
+    value = None if value is None else clean_text(value)
     repo.add(Decision(item_id=item.id, actor=actor, action=action, value=value))
     repo.flush()
     recompute_item(service.config, repo, item)

@@ -36,7 +36,8 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
-from bot.links import extract_links
+from bot.links import extract_links, members_only
+from bot.why import starts_with_why
 from storage.facts import AnyMessage, Facts
 from storage.models import Item, Message, Share, utcnow
 from storage.repo import Repo
@@ -61,6 +62,7 @@ class Ingest:
         self.effects: list[Effect] = []
         self.touched: set[int] = set()
         self._keyed: dict[str, dict[str, str]] = {}
+        self._names: dict[str, str] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
     def load(
@@ -70,6 +72,7 @@ class Ingest:
         events' messages (and thread parents: a reply touches its parent's items), the reactions
         on the messages reacted to, and the digests' items for every link in them."""
         ids: list[str] = []
+        authors: set[str] = set()
         messages: set[tuple[str, str]] = set()
         reacted: set[tuple[str, str]] = set()
         items: set[tuple[str, str]] = set()
@@ -79,18 +82,31 @@ class Ingest:
             if isinstance(event, ReactionAdded | ReactionRemoved):
                 reacted.add((event.channel, event.message_id))
             elif isinstance(event, MessagePosted | MessageEdited):
+                if event.author is not None:
+                    authors.add(event.author.id)
                 if event.thread_parent:
                     messages.add((event.channel, event.thread_parent))
                 targets = digests or self._digests(event.channel)
-                items.update((d.name, key) for key in self._links(event.text) for d in targets)
+                keys = self._shared_links(event.thread_parent, event.text)
+                items.update((d.name, key) for key in keys for d in targets)
         self.facts.load(ids, messages, items, reacted)
+        self._names.update(self.repo.person_names(authors - self._names.keys()))
+
+    def _shared_links(self, thread_parent: str | None, text: str) -> dict[str, str]:
+        """The links a message shares. A thread reply that opens with a why is the parent's
+        why: a link in it is part of that why, not a share of its own."""
+        if thread_parent is not None and starts_with_why(text):
+            return {}
+        return self._links(text)
 
     def _links(self, text: str) -> dict[str, str]:
-        """The http(s) links of ``text`` by canonical key (the first spelling of each);
-        remembered, because ``load`` and the rules both need them."""
+        """The http(s) links of ``text`` that anyone can open, by canonical key (the first
+        spelling of each); remembered, because ``load`` and the rules both need them."""
         if text not in self._keyed:
             keyed: dict[str, str] = {}
             for link in extract_links(text):
+                if members_only(link):
+                    continue
                 try:
                     keyed.setdefault(canonical_url(link), link)
                 except NotHttpUrl:
@@ -168,12 +184,20 @@ class Ingest:
         message.deleted = True
         self._after_message_change(message, None, receipts=False)
 
-    @staticmethod
-    def _fill_author(message: AnyMessage, author: Author) -> None:
+    def _fill_author(self, message: AnyMessage, author: Author) -> None:
         message.author = author.id
-        message.author_name = author.name
+        message.author_name = self._display_name(author) or message.author_name
         message.author_roles = " ".join(author.roles)
         message.author_is_bot = author.is_bot
+
+    def _display_name(self, author: Author) -> str | None:
+        """The name the event carries (stored for later events that carry none, and written
+        onto earlier shares when it is new or a rename), else the stored one."""
+        known = self._names.get(author.id)
+        if author.name and author.name != known:
+            self.repo.save_person_name(author.id, author.name)
+            self._names[author.id] = author.name
+        return author.name or known
 
     def _after_message_change(
         self, message: AnyMessage, forced: list[DigestConfig] | None, receipts: bool
@@ -189,7 +213,8 @@ class Ingest:
 
         Returns (a new item was created, an existing item got a new share).
         """
-        keyed = self._links(message.text)  # a deleted message's items stay, withdrawn
+        # a deleted message's items stay, withdrawn
+        keyed = self._shared_links(message.thread_parent, message.text)
         existing = list(self.facts.shares_of_message(message.channel, message.message_id))
         wanted: set[int] = set()
         created = duplicated = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 _FENCED_CODE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -17,6 +18,13 @@ _MARKDOWN = re.compile(r"\[([^\[\]]*)\]\((https?://[^\s()]+(?:\([^\s()]*\))?[^\s
 _BARE = re.compile(r"(?<![\w@/])https?://[^\s<>\"'`]+", re.I)
 _TRAILING = ".,;:!?*_~'\""
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+# Links that open only for members of a workspace or server, or expire: never newsletter items.
+_MEMBERS_HOSTS = frozenset({"app.slack.com", "files.slack.com"})
+_SLACK_MEMBER_PATHS = ("/archives/", "/files/", "/docs/", "/canvas/", "/team/", "/messages/")
+_DISCORD_HOSTS = frozenset(
+    {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
+)
+_DISCORD_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 
 
 def strip_code(text: str) -> str:
@@ -39,6 +47,24 @@ def _trim_bare(url: str) -> str:
 def _is_http(url: str) -> bool:
     lowered = url.lower()
     return lowered.startswith(("http://", "https://")) and len(url) > len("https://")
+
+
+def members_only(url: str) -> bool:
+    """True for links only members can open: Slack files, message permalinks, canvases and
+    the web client (``<team>.slack.com/files/…``, ``/archives/…``, ``app.slack.com``), Discord
+    message links (``discord.com/channels/…``) and Discord attachments (signed, they expire)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host, path = (parts.hostname or "").lower(), parts.path
+    slack = host == "slack.com" or host.endswith(".slack.com")
+    return (
+        host in _MEMBERS_HOSTS
+        or (slack and path.startswith(_SLACK_MEMBER_PATHS))
+        or (host in _DISCORD_HOSTS and path.startswith("/channels/"))
+        or (host in _DISCORD_CDN_HOSTS and path.startswith("/attachments/"))
+    )
 
 
 def extract_links(text: str) -> list[str]:

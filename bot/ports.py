@@ -97,6 +97,11 @@ class Core(Protocol):
 
     async def save_checkpoint(self, channel: str, position: str) -> None: ...
 
+    async def name_resolved(self, user: str, name: str) -> None:
+        """A user's display name, learnt by the adapter after (or apart from) their events:
+        stored, and shown on their earlier shares too."""
+        ...
+
 
 class ChatPublisher(Protocol):
     """Posts on one platform. ``channel``/``user`` are ``platform:id`` strings."""

@@ -21,6 +21,7 @@ from bot.curation import is_editor
 from bot.events import Author, ChatEvent, Outcome
 from bot.ingest import Ingest
 from bot.ports import CommandReply, CommandRequest
+from bot.text import clean_text, cleaned
 from storage.db import Database
 from storage.repo import Repo
 
@@ -60,13 +61,16 @@ class CurationService:
         return outcome
 
     async def command(self, request: CommandRequest) -> CommandReply:
-        return await self.commands.handle(request)
+        return await self.commands.handle(cleaned(request))
 
     async def checkpoint(self, channel: str) -> str | None:
         return await self.run(lambda repo: repo.checkpoint(channel))
 
     async def save_checkpoint(self, channel: str, position: str) -> None:
         await self.run(lambda repo: repo.save_checkpoint(channel, position))
+
+    async def name_resolved(self, user: str, name: str) -> None:
+        await self.run(lambda repo: repo.save_person_name(user, clean_text(name)))
 
     # --- plumbing ---------------------------------------------------------------------------
     async def run(self, work: Callable[[Repo], T]) -> T:
@@ -105,7 +109,8 @@ class CurationService:
         self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
         """Apply one event unless its id was seen before (the durable dedup); ``digests``
-        forces capture (the "Add to digest" shortcut)."""
+        forces capture (the "Add to digest" shortcut). Its text is cleaned on the way in."""
+        event = cleaned(event)
         ingest = Ingest(self.config, repo)
         ingest.load([event], digests)
         outcome = self._record(ingest, event, digests)
@@ -126,6 +131,7 @@ class CurationService:
         Optimistic: no savepoints. If any event fails, the batch is rolled back to its start
         and replayed with a savepoint per event, so the bad one is logged and skipped.
         """
+        events = [cleaned(event) for event in events]
         try:
             with repo.session.begin_nested():
                 ingest = Ingest(self.config, repo)

@@ -30,6 +30,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "message_id"),
         Index("ix_message_thread", "channel", "thread_parent"),
+        Index("ix_message_author", "author"),
     )
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=100)
@@ -134,6 +135,7 @@ class Share(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("item_id", "channel", "message_id"),
         Index("ix_share_message", "channel", "message_id"),
+        Index("ix_share_user", "user"),
     )
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(index=True)
@@ -145,6 +147,17 @@ class Share(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     shared_at: datetime | None = None
     active: bool = True
+
+
+class Person(SQLModel, table=True):
+    """A chat user's display name as the platform last told it (Slack ``users.info`` and
+    ``user_change``, Discord's member and user names). Shares and messages keep a copy of it,
+    rewritten when it changes, so every output shows the current name."""
+
+    __tablename__ = "person"
+    user: str = Field(primary_key=True, max_length=100)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Decision(SQLModel, table=True):

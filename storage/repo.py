@@ -16,6 +16,7 @@ from storage.models import (
     DigestState,
     Item,
     Message,
+    Person,
     Reaction,
     Share,
     utcnow,
@@ -187,6 +188,37 @@ class Repo:
             if share.active and share.user_name and share.item_id not in names:
                 names[share.item_id] = share.user_name
         return names
+
+    # --- people -----------------------------------------------------------------------------
+    def person_names(self, users: Iterable[str]) -> dict[str, str]:
+        """The stored display name of each of ``users`` that has one."""
+        wanted = set(users)
+        if not wanted:
+            return {}
+        rows = self.session.exec(select(Person).where(col(Person.user).in_(wanted))).all()
+        return {row.user: row.name for row in rows}
+
+    def save_person_name(self, user: str, name: str) -> None:
+        """Store ``user``'s display name and put it on their earlier messages and shares (a
+        name resolved late, or a rename), unless it is already stored."""
+        row = self.session.get(Person, user)
+        if row is not None and row.name == name:
+            return
+        if row is None:
+            values = {"user": user, "name": name, "updated_at": utcnow()}
+            insert_ignore(self.session, Person, values)
+        else:
+            row.name, row.updated_at = name, utcnow()
+        stale_share = or_(col(Share.user_name).is_(None), col(Share.user_name) != name)
+        self.session.execute(
+            update(Share).where(col(Share.user) == user, stale_share).values(user_name=name)
+        )
+        stale_message = or_(col(Message.author_name).is_(None), col(Message.author_name) != name)
+        self.session.execute(
+            update(Message)
+            .where(col(Message.author) == user, stale_message)
+            .values(author_name=name)
+        )
 
     # --- checkpoints and digest state -------------------------------------------------------
     def checkpoint(self, channel: str) -> str | None:

@@ -45,6 +45,7 @@ from adapters.slack.commands import (
     request_from,
     request_from_action,
 )
+from adapters.slack.names import UserNames
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.pump import EventPump
 from adapters.slack.settings import SlackSettings, make_client
@@ -76,7 +77,8 @@ class SlackAdapter:
         self.channels = [channel for channel in channels if channel.startswith("slack:")]
         self.client = make_client(settings)
         self.publisher = SlackPublisher(self.client)
-        self.pump = EventPump(core, self.publisher)
+        self.names = UserNames(self.client, core)
+        self.pump = EventPump(core, self.publisher, self.names)
         self.backfiller = Backfiller(
             self.client,
             core,
@@ -132,6 +134,7 @@ class SlackAdapter:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.pump.stop()
+        await self.names.stop()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)
@@ -158,6 +161,7 @@ class SlackAdapter:
             self.app.event(event_type)(self._on_chat_event)
         self.app.event("member_joined_channel")(self._on_member_joined)
         self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("user_change")(self._on_user_change)
         # Anything else is acknowledged and ignored: a 404 would make Slack retry it, and
         # subscriptions that keep failing get disabled.
         self.app.event(re.compile(".*"))(self._ignore)
@@ -176,6 +180,12 @@ class SlackAdapter:
             return
         if event is not None and self.core.is_watched(event.channel):
             self.pump.submit(event)
+
+    async def _on_user_change(self, event: dict[str, Any]) -> None:
+        """Someone changed their profile: their shares show the new name."""
+        user = event.get("user")
+        if isinstance(user, dict):
+            await self.names.learn(user)
 
     async def _on_member_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """The bot itself was added to a watched channel: say a short hello, once. (Invited to
@@ -196,9 +206,7 @@ class SlackAdapter:
     ) -> None:
         await ack()
         name, args = parse_slash(str(body.get("text", "")))
-        request = request_from(
-            name, args, body["user_id"], body["channel_id"], user_name=body.get("user_name")
-        )
+        request = request_from(name, args, body["user_id"], body["channel_id"])
         await self._answer(request, respond)
 
     async def _on_add_shortcut(
@@ -250,6 +258,11 @@ class SlackAdapter:
 
     async def _answer(self, request: CommandRequest, respond: AsyncRespond) -> None:
         reply = await self.core.command(request)
+        if request.name == "add":  # the sharer: the message's author, or who typed the command
+            if request.message is not None:
+                self.names.notice([request.message])
+            else:
+                self.names.want(request.user.id)
         editor = self.core.is_editor(request.user)
         await respond(**reply_message(request, reply, editor=editor))
 

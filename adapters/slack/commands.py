@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, get_args
 
-from adapters.slack.publisher import escape
 from adapters.slack.translate import slack_id
+from bot.digest.render.slack import escape, escape_label, link
 from bot.events import Author
 from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
 
@@ -31,13 +31,14 @@ def request_from(
     user_id: str,
     channel_id: str,
     *,
-    user_name: str | None = None,
     confirmed: bool = False,
 ) -> CommandRequest:
+    """The command as the core takes it. The user goes without a name: a slash command's
+    ``user_name`` is the legacy handle, not the display name the core stores per person."""
     return CommandRequest(
         name=name,
         args=args,
-        user=Author(id=slack_id(user_id), name=user_name),
+        user=Author(id=slack_id(user_id)),
         channel=slack_id(channel_id),
         platform="slack",
         confirmed=confirmed,
@@ -79,7 +80,7 @@ def _button(label: str, action: str, value: str, style: str | None = None) -> di
 def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
     """One queued item: title link, why, votes and section; editor buttons when asked."""
     star = "⭐ " if entry.featured else ""
-    lines = [f"{star}<{escape(entry.url)}|{escape(entry.title)}>"]
+    lines = [f"{star}{link(entry.url, escape_label(entry.title))}"]
     if entry.why:
         lines.append(f"_{escape(entry.why)}_")
     lines.append(f"{entry.votes} votes · {escape(entry.section)} · {entry.status}")

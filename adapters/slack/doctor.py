@@ -22,6 +22,7 @@ NEEDED_SCOPES = frozenset(
         "commands",  # /linkletter and the "Add to digest" shortcut
         "reactions:read",  # reaction_added / reaction_removed events
         "reactions:write",  # receipt reactions
+        "users:read",  # users.info and user_change: sharers' display names in issues and /stats
     }
 )
 Check = tuple[bool, str]

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import raw_id
+from bot.digest.render.slack import escape
 from bot.events import AddReaction, Effect, ReplyInThread
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,6 @@ METADATA_EVENT_TYPE = "linkletter_digest"
 # Posting options that would turn inert user text into pings or links (reliability row 10).
 FORBIDDEN_OPTIONS = frozenset({"link_names", "parse"})
 HARMLESS_REACTION_ERRORS = frozenset({"already_reacted"})
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so user text cannot mention, ping or disguise a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_emoji_name(value: str) -> str:

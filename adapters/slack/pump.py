@@ -15,6 +15,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
+from adapters.slack.names import UserNames
 from bot.events import ChatEvent, Effect, MessagePosted, Outcome
 from bot.ports import MAX_BATCH, ChatPublisher, Core
 
@@ -34,9 +35,12 @@ class EventPump:
     channel's checkpoint moves forward to that message, so the next backfill starts there.
     """
 
-    def __init__(self, core: Core, publisher: ChatPublisher) -> None:
+    def __init__(
+        self, core: Core, publisher: ChatPublisher, names: UserNames | None = None
+    ) -> None:
         self.core = core
         self.publisher = publisher
+        self.names = names
         self.live_checkpoints: set[str] = set()
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._receipts: asyncio.Queue[tuple[ChatEvent, Effect] | None] = asyncio.Queue()
@@ -108,6 +112,8 @@ class EventPump:
             for effect in outcome.effects:
                 self._receipts.put_nowait((job.event, effect))
             self._settle(job, outcome)
+        if self.names is not None:  # after storing: a resolved name fixes these shares too
+            self.names.notice(job.event for job in jobs)
         await self._advance_checkpoints([job.event for job in jobs if job.done is None])
 
     @staticmethod

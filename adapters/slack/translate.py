@@ -172,6 +172,24 @@ def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def display_name(user: Mapping[str, Any]) -> str | None:
+    """Slack's order: the profile's display name, then the real name, then the user name.
+
+    Takes a ``users.info`` / ``user_change`` user object or a message's flat ``user_profile``.
+    """
+    profile = user.get("profile")
+    sources = [profile, user] if isinstance(profile, Mapping) else [user]
+    for key in ("display_name", "real_name"):
+        for source in sources:
+            if found := _opt_str(_strip(source.get(key))):
+                return found
+    return _opt_str(_strip(user.get("name")))
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
 class _Reader:
     """Reads one inner event, raising MalformedEvent that names the envelope's event id."""
 
@@ -231,7 +249,9 @@ class _Reader:
         who = user if isinstance(user, str) and user else bot
         if not isinstance(who, str) or not who:
             raise self.fail("message has neither 'user' nor 'bot_id'")
-        name = _opt_str(message.get("username"))
+        profile = message.get("user_profile")
+        name = display_name(profile) if isinstance(profile, Mapping) else None
+        name = name or _opt_str(message.get("username"))
         return Author(id=slack_id(who), name=name, is_bot=is_bot)
 
     def thread_parent(self, message: Mapping[str, Any], ts: str) -> str | None:

@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
 from bot.ingest import recompute_item
 from bot.metrics import EnrichmentFailure, observe_enrichment
+from bot.text import cleaned
 from storage.db import Database
 from storage.models import Item, utcnow
 from storage.repo import Repo
@@ -174,7 +175,7 @@ class EnrichmentWorker:
         item = repo.item(item_id)
         if item is None:
             return
-        _apply_metadata(item, page)
+        _apply_metadata(item, cleaned(page))
         target = _follow_final_url(repo, item, page)
         if target is not None:
             merge_items(repo, item, target)

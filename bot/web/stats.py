@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.text import clean_text
 from bot.web.archive import as_utc
 from storage.db import Database
 from storage.stats import SharedItem, StatsRepo
@@ -81,7 +82,8 @@ def read_stats(
         repo = StatsRepo(session)
         items = repo.shared_items_since(since, digests)
         people = repo.top_sharers(since, sharer_digests, TOP) if sharer_digests else None
-    sharers = None if people is None else [Ranked(p.name, p.shares) for p in people]
+    # names are cleaned at ingest; this also disarms names stored before that (bidi overrides)
+    sharers = None if people is None else [Ranked(clean_text(p.name), p.shares) for p in people]
     return Stats(weekly_counts(items, first_week, weeks), top_domains(items), sharers)
 
 

@@ -355,3 +355,29 @@ async def test_a_long_outage_is_reported(db: Database, monkeypatch: pytest.Monke
 
 async def _no_sleep(_seconds: float) -> None:
     return None
+
+
+def test_a_why_reply_with_a_link_is_the_parents_why_not_an_item(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com/paper"))
+    reply = "Why this matters: it fixes <https://b.com/bench|the benchmark> we use"
+    outcome = core.handle_sync(post("slack:C1", "2", ANN, reply, 1, parent="1"))
+    item = only_item(db)
+    assert (item.canonical_url, item.why) == (
+        "https://a.com/paper",
+        "it fixes the benchmark we use",
+    )
+    assert outcome.effects == ()  # no receipt: nothing new was captured
+    plain = "and a related one: https://c.com/other"
+    core.handle_sync(post("slack:C1", "3", ANN, plain, 2, parent="1"))
+    assert len(items(db)) == 2  # a reply that is not a why still shares its link
+
+
+def test_members_only_links_are_not_items(db: Database) -> None:
+    core = service(db)
+    text = (
+        "see <https://acme.slack.com/archives/C1/p1663969334001500> and "
+        "https://acme.slack.com/files/U1/F1/notes.txt and https://discord.com/channels/1/2/3"
+    )
+    outcome = core.handle_sync(post("slack:C1", "1", ANN, text))
+    assert (items(db), outcome.effects) == ([], ())

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.links import extract_links, plain_text
+from bot.links import extract_links, members_only, plain_text
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,37 @@ def test_links_joined_by_prose_are_all_found(urls: list[str]) -> None:
 def test_extraction_is_idempotent_on_its_output(text: str) -> None:
     links = extract_links(text)
     assert extract_links(" ".join(links)) == links
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # a real file permalink (tests/fixtures/slack/events_message_file_share.json)
+        "https://jadeapptesting.slack.com/files/U043H11ES4V/F04EEHX1EES/namenamename.txt",
+        "https://files.slack.com/files-pri/T043DB835ML-F04EEHX1EES/namenamename.txt",
+        "https://acme.slack.com/archives/C0123ABCD/p1663969334001500",
+        "https://acme.enterprise.slack.com/docs/T01/F02",
+        "https://app.slack.com/client/T01/C02",
+        "https://discord.com/channels/1/2/3",
+        "https://canary.discord.com/channels/1/2",
+        "https://cdn.discordapp.com/attachments/1/2/image.png?ex=1&is=2&hm=3",
+        "https://media.discordapp.net/attachments/1/2/x.jpg",
+    ],
+)
+def test_members_only_links(url: str) -> None:
+    assert members_only(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.slack.com/methods/users.info",
+        "https://slack.com/blog/news/x",
+        "https://slack-files.com/T043DB835ML-F04EEHX1EES-0ce8936320",  # a public file link
+        "https://discord.com/developers/docs/intro",
+        "https://discord.gg/invite",
+        "https://example.com/archives/2024",
+    ],
+)
+def test_public_links_are_not_members_only(url: str) -> None:
+    assert not members_only(url)

@@ -82,6 +82,9 @@ class RecordingCore:
     async def save_checkpoint(self, channel: str, position: str) -> None:
         self.checkpoints[channel] = position
 
+    async def name_resolved(self, user: str, name: str) -> None:
+        """Discord events carry their author's name: the adapter never resolves one."""
+
     def of_type(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
 

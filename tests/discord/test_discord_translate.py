@@ -252,3 +252,20 @@ def test_arbitrary_json_raises_only_malformed_event(
     for translate in translators:
         with contextlib.suppress(MalformedEvent):
             translate()
+
+
+def test_display_name_is_member_nick_then_global_name_then_username() -> None:
+    """The real MESSAGE_CREATE capture has ``member.nick: null`` and no ``global_name``."""
+    data = dispatch("MessageCreate.Type0")
+    data["content"] = "https://example.com/a"
+
+    def name(payload: dict[str, Any]) -> str | None:
+        posted = message_created(payload)
+        assert posted is not None
+        return posted.author.name
+
+    assert name(data) == "Username"
+    data["author"]["global_name"] = "Global Name"
+    assert name(data) == "Global Name"
+    data["member"]["nick"] = "Server Nick"
+    assert name(data) == "Server Nick"

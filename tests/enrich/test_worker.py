@@ -121,3 +121,25 @@ async def test_a_slow_page_does_not_hold_up_the_slots_of_the_others(db: Database
     stop.set()
     await asyncio.wait_for(loop, 5)  # the page in flight is finished, not abandoned
     assert titles() == {"slow", "a", "b", "c", "d"}
+
+
+async def test_page_text_is_cleaned_before_it_is_stored(db: Database, server: LocalServer) -> None:
+    """A forbidden or bidi character in a page's title, summary, site name or author would
+    break the feeds and the e-mail, and reorder the text around it: it never reaches the item."""
+    dirty = "Re\u202eport\x01\ufffe"
+    page = (
+        f"<html><head><title>{dirty}</title>"
+        f'<meta property="og:site_name" content="Site{dirty}">'
+        f'<meta name="author" content="Ann{dirty}">'
+        f'<meta name="description" content="About{dirty}"></head>'
+        f"<body><p>{'Words in a paragraph. ' * 40}</p></body></html>"
+    )
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url(f"/html?body={quote(page)}")))
+    assert await worker(db).run_once() == 1
+    item = items(db)[0]
+    assert (item.title, item.site_name, item.author, item.summary) == (
+        "Report",
+        "SiteReport",
+        "AnnReport",
+        "AboutReport",
+    )

@@ -102,6 +102,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies POSTed to response_url
         self.views: dict[str, dict[str, Any]] = {}  # views.publish, by user id
+        self.users: dict[str, dict[str, Any]] = {}  # users.info, by user id (add_user)
         self.faults: dict[str, Fault] = {}
         self._clock = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -456,9 +457,35 @@ class FakeSlack:
         self.channels.setdefault(channel_id, Channel(channel_id, user))
         return {"ok": True, "channel": {"id": channel_id}}
 
+    def add_user(
+        self, user_id: str, name: str, *, real_name: str = "", display_name: str = ""
+    ) -> dict[str, Any]:
+        """A workspace member, shaped like Slack's user object (the ``users.list`` member in
+        mercury-slack-web ``ListRsp/with_bots.json``, the same object ``users.info`` returns)."""
+        user = {
+            "id": user_id,
+            "team_id": "T012AB3C4",
+            "name": name,
+            "deleted": False,
+            "real_name": real_name,
+            "tz": "Europe/London",
+            "profile": {
+                "real_name": real_name,
+                "display_name": display_name,
+                "real_name_normalized": real_name,
+                "display_name_normalized": display_name,
+                "team": "T012AB3C4",
+            },
+            "is_admin": False,
+            "is_bot": False,
+            "updated": 1502138686,
+        }
+        self.users[user_id] = user
+        return user
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = str(args.get("user", ""))
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "is_bot": False}}
+        user = self.users.get(str(args.get("user", "")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         self.views[str(args.get("user_id"))] = args["view"]

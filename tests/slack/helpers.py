@@ -43,6 +43,7 @@ class RecordingCore:
     reply: CommandReply = field(default_factory=lambda: CommandReply(text="done"))
     gate: asyncio.Event | None = None  # when set, handle() waits for it (a stalled core)
     batches: list[int] = field(default_factory=list)  # the size of each handle_batch call
+    names: dict[str, str] = field(default_factory=dict)  # name_resolved, by user
 
     def is_watched(self, channel: str) -> bool:
         return channel in self.watched
@@ -74,6 +75,9 @@ class RecordingCore:
 
     async def save_checkpoint(self, channel: str, position: str) -> None:
         self.checkpoints[channel] = position
+
+    async def name_resolved(self, user: str, name: str) -> None:
+        self.names[user] = name
 
 
 def in_channel(payload: dict[str, Any], channel: str = WATCHED) -> dict[str, Any]:

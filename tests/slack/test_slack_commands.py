@@ -82,3 +82,21 @@ def test_big_queues_stay_within_fifty_blocks() -> None:
     ):
         assert len(blocks) <= 50
         assert "more: `linkletter items list`" in blocks[-1]["text"]["text"]
+
+
+def test_a_pipe_in_a_url_or_title_cannot_relabel_the_queue_link() -> None:
+    """issue 18: ``/linkletter add https://evil.example/x|https://trusted.example/`` must not
+    show a trusted label that links to the evil URL, in the queue or the App Home."""
+    url = "https://evil.example/x|https://trusted.example/"
+    queued = QueueEntry(
+        item_id=1, title="Docs | Trusted > Safe", url=url, why=None, votes=0,
+        section="Elsewhere", status="draft", featured=False, digest="weekly",
+    )  # fmt: skip
+    reply = CommandReply(text="queue", entries=(queued,))
+    request = request_from("queue", "", "UED", "C1")
+    queue_blocks = reply_message(request, reply, editor=True)["blocks"]
+    for blocks in (queue_blocks, home_view(reply, editor=True)["blocks"]):
+        [line] = [b["text"]["text"] for b in blocks if "evil" in b.get("text", {}).get("text", "")]
+        target, label = line.split("\n")[0].strip("<>").split("|")
+        assert target == "https://evil.example/x%7Chttps://trusted.example/"
+        assert label == "Docs ¦ Trusted &gt; Safe"

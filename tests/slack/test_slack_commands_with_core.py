@@ -128,3 +128,20 @@ async def test_home_tab_lists_what_a_member_shared(
     assert "What you shared" in home
     assert "https://example.org/essay" in home
     assert buttons(fake.views["UANN"]["blocks"]) == []
+
+
+async def test_slash_add_shows_the_sharers_display_name_not_their_handle(
+    fake: FakeSlack, db: Database, app: SlackAdapter
+) -> None:
+    """The payload's ``user_name`` is the legacy handle ("uann"); the issue shows the profile's
+    name, looked up with users.info after the add."""
+    fake.add_user("UANN", "uann", real_name="Ann Example", display_name="Annie")
+    answer = await slash(fake, "add https://example.org/paper why: it is good", "UANN")
+    assert "Added to *weekly*" in answer["text"]
+    [item] = all_items(db)
+
+    def named() -> dict[int, str]:
+        with db.session() as session:
+            return Repo(session).sharer_names([item.id or 0])
+
+    await fake.wait_for(lambda: named() == {item.id: "Annie"})

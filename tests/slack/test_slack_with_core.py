@@ -17,6 +17,7 @@ import pytest
 
 from adapters.slack.app import SlackAdapter
 from adapters.slack.publisher import SlackPublisher
+from adapters.slack.translate import message_event
 from bot.config import DigestConfig, parse_config
 from bot.events import Effect
 from bot.publish.destinations import ChatDestination, Destination, build_destinations
@@ -357,3 +358,17 @@ async def test_restart_recovers_missed_messages_and_old_retries_do_nothing(
     assert receipts(fake) == {before["event"]["ts"]: {"inbox_tray"}, missed["ts"]: {"inbox_tray"}}
     assert len(fake.calls_to("reactions.add")) == 2
     assert saved_checkpoint(db, channel) == missed["ts"]
+
+
+def test_a_broadcast_why_reply_with_a_link_is_the_parents_why(
+    db: Database, service: CurationService
+) -> None:
+    """The real export thread (``thread_with_broadcast_reply.json``) with links in its text: a
+    ``thread_broadcast`` reply that opens with a why is the parent's why, its link included."""
+    parent, _, broadcast = load_fixture("thread_with_broadcast_reply.json")
+    parent["text"] = "thread message <https://a.example/paper>"
+    broadcast["text"] = "*why this matters:* <https://b.example/bench|the bench> agrees"
+    for message in (parent, broadcast):
+        service.handle_sync(message_event(WATCHED, message))
+    [item] = items_by_url(db).values()
+    assert (item.canonical_url, item.why) == ("https://a.example/paper", "the bench agrees")
