@@ -23,6 +23,7 @@ from bot.digest.render._common import (
     safe_url,
     section_views,
 )
+from bot.text import clean_text
 
 PREHEADER_LIMIT = 140
 
@@ -46,23 +47,26 @@ def preheader(issue: CompiledIssue) -> str:
 
 
 def render(issue: CompiledIssue, *, page: bool) -> str:
-    return template().render(
-        page=page,
-        heading=issue_heading(issue),
-        period=period_label(issue),
-        preheader=preheader(issue),
-        intro=clean(issue.intro),
-        outro=clean(issue.outro),
-        sections=section_views(issue),
-        public_url=safe_url(issue.public_url),
-        digest=clean(issue.digest),
-        number=issue.number,
-        empty_note=issue.empty_note,
-        featured_note=FEATURED_NOTE,
-        why_icon=WHY_ICON,
-        why_text=WHY_TEXT,
-        read_more_icon=READ_MORE_ICON,
-        web_link_label=WEB_LINK_LABEL,
+    """The document, without characters HTML forbids whatever the stored issue holds."""
+    return clean_text(
+        template().render(
+            page=page,
+            heading=issue_heading(issue),
+            period=period_label(issue),
+            preheader=preheader(issue),
+            intro=clean(issue.intro),
+            outro=clean(issue.outro),
+            sections=section_views(issue),
+            public_url=safe_url(issue.public_url),
+            digest=clean(issue.digest),
+            number=issue.number,
+            empty_note=issue.empty_note,
+            featured_note=FEATURED_NOTE,
+            why_icon=WHY_ICON,
+            why_text=WHY_TEXT,
+            read_more_icon=READ_MORE_ICON,
+            web_link_label=WEB_LINK_LABEL,
+        )
     )
 
 
