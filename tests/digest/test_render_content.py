@@ -16,7 +16,6 @@ from bot.digest.render import (
     render,
     render_discord,
     render_html_email,
-    render_html_page,
     render_json,
     render_markdown,
     render_slack,
@@ -163,10 +162,6 @@ def test_json_leaves_out_empty_sections() -> None:
     assert [s["name"] for s in json.loads(render_json(issue))["sections"]] == ["A"]
 
 
-def test_html_page_has_colour_schemes_and_email_does_not_need_them() -> None:
-    issue = edge_case_issue()
-    assert "prefers-color-scheme: dark" in render_html_page(issue)
-    assert "prefers-color-scheme" not in render_html_email(issue)
 
 
 def test_html_email_is_a_640px_table_with_scaled_images() -> None:
