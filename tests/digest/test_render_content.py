@@ -84,6 +84,8 @@ def test_minutes_are_estimated_from_words_when_missing() -> None:
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_missing_fields_omit_their_lines(fmt: str) -> None:
     out = as_text(render(one_section(BARE), fmt))
+    if fmt == "html":  # Outlook's conditional comment ends in "<![endif]-->", no Markdown image
+        out = out.replace("<![endif]-->", "")
     assert "Bare link" in out
     for absent in (
         "Why this matters",
