@@ -13,7 +13,7 @@ from bot.ingest import recompute_item
 from bot.links import extract_links
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from bot.text import clean_text
-from storage.models import Decision, Item
+from storage.models import Decision, Item, ItemStatus
 from storage.repo import Repo
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ class CommandHandler:
 
     async def _queue(self, digest: DigestConfig) -> CommandReply:
         items = await self.service.run(
-            lambda repo: repo.items(digest.name, ["draft", "approved"], limit=100)
+            lambda repo: repo.items(digest.name, [ItemStatus.draft, ItemStatus.approved], limit=100)
         )
         entries = tuple(_entry(item) for item in items)
         if not entries:

@@ -24,10 +24,12 @@ from bot.canonical import domain_of
 from bot.config import DigestConfig
 from bot.links import extract_links, plain_text
 from bot.why import split_why, starts_with_why
+from storage.models import ItemStatus
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HASHTAG = re.compile(r"(?<![\w&/#])#([A-Za-z][\w-]{0,49})")
 T = TypeVar("T")
+VERDICT_STATUS = {"approve": ItemStatus.approved, "reject": ItemStatus.rejected}
 _OVERRIDE_REPLY = re.compile(r"^\s*(title|summary|image)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -126,12 +128,12 @@ def _curation(facts: ItemFacts, digest: DigestConfig) -> tuple[str, bool, str | 
         elif decision.action == "section" and decision.value:
             sections.append((decision.at, decision.value))
     verdict = _latest(verdicts) or "draft"
-    status = "approved" if verdict == "approve" else "rejected" if verdict == "reject" else "draft"
+    status = VERDICT_STATUS.get(verdict, ItemStatus.draft)
     if facts.published:
-        status = "published"
+        status = ItemStatus.published
     elif not facts.shares:
-        status = "withdrawn"
-    return status, bool(_latest(features)) and status != "rejected", _latest(sections)
+        status = ItemStatus.withdrawn
+    return status, bool(_latest(features)) and status != ItemStatus.rejected, _latest(sections)
 
 
 def _votes(facts: ItemFacts, digest: DigestConfig) -> int:

@@ -39,7 +39,7 @@ from bot.events import (
 from bot.links import extract_links, members_only
 from bot.why import starts_with_why
 from storage.facts import AnyMessage, Facts
-from storage.models import Item, Message, Share, utcnow
+from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
 
 
@@ -398,7 +398,7 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
         changes.update(first_shared_at=first.at, first_shared_by=first.author)
     elif facts.first_share is not None:  # withdrawn: when and by whom it was shared at all
         changes.update(first_shared_at=facts.first_share[0], first_shared_by=facts.first_share[1])
-    if item.status != "approved" and state.status == "approved":
+    if item.status != ItemStatus.approved and state.status == ItemStatus.approved:
         changes["approved_at"] = utcnow()
     changed = {name: value for name, value in changes.items() if getattr(item, name) != value}
     if changed:

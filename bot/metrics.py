@@ -30,13 +30,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.events import ChatEvent, Outcome
 from storage.db import Database
+from storage.models import ItemStatus
 from storage.stats import StatsRepo
 
 log = logging.getLogger(__name__)
 
 EventOutcome = Literal["received", "processed", "rejected"]
 EnrichmentFailure = Literal["refused", "transient", "gave_up", "crashed"]
-ITEM_STATUSES = ("draft", "approved", "rejected", "published", "withdrawn")
+ITEM_STATUSES = tuple(ItemStatus)
 # Fetches are capped by fetch.timeout_seconds (20 s by default); the top buckets catch retries.
 ENRICHMENT_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 

@@ -29,9 +29,10 @@ from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
 from bot.notify import EditorNotifier, text_payload
 from bot.publish.drafts import DraftLink, drafts_line
-from bot.publish.engine import PublishEngine, PublishReport
+from bot.publish.engine import PublishEngine, PublishOutcome, PublishReport
 from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
+from storage.models import IssueState
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class DigestScheduler:
             return None
         period = period_key(slot, digest.timezone)
         status = await self.engine.tx(lambda repo: _period_status(repo, digest.name, period))
-        if status in ("published", "settled"):
+        if status in (IssueState.published, "settled"):
             return None
         late = (now - slot).total_seconds() / 3600
         if status == "new" and late > digest.grace_hours:
@@ -100,7 +101,7 @@ class DigestScheduler:
             )
             return None
         report = await self.engine.publish(digest.name, period)
-        if report.outcome == "empty":
+        if report.outcome == PublishOutcome.empty:
             await self._settle(digest, period)
         if report.links:
             await self.notifier.say(
@@ -190,7 +191,7 @@ class DigestScheduler:
 def _period_status(repo: IssueRepo, digest: str, period: str) -> str:
     issue = repo.issue(digest, period)
     if issue is not None:
-        return "published" if issue.state == "published" else "claimed"
+        return IssueState(issue.state)
     return "settled" if repo.digest_state(digest).settled_period == period else "new"
 
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import AssistLog, Item
+from storage.models import AssistLog, EnrichStatus, Item, ItemStatus
 
-OPEN_STATUSES = ("draft", "approved")
+OPEN_STATUSES = (ItemStatus.draft, ItemStatus.approved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class AssistRepo:
                 col(Item.id) > after,
                 col(Item.merged_into).is_(None),
                 col(Item.status).in_(OPEN_STATUSES),
-                Item.enrich_status != "pending",
+                Item.enrich_status != EnrichStatus.pending,
                 or_(
                     unsettled_summary,
                     and_(
@@ -57,7 +57,7 @@ class AssistRepo:
                         col(Item.suggested_section).is_(None),
                     ),
                     and_(
-                        col(Item.status) == "approved",
+                        col(Item.status) == ItemStatus.approved,
                         col(Item.why).is_(None),
                         col(Item.suggested_why).is_(None),
                     ),

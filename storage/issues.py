@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
-from storage.models import Delivery, Issue, Item, NewsletterDraft, utcnow
+from storage.models import (
+    Delivery,
+    DeliveryState,
+    Issue,
+    IssueState,
+    Item,
+    ItemStatus,
+    NewsletterDraft,
+    utcnow,
+)
 from storage.repo import Repo, insert_ignore
 
 
@@ -31,7 +40,7 @@ class IssueRepo(Repo):
         if digest:
             query = query.where(Issue.digest == digest)
         if published_only:
-            query = query.where(Issue.state == "published")
+            query = query.where(Issue.state == IssueState.published)
         return list(self.session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all())
 
     def next_issue_number(self, digest: str) -> int:
@@ -43,7 +52,7 @@ class IssueRepo(Repo):
     def last_published(self, digest: str) -> Issue | None:
         return self.session.exec(
             select(Issue)
-            .where(Issue.digest == digest, Issue.state == "published")
+            .where(Issue.digest == digest, Issue.state == IssueState.published)
             .order_by(col(Issue.number).desc())
         ).first()
 
@@ -57,7 +66,7 @@ class IssueRepo(Repo):
             update(Issue)
             .where(
                 col(Issue.id) == issue_id,
-                col(Issue.state) == "claimed",
+                col(Issue.state) == IssueState.claimed,
                 or_(col(Issue.claimed_until) < now, col(Issue.claimed_by) == owner),
             )
             .values(claimed_by=owner, claimed_until=until)
@@ -86,7 +95,7 @@ class IssueRepo(Repo):
                 "destination": destination,
                 "part": part,
                 "key": key,
-                "state": "pending",
+                "state": DeliveryState.pending,
                 "attempts": 0,
             },
         )
@@ -96,7 +105,9 @@ class IssueRepo(Repo):
             self.session.execute(
                 update(Item)
                 .where(col(Item.id).in_(item_ids))
-                .values(published_issue_id=issue_id, status="published", updated_at=utcnow())
+                .values(
+                    published_issue_id=issue_id, status=ItemStatus.published, updated_at=utcnow()
+                )
             )
 
     def draft(self, digest: str, period: str, destination: str) -> NewsletterDraft | None:

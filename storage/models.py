@@ -6,6 +6,7 @@ events converge on the same result.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
@@ -13,6 +14,33 @@ from sqlmodel import Column, Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The states the columns below hold. Each member *is* its database string (``StrEnum``), so rows
+# written before these enums existed read back equal to them.
+class ItemStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    rejected = "rejected"
+    published = "published"
+    withdrawn = "withdrawn"  # no share left
+
+
+class EnrichStatus(StrEnum):
+    pending = "pending"
+    done = "done"
+    failed = "failed"
+
+
+class IssueState(StrEnum):
+    claimed = "claimed"
+    published = "published"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    posted = "posted"
+    failed = "failed"
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -78,8 +106,7 @@ class Item(SQLModel, table=True):
     canonical_url: str = Field(max_length=2000)
     url: str = Field(sa_column=Column(Text, nullable=False))
     # derived curation state
-    # draft | approved | rejected | published | withdrawn (no share left)
-    status: str = Field(default="draft", max_length=20)
+    status: str = Field(default=ItemStatus.draft, max_length=20)
     featured: bool = False
     votes: int = 0
     why: str | None = Field(default=None, sa_column=Column(Text))
@@ -118,7 +145,7 @@ class Item(SQLModel, table=True):
     suggested_why: str | None = Field(default=None, sa_column=Column(Text))
     assist_error: str | None = Field(default=None, sa_column=Column(Text))
     # enrichment queue
-    enrich_status: str = Field(default="pending", max_length=20)  # pending|done|failed
+    enrich_status: str = Field(default=EnrichStatus.pending, max_length=20)
     enrich_error: str | None = Field(default=None, sa_column=Column(Text))
     enrich_attempts: int = 0
     enrich_next_at: datetime | None = None
@@ -206,7 +233,7 @@ class Issue(SQLModel, table=True):
     period: str = Field(max_length=40)  # e.g. 2026-11-23T09:00 in the digest's zone
     number: int
     title: str = Field(sa_column=Column(Text, nullable=False))
-    state: str = Field(default="claimed", max_length=20)  # claimed|published
+    state: str = Field(default=IssueState.claimed, max_length=20)
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     compiled: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
@@ -225,7 +252,7 @@ class Delivery(SQLModel, table=True):
     part: int
     key: str = Field(max_length=200)
     platform_message_id: str | None = None
-    state: str = Field(default="pending", max_length=20)  # pending|posted|failed
+    state: str = Field(default=DeliveryState.pending, max_length=20)
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     posted_at: datetime | None = None

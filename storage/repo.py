@@ -14,7 +14,9 @@ from storage.models import (
     Checkpoint,
     Decision,
     DigestState,
+    EnrichStatus,
     Item,
+    ItemStatus,
     Message,
     Person,
     Reaction,
@@ -155,7 +157,7 @@ class Repo:
             self.session.exec(
                 select(Item).where(
                     Item.digest == digest,
-                    Item.status == "approved",
+                    Item.status == ItemStatus.approved,
                     col(Item.published_issue_id).is_(None),
                     col(Item.merged_into).is_(None),
                 )
@@ -259,7 +261,7 @@ class Repo:
         due = (
             select(Item.id)
             .where(
-                Item.enrich_status == "pending",
+                Item.enrich_status == EnrichStatus.pending,
                 col(Item.merged_into).is_(None),
                 or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
                 free,
@@ -285,7 +287,9 @@ class Repo:
     def pending_enrichment(self) -> int:
         return int(
             self.session.exec(
-                select(func.count()).select_from(Item).where(Item.enrich_status == "pending")
+                select(func.count())
+                .select_from(Item)
+                .where(Item.enrich_status == EnrichStatus.pending)
             ).one()
         )
 

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from storage.models import Issue, Item, Share
+from storage.models import Issue, IssueState, Item, ItemStatus, Share
 from storage.repo import Repo
 
 # Items that still count as shared: not folded into another item and not withdrawn by their sharer.
-_GONE = ("withdrawn",)
+_GONE = (ItemStatus.withdrawn,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class StatsRepo(Repo):
     def published_issues(self, digest: str | None = None) -> list[IssueHeader]:
         published_at = func.coalesce(col(Issue.published_at), col(Issue.created_at))
         query = select(Issue.digest, Issue.number, Issue.title, published_at).where(
-            Issue.state == "published"
+            Issue.state == IssueState.published
         )
         if digest is not None:
             query = query.where(Issue.digest == digest)

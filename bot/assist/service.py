@@ -47,7 +47,7 @@ from bot.config import Config
 from bot.ingest import recompute_item
 from storage.assist_repo import AssistRepo, Attempts
 from storage.db import Database
-from storage.models import AssistLog, Item, utcnow
+from storage.models import AssistLog, Item, ItemStatus, utcnow
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _section_wanted(item: Item, sections: tuple[str, ...]) -> bool:
 
 
 def _why_wanted(item: Item) -> bool:
-    return item.status == "approved" and not item.why and not item.suggested_why
+    return item.status == ItemStatus.approved and not item.why and not item.suggested_why
 
 
 class AssistService:

@@ -187,8 +187,8 @@ def publish(
     report = run_async(lambda: _publish(context, chosen.name, period, dry_run))
     if dry_run and report.issue is not None:
         console.print(Markdown(render(report.issue, "markdown").split("---\n", 2)[-1]))
-    console.print(report.describe())
-    if report.outcome in ("incomplete", "busy"):
+    console.print(report.describe(), markup=False, highlight=False)  # errors may hold [brackets]
+    if report.outcome.partial:
         raise typer.Exit(3)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Any
 
 import typer
@@ -14,18 +13,13 @@ from bot.commands import decide
 from bot.config import DigestConfig
 from bot.enrich.worker import EnrichmentWorker
 from bot.service import CurationService
-from storage.models import Item, Share
+from storage.models import EnrichStatus, Item, ItemStatus, Share
 from storage.repo import Repo
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
 
 
-class Status(StrEnum):
-    draft = "draft"
-    approved = "approved"
-    rejected = "rejected"
-    published = "published"
-    withdrawn = "withdrawn"
+Status = ItemStatus  # --status takes the item statuses the database holds
 
 
 def item_record(item: Item, shares: list[Share]) -> dict[str, Any]:
@@ -179,7 +173,7 @@ def refresh(ctx: typer.Context, item_id: int) -> None:
         item = repo.item(item_id)
         if item is None:
             return False
-        item.enrich_status, item.enrich_error, item.enrich_attempts = "pending", None, 0
+        item.enrich_status, item.enrich_error, item.enrich_attempts = EnrichStatus.pending, None, 0
         item.enrich_next_at = item.enrich_lease_until = item.enrich_lease_owner = None
         return True
 

@@ -25,7 +25,7 @@ from bot.ingest import recompute_item
 from bot.metrics import EnrichmentFailure, observe_enrichment
 from bot.text import cleaned
 from storage.db import Database
-from storage.models import Item, utcnow
+from storage.models import EnrichStatus, Item, ItemStatus, utcnow
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class EnrichmentWorker:
     def _fail(self, repo: Repo, item_id: int, reason: str) -> None:
         item = repo.item(item_id)
         if item is not None:
-            item.enrich_status, item.enrich_error = "failed", reason
+            item.enrich_status, item.enrich_error = EnrichStatus.failed, reason
             item.enrich_lease_owner = item.enrich_lease_until = None
             self.failures += 1
 
@@ -162,7 +162,7 @@ class EnrichmentWorker:
         item.enrich_attempts += 1
         item.enrich_lease_owner = item.enrich_lease_until = None
         if item.enrich_attempts >= self.config.fetch.max_attempts:
-            item.enrich_status = "failed"
+            item.enrich_status = EnrichStatus.failed
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1
             return
@@ -203,7 +203,7 @@ def _apply_metadata(item: Item, page: PageMetadata) -> None:
     item.final_url = page.final_url
     item.declared_canonical = page.canonical_url
     item.main_text = (page.main_text or "")[:MAIN_TEXT_LIMIT] or None
-    item.enrich_status, item.enrich_error = "done", None
+    item.enrich_status, item.enrich_error = EnrichStatus.done, None
     item.enrich_lease_owner = item.enrich_lease_until = None
     item.updated_at = utcnow()
 
@@ -240,5 +240,5 @@ def merge_items(repo: Repo, source: Item, target: Item) -> None:
             share.active = False
     repo.move_decisions(source.id, target.id)
     source.merged_into = target.id
-    source.status = "withdrawn"
+    source.status = ItemStatus.withdrawn
     repo.flush()

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from bot.config import Config, DigestConfig
@@ -35,18 +36,39 @@ from bot.publish.destinations import Destination, DraftDestination, SavedDraft
 from bot.publish.drafts import DraftLink
 from storage.db import Database
 from storage.issues import IssueRepo
-from storage.models import Issue, utcnow
+from storage.models import DeliveryState, Issue, IssueState, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LEASE = timedelta(minutes=10)
 
 
+class PublishOutcome(StrEnum):
+    published = "published"
+    published_with_failures = "published-with-failures"  # complete, but some parts failed
+    already_published = "already-published"
+    busy = "busy"  # another process holds the claim
+    empty = "empty"
+    incomplete = "incomplete"  # some parts are still pending: the next run retries them
+    dry_run = "dry-run"
+
+    @property
+    def partial(self) -> bool:
+        """Published only in part, or not at all because another process is publishing."""
+        return self in PARTIAL_OUTCOMES
+
+
+PARTIAL_OUTCOMES = frozenset(
+    {PublishOutcome.published_with_failures, PublishOutcome.incomplete, PublishOutcome.busy}
+)
+ClaimState = PublishOutcome | IssueState  # what ``_claim`` found: claimed, or why not
+
+
 @dataclass
 class PublishReport:
     digest: str
     period: str
-    outcome: str  # published | already-published | busy | empty | incomplete | dry-run
+    outcome: PublishOutcome
     number: int | None = None
     posted: int = 0
     failures: list[str] = field(default_factory=list)
@@ -54,14 +76,15 @@ class PublishReport:
     issue: CompiledIssue | None = None
 
     def describe(self) -> str:
-        if self.outcome == "published":
+        """What happened, with one line per failed destination."""
+        if self.outcome in (PublishOutcome.published, PublishOutcome.published_with_failures):
             done = f"{self.digest}: issue {self.number} published ({self.posted} new messages)."
-            return done + "".join(f"\n  {link}" for link in self.links)
-        if self.outcome == "incomplete":
-            return f"{self.digest}: issue {self.number} partly delivered: " + "; ".join(
-                self.failures
-            )
-        return f"{self.digest} ({self.period}): {self.outcome}."
+            lines = [done, *(f"  {link}" for link in self.links)]
+        elif self.outcome == PublishOutcome.incomplete:
+            lines = [f"{self.digest}: issue {self.number} partly delivered; the next run retries."]
+        else:
+            lines = [f"{self.digest} ({self.period}): {self.outcome}."]
+        return "\n".join(lines + [f"  failed: {failure}" for failure in self.failures])
 
 
 class PublishEngine:
@@ -159,20 +182,20 @@ class PublishEngine:
     # --- claim ------------------------------------------------------------------------------
     def _claim(
         self, repo: IssueRepo, digest: DigestConfig, period: str
-    ) -> tuple[str, Issue | None]:
+    ) -> tuple[ClaimState, Issue | None]:
         now = self.now()
         existing = repo.issue(digest.name, period)
         if existing is None:
             issue = self.compile_next(repo, digest, now)
             if issue.is_empty and not digest.post_when_empty:
-                return "empty", None
+                return PublishOutcome.empty, None
             inserted = repo.claim_new_issue(
                 {
                     "digest": digest.name,
                     "period": period,
                     "number": issue.number,
                     "title": issue.title,
-                    "state": "claimed",
+                    "state": IssueState.claimed,
                     "claimed_by": self.owner,
                     "claimed_until": now + LEASE,
                     "compiled": store.dumps(issue),
@@ -181,37 +204,43 @@ class PublishEngine:
             )
             existing = repo.issue(digest.name, period)
             if inserted and existing is not None:
-                return "claimed", existing
+                return IssueState.claimed, existing
             if existing is None:  # lost a race on the issue number: retry on the next run
-                return "busy", None
-        if existing.state == "published":
-            return "already-published", existing
+                return PublishOutcome.busy, None
+        if existing.state == IssueState.published:
+            return PublishOutcome.already_published, existing
         assert existing.id is not None
         if repo.take_over(existing.id, self.owner, now, now + LEASE):
-            return "claimed", existing
-        return "busy", existing
+            return IssueState.claimed, existing
+        return PublishOutcome.busy, existing
 
     # --- deliver ----------------------------------------------------------------------------
     async def publish(self, digest_name: str, period: str, dry_run: bool = False) -> PublishReport:
         digest = self.config.digest(digest_name)
         if dry_run:
             issue = await self.preview(digest)
-            return PublishReport(digest.name, period, "dry-run", issue.number, issue=issue)
+            return PublishReport(
+                digest.name, period, PublishOutcome.dry_run, issue.number, issue=issue
+            )
         state, row = await self.tx(lambda repo: self._claim(repo, digest, period))
-        if state != "claimed" or row is None:
-            return PublishReport(digest.name, period, state, row.number if row else None)
+        if isinstance(state, PublishOutcome) or row is None:
+            outcome = state if isinstance(state, PublishOutcome) else PublishOutcome.busy
+            return PublishReport(digest.name, period, outcome, row.number if row else None)
         issue = store.loads(row.compiled)
-        report = PublishReport(digest.name, period, "published", row.number, issue=issue)
+        report = PublishReport(
+            digest.name, period, PublishOutcome.published, row.number, issue=issue
+        )
         targets = self.destinations(digest)
         missing = [name for name in digest.publish_to if name not in targets]
         report.failures += [f"{name}: no adapter configured for it" for name in missing]
         for name, destination in targets.items():
             await self._deliver(row, issue, name, destination, report)
         if await self.tx(lambda repo: self._complete(repo, row, issue)):
-            report.outcome = "published" if not report.failures else "published-with-failures"
+            if report.failures:
+                report.outcome = PublishOutcome.published_with_failures
             count_published(digest.name)
         else:
-            report.outcome = "incomplete"
+            report.outcome = PublishOutcome.incomplete
         return report
 
     async def _deliver(
@@ -271,7 +300,7 @@ class PublishEngine:
 
     def _begin_attempt(self, repo: IssueRepo, key: str) -> int | None:
         delivery = repo.delivery(key)
-        if delivery is None or delivery.state != "pending":
+        if delivery is None or delivery.state != DeliveryState.pending:
             return None
         delivery.attempts += 1
         return delivery.attempts
@@ -279,7 +308,7 @@ class PublishEngine:
     def _record_posted(self, repo: IssueRepo, key: str, message_id: str) -> None:
         delivery = repo.delivery(key)
         assert delivery is not None
-        delivery.state, delivery.platform_message_id = "posted", message_id
+        delivery.state, delivery.platform_message_id = DeliveryState.posted, message_id
         delivery.posted_at, delivery.error = utcnow(), None
 
     def _record_failure(self, repo: IssueRepo, key: str, error: Exception) -> None:
@@ -287,17 +316,17 @@ class PublishEngine:
         assert delivery is not None
         delivery.error = f"{type(error).__name__}: {error}"
         if delivery.attempts >= self.max_attempts:
-            delivery.state = "failed"
+            delivery.state = DeliveryState.failed
 
     # --- complete ---------------------------------------------------------------------------
     def _complete(self, repo: IssueRepo, row: Issue, issue: CompiledIssue) -> bool:
         assert row.id is not None
         deliveries = repo.deliveries(row.id)
-        if any(delivery.state == "pending" for delivery in deliveries):
+        if any(delivery.state == DeliveryState.pending for delivery in deliveries):
             return False
         current = repo.issue(row.digest, row.period)
         assert current is not None
-        current.state, current.published_at = "published", self.now()
+        current.state, current.published_at = IssueState.published, self.now()
         current.claimed_until = None
         repo.mark_items_published(row.id, [item.item_id for item in issue.items])
         state = repo.digest_state(row.digest)

@@ -14,6 +14,7 @@ from bot.digest import store
 from bot.digest.model import CompiledIssue
 from storage.db import Database
 from storage.issues import IssueRepo
+from storage.models import IssueState
 from storage.stats import IssueHeader, StatsRepo
 
 
@@ -64,7 +65,7 @@ class Archive:
     def issue(self, digest: str, number: int) -> CompiledIssue | None:
         with self.db.session() as session:
             row = IssueRepo(session).issue_by_number(digest, number)
-        if row is None or row.state != "published":
+        if row is None or row.state != IssueState.published:
             return None
         return store.loads(row.compiled)
 

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_html_page
+from bot.text import clean_text
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
@@ -42,7 +43,8 @@ def app_path(request: Request) -> str:
 
 
 def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+    """The page, without characters HTML and XML forbid, whatever the database holds."""
+    return clean_text(environment().get_template(template).render(**context))
 
 
 def page(template: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:

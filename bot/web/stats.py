@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 from bot.text import clean_text
 from bot.web.archive import as_utc
 from storage.db import Database
+from storage.models import ItemStatus
 from storage.stats import SharedItem, StatsRepo
 
 WEEKS = 12
 TOP = 10
-APPROVED = ("approved", "published")
+APPROVED = (ItemStatus.approved, ItemStatus.published)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_json, render_markdown
 from bot.web.archive import Archive, DigestListing, Published
-from bot.web.feeds import FEED_LIMIT, atom_feed, rss_feed
+from bot.web.feeds import FEED_LIMIT, atom_feed, digest_title, rss_feed
 from bot.web.pages import issue_page, page
 from bot.web.security import ISSUE_CSP
 from bot.web.stats import bar_chart, read_stats
@@ -29,7 +29,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 MARKDOWN = "text/markdown; charset=utf-8"
 MAX_ISSUE_NUMBER = 2**31 - 1  # the column's range: a larger number cannot exist (nor be queried)
-FeedBuilder = Callable[[DigestListing, list[Published], str], bytes]
+FeedBuilder = Callable[[DigestListing, list[Published], str, str], bytes]
 
 
 class ArchiveViews:
@@ -105,8 +105,14 @@ class ArchiveViews:
         if found is None:
             raise HTTPException(404)
         listing, issues = found
-        body = await run_in_threadpool(build, listing, issues, self.base_url(request))
+        title = self.digest_title(listing.name)
+        body = await run_in_threadpool(build, listing, issues, self.base_url(request), title)
         return Response(body, media_type=media_type)
+
+    def digest_title(self, name: str) -> str:
+        """The configured digest's title; a digest removed from the config keeps its name."""
+        configured = {digest.name: digest.title for digest in self.config.digests}
+        return digest_title(configured[name], name) if name in configured else name
 
     def base_url(self, request: Request) -> str:
         """The archive's absolute root: ``web.public_url``, else what the request was sent to."""

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
 from bot.config import DigestConfig
 from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import LEASE, PublishEngine
+from bot.publish.engine import LEASE, PublishEngine, PublishOutcome
 from storage.db import Database
 from tests.core.fakes import Crash, RecordingPublisher
 from tests.core.helpers import ANN, EDITOR, at, items, post, react, service
@@ -142,7 +144,7 @@ async def test_concurrent_engines_post_once(db: Database) -> None:
     clock = Clock(at(100))
     engines = [engine(db, publisher, clock) for _ in range(3)]
     reports = await asyncio.gather(*(e.publish("weekly", "p1") for e in engines))
-    assert sorted(r.outcome for r in reports).count("published") == 1
+    assert sorted(r.outcome for r in reports).count(PublishOutcome.published) == 1
     assert max(Counter(publisher.posted_keys()).values()) == 1
 
 
@@ -270,3 +272,44 @@ async def test_file_links_are_reported_for_editors(db: Database, tmp_path: Path)
     report = await engine(db, RecordingPublisher(), Clock(at(100)), config).publish("weekly", "p1")
     assert report.links == [str(tmp_path / "weekly-001.md"), str(tmp_path / "weekly-001.html")]
     assert str(tmp_path / "weekly-001.md") in report.describe()
+
+
+async def test_failures_past_the_last_attempt_are_reported_with_the_issue(db: Database) -> None:
+    seed(db, 2)
+    publisher = RecordingPublisher(fail_channels={"slack:CPUB"})
+    clock = Clock(at(100))
+    first = engine(db, publisher, clock)
+    first.max_attempts = 1
+    report = await first.publish("weekly", "p1")
+    assert report.outcome == PublishOutcome.published_with_failures
+    assert report.outcome.partial
+    assert report.failures == ["slack:CPUB: slack:CPUB is not reachable"]
+    described = report.describe()
+    assert "issue 1 published" in described
+    assert "failed: slack:CPUB: slack:CPUB is not reachable" in described
+    again = await engine(db, publisher, clock).publish("weekly", "p1")
+    assert again.outcome == PublishOutcome.already_published
+    assert not again.outcome.partial
+
+
+def test_cli_publish_lists_each_failure_and_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written; the Slack channel has no adapter (no token): exit 3, as --help says."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_TOKEN", "LINKLETTER_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("LINKLETTER_DATABASE_URL", url)
+    config = CONFIG.replace(
+        '"slack:CPUB", "slack:CPUB2"', f'"file:{tmp_path / "out"}", "slack:CPUB"'
+    )
+    (tmp_path / "linkletter.toml").write_text(config)
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["db", "upgrade"]).exit_code == 0
+    seed(Database.connect(url), 2, config)
+    result = runner.invoke(cli_app, ["digest", "publish", "--now"])
+    assert result.exit_code == 3, result.output
+    assert "issue 1 published" in result.output
+    assert "failed: slack:CPUB: no adapter configured for it" in result.output
+    assert (tmp_path / "out" / "weekly-001.html").exists()

@@ -16,7 +16,6 @@ from bot.digest.render import (
     render,
     render_discord,
     render_html_email,
-    render_html_page,
     render_json,
     render_markdown,
     render_slack,
@@ -85,6 +84,8 @@ def test_minutes_are_estimated_from_words_when_missing() -> None:
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_missing_fields_omit_their_lines(fmt: str) -> None:
     out = as_text(render(one_section(BARE), fmt))
+    if fmt == "html":  # Outlook's conditional comment ends in "<![endif]-->", no Markdown image
+        out = out.replace("<![endif]-->", "")
     assert "Bare link" in out
     for absent in (
         "Why this matters",
@@ -163,10 +164,6 @@ def test_json_leaves_out_empty_sections() -> None:
     assert [s["name"] for s in json.loads(render_json(issue))["sections"]] == ["A"]
 
 
-def test_html_page_has_colour_schemes_and_email_does_not_need_them() -> None:
-    issue = edge_case_issue()
-    assert "prefers-color-scheme: dark" in render_html_page(issue)
-    assert "prefers-color-scheme" not in render_html_email(issue)
 
 
 def test_html_email_is_a_640px_table_with_scaled_images() -> None:

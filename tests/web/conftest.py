@@ -64,7 +64,7 @@ async def page_site() -> AsyncIterator[PageSite]:
     await runner.cleanup()
 
 
-def archive_config(publish_dir: Path, web_settings: str = "") -> Config:
+def archive_config(publish_dir: Path, web_settings: str = "", weekly_settings: str = "") -> Config:
     return parse_config(
         f"""
 [web]
@@ -72,6 +72,7 @@ def archive_config(publish_dir: Path, web_settings: str = "") -> Config:
 
 [[digest]]
 name = "weekly"
+{weekly_settings}
 sources = ["slack:C1"]
 editors = ["slack:UED"]
 publish_to = ["file:{publish_dir}"]
@@ -91,6 +92,7 @@ class Share:
     page: str
     host: str = "127.0.0.1"
     verdict: str | None = "white_check_mark"  # the editor's reaction; None leaves a draft
+    why: str | None = None
 
 
 DAY = 24 * 60
@@ -102,7 +104,7 @@ WEEK_ONE = [
     Share(15, ANN, "ars-1", verdict="x"),
 ]
 WEEK_TWO = [
-    Share(7 * DAY, BOB, "lemonde-1", host="localhost"),
+    Share(7 * DAY, BOB, "lemonde-1", host="localhost", why="Le Monde reads it the other way"),
     Share(7 * DAY + 5, ANN, "nytimes-1", verdict=None),
 ]
 
@@ -129,6 +131,8 @@ async def seed_archive(db: Database, config: Config, pages: PageSite) -> None:
         for n, share in enumerate(shares):
             message = f"{number}-{n}"
             text = f"{pages.url(share.page, share.host)} worth reading"
+            if share.why:
+                text += f"\nWhy this matters: {share.why}"
             await core.handle(post("slack:C1", message, share.author, text, share.minute))
             if share.verdict:
                 event = react("slack:C1", message, EDITOR, share.verdict, share.minute + 1)

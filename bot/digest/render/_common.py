@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from w3lib.url import safe_url_string
 
@@ -89,6 +89,38 @@ def safe_url(url: str | None) -> str | None:
     # safe_url_string keeps a few characters that chat markup treats as syntax.
     encoded = encoded.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
     return encoded if measure(encoded) <= MAX_URL_LENGTH else None
+
+
+# Image formats each destination displays. Slack's image blocks take png, jpg, jpeg and gif
+# (Block Kit reference, "Image block"); e-mail the same, since Outlook for Windows shows no WebP
+# and Gmail and Outlook no SVG, AVIF is Apple Mail only, and ICO is no e-mail image format at all
+# (caniemail.com). Discord embeds show WebP too, but not SVG.
+SLACK_IMAGES = frozenset({"png", "jpg", "jpeg", "gif"})
+EMAIL_IMAGES = SLACK_IMAGES
+DISCORD_IMAGES = SLACK_IMAGES | {"webp"}
+_OTHER_IMAGE_FORMATS = {"svg", "svgz", "avif", "ico", "bmp", "tif", "tiff", "heic", "jxl"}
+_IMAGE_FORMATS = DISCORD_IMAGES | _OTHER_IMAGE_FORMATS
+_FORMAT_PARAMETERS = ("format", "fm")  # image CDNs (imgix, Contentful, ...) convert on request
+
+
+def image_format(url: str) -> str | None:
+    """The image format a URL names (``?format=webp``, else a ``.svg`` path), if it names one."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    filename = parts.path.rpartition("/")[2]
+    candidates = [query.get(name, "") for name in _FORMAT_PARAMETERS]
+    candidates.append(filename.rpartition(".")[2] if "." in filename else "")
+    return next((c.lower() for c in candidates if c.lower() in _IMAGE_FORMATS), None)
+
+
+def shown_image(url: str | None, shown: frozenset[str]) -> str | None:
+    """The safe image URL, unless it names a format outside ``shown``. A URL that names no
+    format (most CDNs) is kept: the page declared it as its image."""
+    safe = safe_url(url)
+    if safe is None:
+        return None
+    found = image_format(safe)
+    return safe if found is None or found in shown else None
 
 
 def reading_label(item: IssueItem, mode: str) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
+    DISCORD_IMAGES,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
@@ -29,6 +30,7 @@ from bot.digest.render._common import (
     reading_label,
     safe_url,
     section_name,
+    shown_image,
 )
 
 Embed = dict[str, Any]
@@ -89,7 +91,7 @@ def item_embed(section: str, item: IssueItem, read_more: str) -> Embed:
     text = description(item, read_more)
     if text:
         embed["description"] = text
-    image = safe_url(item.image_url)
+    image = shown_image(item.image_url, DISCORD_IMAGES)
     if image:
         embed["thumbnail"] = {"url": image}
     footer = " · ".join(byline(item))

@@ -14,6 +14,7 @@ from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
     LINK_URL_LIMIT,
     READ_MORE_ICON,
+    SLACK_IMAGES,
     WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
@@ -28,6 +29,7 @@ from bot.digest.render._common import (
     reading_label,
     safe_url,
     section_name,
+    shown_image,
 )
 
 Block = dict[str, Any]
@@ -102,7 +104,7 @@ def item_text(item: IssueItem, read_more: str) -> str:
 def item_blocks(item: IssueItem, read_more: str) -> list[Block]:
     block = mrkdwn(item_text(item, read_more))
     block["block_id"] = f"item-{item.item_id}"  # unique per message; lets tests and actions find it
-    image = safe_url(item.image_url)
+    image = shown_image(item.image_url, SLACK_IMAGES)
     if image:
         alt = fit(clean(item.title) or "link preview", ALT_TEXT_LIMIT, escape)
         block["accessory"] = {"type": "image", "image_url": image, "alt_text": alt}
