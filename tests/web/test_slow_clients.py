@@ -28,7 +28,7 @@ async def server(db: Database, tmp_path: Path) -> AsyncIterator[WebServer]:
         0,
         log_level="warning",
         request_timeout=DEADLINE,
-        keep_alive_timeout=DEADLINE * 3,
+        keep_alive_timeout=3,
         max_connections=3,
     )
     await web.start()
