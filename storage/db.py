@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -98,6 +98,8 @@ FIXES = {
     "then run `linkletter db upgrade`.",
     "io_error": "the disk reported an I/O error: check the disk and the kernel log (`dmesg`), "
     "then retry.",
+    "error": "the database refused the work: `linkletter db current` checks the schema; if "
+    "it is current, this is a bug worth reporting with this message.",
     "damaged": "the file is not a usable SQLite database (damaged, or another kind of file): "
     "restore it from a backup, or point LINKLETTER_DATABASE_URL at the right file.",
 }
@@ -106,7 +108,7 @@ _SQLITE_KINDS = {
     "SQLITE_READONLY": "read_only",
     "SQLITE_PERM": "permission_denied",
     "SQLITE_AUTH": "permission_denied",
-    "SQLITE_CANTOPEN": "permission_denied",  # the file exists (see sqlite_file_missing)
+    "SQLITE_CANTOPEN": "permission_denied",  # the file exists (explain checks first)
     "SQLITE_BUSY": "locked",
     "SQLITE_LOCKED": "locked",
     "SQLITE_NOTADB": "damaged",
@@ -167,21 +169,23 @@ def missing_file(path: Path) -> DatabaseUnavailable:
 
 def problem_kind(exc: DBAPIError) -> str:
     """Which of ``FIXES`` a driver error is: by SQLite's error name, PostgreSQL's SQLSTATE,
-    or (for libpq's connection failures, which have none) the message; else unreachable."""
+    or (for libpq's connection failures, which have none) the message. An operational error
+    with no SQLSTATE is a connection that failed: unreachable."""
     orig = exc.orig
     name = str(getattr(orig, "sqlite_errorname", ""))
     for prefix, kind in _SQLITE_KINDS.items():  # extended names: SQLITE_READONLY_DBMOVED, ...
         if name == prefix or name.startswith(prefix + "_"):
             return kind
-    if name.startswith("SQLITE_IOERR"):
-        return "io_error"
+    if name:
+        return "io_error" if name.startswith("SQLITE_IOERR") else "error"
     state = getattr(orig, "sqlstate", None)
     if state in _POSTGRES_STATES:
         return _POSTGRES_STATES[state]
     message = str(orig)
-    return next(
-        (kind for pattern, kind in _POSTGRES_MESSAGES if pattern.search(message)), "unreachable"
-    )
+    for pattern, kind in _POSTGRES_MESSAGES:
+        if pattern.search(message):
+            return kind
+    return "unreachable" if state is None and isinstance(exc, OperationalError) else "error"
 
 
 def on_read_only_filesystem(path: Path) -> bool:
@@ -206,8 +210,8 @@ def explain(exc: DBAPIError, url: str) -> DatabaseUnavailable:
     if kind == "io_error" and path is not None and on_full_filesystem(path):
         kind = "disk_full"
     where = str(path) if path is not None else safe_url(url)
-    first_line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
-    return DatabaseUnavailable(f"database {where}: {FIXES[kind]} ({first_line})", kind)
+    detail = str(exc.orig).strip().partition("\n")[0]
+    return DatabaseUnavailable(f"database {where}: {FIXES[kind]} ({detail})", kind)
 
 
 class Database:

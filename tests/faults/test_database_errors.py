@@ -271,3 +271,16 @@ def test_postgres_wrong_port_database_or_user_each_say_their_fix(
     assert code == 1
     assert says in oneline(output)
     assert ("server is running" in output) == (kind == "unreachable")
+
+
+def test_an_error_of_another_kind_is_not_called_unreachable(tmp_path: Path) -> None:
+    """A SQLite file that answers, but not as expected (a table gone): no "server" advice."""
+    path = tmp_path / "l.db"
+    seeded_file(path)
+    db = Database.connect(f"sqlite:///{path}")
+    with pytest.raises(DBAPIError) as raised:
+        in_session(db, lambda session: session.execute(text("SELECT * FROM no_such_table")))
+    problem = explain(raised.value, db.url)
+    assert problem.kind == "error"
+    assert "linkletter db current" in str(problem)
+    assert "no such table: no_such_table" in str(problem)
