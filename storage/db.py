@@ -154,6 +154,7 @@ def is_missing(path: Path) -> bool:
 
 
 def missing_file(path: Path) -> DatabaseUnavailable:
+    path = path.absolute()  # a relative URL is relative to where the command ran
     if not path.parent.is_dir():
         return DatabaseUnavailable(
             f"the directory {path.parent} of the database file does not exist: create it "
