@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -23,11 +25,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # it instead of asking alembic, whose import costs ~10 MB of RSS for the life of the process.
 HEAD_REVISION = "capture_0003"
 SQLITE_CACHE_KIB = 512
+FULL_BELOW_BYTES = 64 * 1024  # a filesystem with less free than this counts as full
 T = TypeVar("T")
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached; the message says which and how to fix it."""
+    """The database cannot be used; the message says why and how to fix it. ``kind`` names the
+    problem: one of ``FIXES`` (disk_full, read_only, locked, ...)."""
+
+    def __init__(self, message: str, kind: str = "unreachable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class SchemaOutOfDate(Exception):
@@ -71,15 +79,160 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+FIXES = {
+    "disk_full": "the disk holding the database is full: free space there (or move the "
+    "database to a larger volume) and retry; nothing was written.",
+    "read_only": "the database is read-only: make it writable by this user (for SQLite the "
+    "file and its directory, which holds the -wal and -shm files), or point "
+    "LINKLETTER_DATABASE_URL at the primary rather than a replica.",
+    "permission_denied": "permission denied: give the user Linkletter runs as access to the "
+    "database (for SQLite, read and write on the file and its directory; for PostgreSQL, "
+    "GRANT on the database and its tables).",
+    "locked": "the database is locked by another process for longer than the busy timeout: "
+    "wait for it (another `linkletter` command or `linkletter run`) and retry.",
+    "unreachable": "cannot reach the database server: check the host and port in "
+    "LINKLETTER_DATABASE_URL and that the server is running.",
+    "auth_failed": "the database refused the login: check the user name and password in "
+    "LINKLETTER_DATABASE_URL.",
+    "missing": "the database does not exist on the server: create it (e.g. `createdb NAME`), "
+    "then run `linkletter db upgrade`.",
+    "io_error": "the disk reported an I/O error: check the disk and the kernel log (`dmesg`), "
+    "then retry.",
+    "error": "the database refused the work: `linkletter db current` checks the schema; if "
+    "it is current, this is a bug worth reporting with this message.",
+    "damaged": "the file is not a usable SQLite database (damaged, or another kind of file): "
+    "restore it from a backup, or point LINKLETTER_DATABASE_URL at the right file.",
+}
+_SQLITE_KINDS = {
+    "SQLITE_FULL": "disk_full",
+    "SQLITE_READONLY": "read_only",
+    "SQLITE_PERM": "permission_denied",
+    "SQLITE_AUTH": "permission_denied",
+    "SQLITE_CANTOPEN": "permission_denied",  # the file exists (explain checks first)
+    "SQLITE_BUSY": "locked",
+    "SQLITE_LOCKED": "locked",
+    "SQLITE_NOTADB": "damaged",
+    "SQLITE_CORRUPT": "damaged",
+}
+_POSTGRES_STATES = {
+    "53100": "disk_full",
+    "25006": "read_only",
+    "42501": "permission_denied",
+    "55P03": "locked",
+    "28P01": "auth_failed",
+    "28000": "auth_failed",
+    "3D000": "missing",
+}
+# Connection failures come from libpq with no SQLSTATE: only its message tells them apart.
+_POSTGRES_MESSAGES = [
+    (re.compile(r'database ".*" does not exist'), "missing"),
+    (re.compile(r"password authentication failed|role \".*\" does not exist"), "auth_failed"),
+    (re.compile(r"no space left on device", re.IGNORECASE), "disk_full"),
+    (re.compile(r"permission denied", re.IGNORECASE), "permission_denied"),
+]
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for in-memory databases and other dialects)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # a URI filename (?uri=true): file:PATH?mode=ro
+        return Path(parsed.database.removeprefix("file:").partition("?")[0])
+    return Path(parsed.database)
+
+
+def is_missing(path: Path) -> bool:
+    """The file is not there (a directory we may not search is SQLite's to report)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def missing_file(path: Path) -> DatabaseUnavailable:
+    path = path.absolute()  # a relative URL is relative to where the command ran
+    if not path.parent.is_dir():
+        return DatabaseUnavailable(
+            f"the directory {path.parent} of the database file does not exist: create it "
+            "(`mkdir -p`), or set LINKLETTER_DATABASE_URL to the file you meant.",
+            "missing",
+        )
+    return DatabaseUnavailable(
+        f"the database file {path} does not exist: run `linkletter db upgrade` to create it, "
+        "or set LINKLETTER_DATABASE_URL to the file you meant.",
+        "missing",
+    )
+
+
+def problem_kind(exc: DBAPIError) -> str:
+    """Which of ``FIXES`` a driver error is: by SQLite's error name, PostgreSQL's SQLSTATE,
+    or (for libpq's connection failures, which have none) the message. An operational error
+    with no SQLSTATE is a connection that failed: unreachable."""
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    for prefix, kind in _SQLITE_KINDS.items():  # extended names: SQLITE_READONLY_DBMOVED, ...
+        if name == prefix or name.startswith(prefix + "_"):
+            return kind
+    if name:
+        return "io_error" if name.startswith("SQLITE_IOERR") else "error"
+    state = getattr(orig, "sqlstate", None)
+    if state in _POSTGRES_STATES:
+        return _POSTGRES_STATES[state]
+    message = str(orig)
+    for pattern, kind in _POSTGRES_MESSAGES:
+        if pattern.search(message):
+            return kind
+    return "unreachable" if state is None and isinstance(exc, OperationalError) else "error"
+
+
+def on_read_only_filesystem(path: Path) -> bool:
+    """SQLite cannot open its -wal/-shm files there and says "unable to open" (CANTOPEN)."""
+    return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+
+
+def on_full_filesystem(path: Path) -> bool:
+    """A write that fails for want of space is often "disk I/O error" (IOERR), not FULL."""
+    found = os.statvfs(path.parent)
+    return found.f_bavail * found.f_frsize < FULL_BELOW_BYTES
+
+
+def explain(exc: DBAPIError, url: str) -> DatabaseUnavailable:
+    """The operator's version of a driver error: what is wrong, where, and the fix."""
+    path = sqlite_file(url)
+    if path is not None and is_missing(path):
+        return missing_file(path)
+    kind = problem_kind(exc)
+    if kind == "permission_denied" and path is not None and on_read_only_filesystem(path):
+        kind = "read_only"
+    if kind == "io_error" and path is not None and on_full_filesystem(path):
+        kind = "disk_full"
+    where = str(path) if path is not None else safe_url(url)
+    detail = str(exc.orig).strip().partition("\n")[0]
+    return DatabaseUnavailable(f"database {where}: {FIXES[kind]} ({detail})", kind)
+
+
 class Database:
     """One engine plus the schema-version checks around it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=False)
+
     @classmethod
-    def connect(cls, url: str) -> Database:
+    def connect(cls, url: str, *, create: bool = True) -> Database:
+        """``create=False``: a SQLite file that does not exist is an error, not a new empty
+        database (every command but ``db upgrade``)."""
         url = normalise_url(url)
+        path = sqlite_file(url)
+        if not create and path is not None and is_missing(path):
+            raise missing_file(path)
         if url.startswith("sqlite"):
             memory = url in ("sqlite://", "sqlite:///:memory:")
             engine = create_engine(
@@ -137,17 +290,14 @@ class Database:
                 query = text("SELECT version_num FROM alembic_version")
                 revision: str | None = connection.execute(query).scalar_one_or_none()
                 return revision
-        except OperationalError as exc:
-            raise DatabaseUnavailable(
-                f"cannot reach the database at {safe_url(str(self.engine.url))}: "
-                f"{exc.orig}. Check LINKLETTER_DATABASE_URL and that the server is running."
-            ) from exc
+        except DBAPIError as exc:
+            raise explain(exc, self.url) from exc
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision (``linkletter db upgrade``)."""
         from alembic import command
 
-        self.current_revision()  # a clear message when the server is down
+        self.current_revision()  # a clear message when the database cannot be used
         command.upgrade(self._alembic(), "head")
 
     def require_current_schema(self) -> None:

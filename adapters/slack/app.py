@@ -26,14 +26,11 @@ from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.slack.backfill import Backfiller
@@ -45,6 +42,7 @@ from adapters.slack.commands import (
     request_from,
     request_from_action,
 )
+from adapters.slack.endpoint import SlackEndpoint
 from adapters.slack.names import UserNames
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.pump import EventPump
@@ -85,7 +83,14 @@ class SlackAdapter:
             self.pump,
             min_interval=settings.backfill_interval,
         )
-        self.app = AsyncApp(client=self.client, signing_secret=settings.signing_secret)
+        # Unhandled requests go to the endpoint's error handler (200 and a log line) instead
+        # of bolt's 404, which Slack would retry.
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret,
+            raise_error_for_unhandled_request=True,
+        )
+        self.endpoint = SlackEndpoint(self.app, settings.signing_secret)
         self._socket: AsyncSocketModeHandler | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._greeted: set[str] = set()
@@ -95,12 +100,7 @@ class SlackAdapter:
     # -- lifecycle ---------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         """``POST /slack/events`` (events, commands, shortcuts, buttons) for HTTP mode."""
-        handler = AsyncSlackRequestHandler(self.app)
-
-        async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
-
-        return [Route("/slack/events", slack_events, methods=["POST"])]
+        return [Route("/slack/events", self.endpoint.handle, methods=["POST"])]
 
     async def start(self) -> None:
         """Start the consumer, backfill the watched channels, connect Socket Mode if configured."""

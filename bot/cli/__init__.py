@@ -5,11 +5,12 @@ is publishing."""
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
 
 from bot.cli import assist, db, digest, imports, items, ops
-from bot.cli.context import Context
+from bot.cli.context import Context, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
 
@@ -48,4 +49,10 @@ def root(
 
 
 def main() -> None:
-    app()
+    """The ``linkletter`` script: a database error in any command is one line, exit code 1,
+    including commands that use a session directly rather than ``friendly_errors``."""
+    try:
+        with friendly_errors():
+            app()
+    except typer.Exit as done:
+        sys.exit(done.exit_code)

@@ -11,10 +11,11 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import Config, ConfigError, database_url, load_config
 from bot.service import CurationService
-from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate
+from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate, explain
 
 T = TypeVar("T")
 console = Console()
@@ -37,10 +38,12 @@ class Context:
         except ConfigError as exc:
             fail(str(exc))
 
-    def database(self, require_schema: bool = True) -> Database:
-        db = Database.connect(database_url())
-        if require_schema:
-            with friendly_errors():
+    def database(self, require_schema: bool = True, create: bool = False) -> Database:
+        """The database; a SQLite file that does not exist is an error unless ``create``
+        (``db upgrade``), so a command that reads never leaves an empty file behind."""
+        with friendly_errors():
+            db = Database.connect(database_url(), create=create)
+            if require_schema:
                 db.require_current_schema()
         return db
 
@@ -55,6 +58,8 @@ def friendly_errors() -> Iterator[None]:
         yield
     except (ConfigError, DatabaseUnavailable, SchemaOutOfDate) as exc:
         fail(str(exc))
+    except DBAPIError as exc:  # disk full, read-only, locked... while a command works
+        fail(str(explain(exc, database_url())))
     except KeyError as exc:  # unknown digest names and the like
         fail(str(exc.args[0]) if exc.args else str(exc))
 

@@ -12,7 +12,7 @@ app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_help
 @app.command()
 def upgrade(ctx: typer.Context) -> None:
     """Create the tables or bring them to this version's schema (safe to repeat)."""
-    db = state(ctx).database(require_schema=False)
+    db = state(ctx).database(require_schema=False, create=True)
     with friendly_errors():
         db.upgrade()
         console.print(f"Database schema is at revision {db.current_revision()}.")

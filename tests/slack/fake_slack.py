@@ -163,7 +163,7 @@ class FakeSlack:
         self.channels[channel_id].messages.append(stored)
         return stored
 
-    def _store_delivered(self, payload: Mapping[str, Any]) -> None:
+    def store_delivered(self, payload: Mapping[str, Any]) -> None:
         """A new message Slack delivers is in its channel's history too (once)."""
         event = payload.get("event")
         if not isinstance(event, Mapping) or not isinstance(event.get("ts"), str):
@@ -229,7 +229,7 @@ class FakeSlack:
         secret: str | None = SIGNING_SECRET,
     ) -> tuple[int, str]:
         """``post_event`` returning the response body as well."""
-        self._store_delivered(payload)
+        self.store_delivered(payload)
         body = json.dumps(payload).encode()
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         headers = {"Content-Type": "application/json"}
@@ -260,7 +260,7 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """Send one envelope to the connected app and return its ack message."""
         await self.wait_connected()
-        self._store_delivered(payload)
+        self.store_delivered(payload)
         envelope_id = uuid.uuid4().hex
         ack: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = ack
