@@ -284,6 +284,22 @@ def load_config(explicit: str | None = None) -> Config:
     return parse_config(text, str(path))
 
 
+def load_env_files(explicit: str | None = None) -> list[Path]:
+    """Read ``.env`` next to the config file, then ``./.env``; the real environment wins.
+
+    Returns the files read. Called once by the CLI before any command.
+    """
+    from dotenv import load_dotenv
+
+    candidates = dict.fromkeys(
+        [config_path(explicit).resolve().parent / ".env", Path.cwd() / ".env"]
+    )
+    found = [path for path in candidates if path.is_file()]
+    for path in found:
+        load_dotenv(path, override=False)
+    return found
+
+
 def database_url() -> str:
     return os.environ.get("LINKLETTER_DATABASE_URL") or DEFAULT_DATABASE_URL
 
