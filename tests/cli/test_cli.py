@@ -134,7 +134,7 @@ def test_broken_config_names_file_line_and_key(workdir: Path) -> None:
     )
     code, output = cli("items", "list")
     assert code == 1
-    assert "linkletter.toml:4: digest.timezone = \"Mars/Base\"" in output
+    assert 'linkletter.toml:4: digest.timezone = "Mars/Base"' in output
 
 
 def test_unreachable_database(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
