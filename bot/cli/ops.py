@@ -7,6 +7,7 @@ import logging
 import os
 
 import typer
+from rich.markup import escape
 
 from bot.cli.context import Context, console, fail, friendly_errors, state
 from bot.config import Config, config_path
@@ -121,9 +122,10 @@ def _schema_check(context: Context) -> Check:
 def print_check(check: Check) -> None:
     """``✓ name: reason`` or ``✗ name: reason`` and an indented ``fix:`` line."""
     mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-    console.print(f"{mark} {check.name}: {check.reason}", highlight=False, soft_wrap=True)
+    line = f"{mark} {escape(check.name)}: {escape(check.reason)}"
+    console.print(line, highlight=False, soft_wrap=True)
     if not check.ok and check.fix:
-        console.print(f"    fix: {check.fix}", highlight=False, soft_wrap=True)
+        console.print(f"    fix: {escape(check.fix)}", highlight=False, soft_wrap=True)
 
 
 def doctor(ctx: typer.Context) -> None:

@@ -222,15 +222,18 @@ def _linkletter(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "text",
-    [DIGEST + 'schedule = "every monday at 9"\n', '[web]\nport = "8080"\n' + DIGEST],
+    [
+        DIGEST + 'schedule = "every monday at 9"\n',
+        '[web]\nhots = "x"\n[[digest]]\nname = "weekly"\n',  # brackets survive the terminal
+    ],
 )
 def test_run_digest_list_and_doctor_give_the_same_message(tmp_path: Path, text: str) -> None:
     (tmp_path / "linkletter.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "linkletter.toml")
     results = [
         _linkletter(tmp_path, *command) for command in (["run"], ["digest", "list"], ["doctor"])
     ]
     assert [result.returncode for result in results] == [1, 1, 1]
-    first = results[0].stderr
-    assert first.startswith("error: linkletter.toml:")
-    assert all(result.stderr == first for result in results)
+    assert [result.stderr for result in results] == [f"error: {caught.value}\n"] * 3
     assert all("Traceback" not in result.stderr + result.stdout for result in results)
