@@ -132,7 +132,9 @@ async def test_signing_secret_without_public_url_is_flagged(
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url}
     code, output = await doctor(workdir, SLACK_SIGNING_SECRET="s3cret", **env)
     assert code == 1
-    assert "✗ slack events: SLACK_SIGNING_SECRET is set (HTTP events) but [web] public_url" in output
+    assert "✗ slack events: SLACK_SIGNING_SECRET is set (HTTP events) but [web] public_url" in (
+        output
+    )
     write_config(workdir, web='public_url = "https://links.example.com/"')
     code, output = await doctor(workdir, SLACK_SIGNING_SECRET="s3cret", **env)
     assert code == 0, output
@@ -185,9 +187,7 @@ async def test_discord_role_editor_without_discord_configured(workdir: Path) -> 
     ) in output
 
 
-async def test_discord_channels_editors_and_roles(
-    workdir: Path, discord_fake: FakeDiscord
-) -> None:
+async def test_discord_channels_editors_and_roles(workdir: Path, discord_fake: FakeDiscord) -> None:
     write_config(
         workdir,
         sources=f'"discord:{WATCHED}"',

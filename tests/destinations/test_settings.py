@@ -55,7 +55,11 @@ def test_a_configured_destination_parses_and_builds() -> None:
             GHOST.replace('"GHOST_ADMIN_KEY"', '"64f2f3e5a1b2:a1b2c3"'),
             "api_key_env = .*: must be the name of an environment variable",
         ),
-        ('"ghost:blog"', GHOST.replace('"ghost"', '"wordpress"'), 'kind = "wordpress": must be one of'),
+        (
+            '"ghost:blog"',
+            GHOST.replace('"ghost"', '"wordpress"'),
+            'kind = "wordpress": must be one of',
+        ),
     ],
 )
 def test_mistakes_fail_at_start_naming_the_file(publish_to: str, tables: str, message: str) -> None:
@@ -81,4 +85,5 @@ secret_env = "HOOK_SECRET"
     problems = str(caught.value)
     for missing in ("list_id", "from_name", "reply_to"):
         assert f'[destinations.campaign] needs the key "{missing}"' in problems
-    assert 'destinations.partners.url = "ftp://partners.example.com/hook": must be an http' in problems
+    bad_url = 'destinations.partners.url = "ftp://partners.example.com/hook": must be an http'
+    assert bad_url in problems
