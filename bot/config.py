@@ -21,7 +21,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
 )
 
 from bot.assist.settings import AssistConfig
@@ -67,15 +66,29 @@ def _matching(pattern: re.Pattern[str], hint: str) -> Callable[[str], str]:
     return check
 
 
-def _schedule(value: str) -> str:
+def check_schedule(value: str) -> str:
+    """``value`` if it is a schedule, else ``ValueError`` (``ScheduleError``) with the forms."""
     parse_schedule(value, "UTC")
     return value
 
 
-Channel = Annotated[str, AfterValidator(_matching(_CHANNEL, CHANNEL_HINT))]
-Editor = Annotated[str, AfterValidator(_matching(_EDITOR, EDITOR_HINT))]
-Destination = Annotated[str, AfterValidator(_matching(_DESTINATION, DESTINATION_HINT))]
-Schedule = Annotated[str, AfterValidator(_schedule)]
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("not an IANA time zone name") from exc
+    return value
+
+
+# Each returns its value or raises ValueError with how to write one (also used by `init`).
+check_channel = _matching(_CHANNEL, CHANNEL_HINT)
+check_editor = _matching(_EDITOR, EDITOR_HINT)
+check_destination = _matching(_DESTINATION, DESTINATION_HINT)
+Channel = Annotated[str, AfterValidator(check_channel)]
+Editor = Annotated[str, AfterValidator(check_editor)]
+Destination = Annotated[str, AfterValidator(check_destination)]
+Schedule = Annotated[str, AfterValidator(check_schedule)]
+Timezone = Annotated[str, AfterValidator(check_timezone)]
 
 
 class _Strict(BaseModel):
@@ -118,7 +131,7 @@ class DigestConfig(_Strict):
     editors: list[Editor] = Field(default_factory=list)
     editors_channel: Channel | None = None
     schedule: Schedule = "mon 09:00"
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     preview_hours: float = Field(default=24, ge=0)
     grace_hours: float = Field(default=12, ge=0)
     sections: list[SectionRule] = Field(default_factory=list)
@@ -132,15 +145,6 @@ class DigestConfig(_Strict):
     show_sharer: bool = True
     intro: str | None = None
     outro: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("not an IANA time zone name") from exc
-        return value
 
     @property
     def section_order(self) -> list[str]:
