@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +27,8 @@ from bot.assist.settings import AssistConfig
 from bot.config_errors import describe, report, toml_value
 from bot.emoji_names import normalise
 from bot.publish.platforms.settings import DestinationConfig, unknown_references
-from bot.schedule import parse_schedule
+from bot.schedule import FORMS as SCHEDULE_FORMS
+from bot.schedule import next_slot, parse_schedule
 from bot.toml_lines import Path as KeyPath
 from bot.toml_lines import key_lines
 
@@ -67,8 +68,9 @@ def _matching(pattern: re.Pattern[str], hint: str) -> Callable[[str], str]:
 
 
 def check_schedule(value: str) -> str:
-    """``value`` if it is a schedule, else ``ValueError`` (``ScheduleError``) with the forms."""
-    parse_schedule(value, "UTC")
+    """``value`` if it is a schedule that fires, else ``ValueError`` with the accepted forms."""
+    if next_slot(parse_schedule(value, "UTC"), datetime.now(UTC)) is None:
+        raise ValueError(f"never happens (no such date): {SCHEDULE_FORMS}")
     return value
 
 

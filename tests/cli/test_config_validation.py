@@ -41,6 +41,10 @@ CASES = [
         f"(25:00 is not a time of day): {SCHEDULE_FORMS}",
     ),
     (
+        DIGEST + 'schedule = "0 9 31 2 *"\n',
+        f'x.toml:4: digest.schedule = "0 9 31 2 *": never happens (no such date): {SCHEDULE_FORMS}',
+    ),
+    (
         DIGEST + 'timezone = "Mars/Olympus"\n',
         'x.toml:4: digest.timezone = "Mars/Olympus": not an IANA time zone name; '
         'e.g. timezone = "Europe/London"',
