@@ -48,11 +48,9 @@ def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
             value
             for d in config.digests
             for value in (
-                d.editors
-                if editors
-                else [*d.sources, *d.publish_to, *([d.editors_channel] * bool(d.editors_channel))]
+                d.editors if editors else [*d.sources, *d.publish_to, d.editors_channel or ""]
             )
-            if value and value.startswith(f"{platform}:")
+            if value.startswith(f"{platform}:")
         }
     )
 
