@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,53 +21,76 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 
 from bot.assist.settings import AssistConfig
+from bot.config_errors import describe, report, toml_value
 from bot.emoji_names import normalise
 from bot.publish.platforms.settings import DestinationConfig, unknown_references
+from bot.schedule import FORMS as SCHEDULE_FORMS
+from bot.schedule import next_slot, parse_schedule
+from bot.toml_lines import Path as KeyPath
+from bot.toml_lines import key_lines
 
 DEFAULT_CONFIG_PATH = "linkletter.toml"
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 
-_CHANNEL = re.compile(r"^(slack|discord):[A-Za-z0-9_.-]+$")
-_EDITOR = re.compile(r"^(slack:[A-Za-z0-9]+|discord:\d+|discord:role:\d+)$")
+_SLACK_CHANNEL = r"slack:[CG][A-Z0-9]+"
+_DISCORD_ID = r"discord:\d{1,20}"
+_CHANNEL = re.compile(rf"^({_SLACK_CHANNEL}|{_DISCORD_ID})$")
+_EDITOR = re.compile(rf"^(slack:[UW][A-Z0-9]+|{_DISCORD_ID}|discord:role:\d{{1,20}})$")
 _DESTINATION = re.compile(
-    r"^(slack|discord):[A-Za-z0-9_.-]+$|^(file|smtp):.+$"
+    rf"^({_SLACK_CHANNEL}|{_DISCORD_ID})$|^(file|smtp):.+$"
     r"|^(webhook|buttondown|ghost|mailchimp|git):[A-Za-z0-9_-]+$"
+)
+CHANNEL_HINT = (
+    "not a channel id: write slack:C… or slack:G… (Slack: the channel's About tab -> Channel ID) "
+    "or discord:<channel id> (Discord: Developer Mode, right-click -> Copy Channel ID)"
+)
+EDITOR_HINT = (
+    "not an editor id: write slack:U… or slack:W… (Slack: the profile's ⋮ -> Copy member ID), "
+    "discord:<user id> or discord:role:<role id>"
+)
+DESTINATION_HINT = (
+    "not a destination: write a channel (slack:C…, discord:<id>), file:./DIR, smtp:ADDRESS, "
+    "or webhook:NAME, buttondown:NAME, ghost:NAME, mailchimp:NAME, git:NAME "
+    "with a [destinations.NAME] table"
 )
 
 
-def _channel(value: str) -> str:
-    if not _CHANNEL.match(value):
-        raise ValueError(f"{value!r} is not a channel: write slack:C0123 or discord:123456789")
+def _matching(pattern: re.Pattern[str], hint: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(hint)
+        return value
+
+    return check
+
+
+def check_schedule(value: str) -> str:
+    """``value`` if it is a schedule that fires, else ``ValueError`` with the accepted forms."""
+    if next_slot(parse_schedule(value, "UTC"), datetime.now(UTC)) is None:
+        raise ValueError(f"never happens (no such date): {SCHEDULE_FORMS}")
     return value
 
 
-def _editor(value: str) -> str:
-    if not _EDITOR.match(value):
-        raise ValueError(
-            f"{value!r} is not an editor: write slack:U0123, discord:<user id> "
-            "or discord:role:<role id>"
-        )
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("not an IANA time zone name") from exc
     return value
 
 
-def _destination(value: str) -> str:
-    if not _DESTINATION.match(value):
-        raise ValueError(
-            f"{value!r} is not a destination: write slack:C0123, discord:123, file:PATH, "
-            "smtp:ADDRESS, or webhook:NAME, buttondown:NAME, ghost:NAME, mailchimp:NAME, "
-            "git:NAME for a [destinations.NAME] table"
-        )
-    return value
-
-
-Channel = Annotated[str, AfterValidator(_channel)]
-Editor = Annotated[str, AfterValidator(_editor)]
-Destination = Annotated[str, AfterValidator(_destination)]
+# Each returns its value or raises ValueError with how to write one (also used by `init`).
+check_channel = _matching(_CHANNEL, CHANNEL_HINT)
+check_editor = _matching(_EDITOR, EDITOR_HINT)
+check_destination = _matching(_DESTINATION, DESTINATION_HINT)
+Channel = Annotated[str, AfterValidator(check_channel)]
+Editor = Annotated[str, AfterValidator(check_editor)]
+Destination = Annotated[str, AfterValidator(check_destination)]
+Schedule = Annotated[str, AfterValidator(check_schedule)]
+Timezone = Annotated[str, AfterValidator(check_timezone)]
 
 
 class _Strict(BaseModel):
@@ -108,8 +132,8 @@ class DigestConfig(_Strict):
     publish_to: list[Destination] = Field(default_factory=list)
     editors: list[Editor] = Field(default_factory=list)
     editors_channel: Channel | None = None
-    schedule: str = "mon 09:00"
-    timezone: str = "UTC"
+    schedule: Schedule = "mon 09:00"
+    timezone: Timezone = "UTC"
     preview_hours: float = Field(default=24, ge=0)
     grace_hours: float = Field(default=12, ge=0)
     sections: list[SectionRule] = Field(default_factory=list)
@@ -123,15 +147,6 @@ class DigestConfig(_Strict):
     show_sharer: bool = True
     intro: str | None = None
     outro: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from exc
-        return value
 
     @property
     def section_order(self) -> list[str]:
@@ -190,25 +205,6 @@ class Config(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _unique_digest_names(self) -> Config:
-        names = [d.name for d in self.digests]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"digest names must be unique; repeated: {', '.join(duplicates)}")
-        return self
-
-    @model_validator(mode="after")
-    def _destinations_exist(self) -> Config:
-        problems = [
-            f"digest {d.name!r}: {problem}"
-            for d in self.digests
-            for problem in unknown_references(d.publish_to, self.destinations)
-        ]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
     def digest(self, name: str | None = None) -> DigestConfig:
         if name is None:
             return self.digests[0]
@@ -226,45 +222,56 @@ class ConfigError(Exception):
     """A configuration problem, worded for the person who has to fix the file."""
 
 
-def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """Best-effort line number of the key at pydantic location ``loc`` in the TOML ``text``."""
-    lines = text.splitlines()
-    start, table = 0, ""
-    keys = [part for part in loc if isinstance(part, str)]
-    indexes = [part for part in loc if isinstance(part, int)]
-    if keys and keys[0] == "digest" and indexes:
-        headers = [i for i, line in enumerate(lines) if line.strip() == "[[digest]]"]
-        if indexes[0] < len(headers):
-            start, table = headers[indexes[0]], "digest"
-    elif keys and len(keys) > 1:
-        for i, line in enumerate(lines):
-            if line.strip() == f"[{keys[0]}]":
-                start, table = i, keys[0]
-    wanted = [k for k in keys if k != table] or keys
-    pattern = re.compile(rf"^\s*\"?{re.escape(str(wanted[-1]))}\"?\s*=") if wanted else None
-    for i in range(start, len(lines)):
-        if pattern and pattern.match(lines[i]):
-            return i + 1
-    return start + 1 if table else None
+def _cross_problems(config: Config) -> list[tuple[KeyPath, str]]:
+    """What one field cannot say alone: unique names, sections and destinations that exist."""
+    problems: list[tuple[KeyPath, str]] = []
+    seen: set[str] = set()
+    for index, digest in enumerate(config.digests):
+        here: KeyPath = ("digest", index)
+        if digest.name in seen:
+            problems.append(
+                ((*here, "name"), f"digest.name = {toml_value(digest.name)}: another digest has it")
+            )
+        seen.add(digest.name)
+        for problem in unknown_references(digest.publish_to, config.destinations):
+            problems.append(((*here, "publish_to"), f"digest.publish_to: {problem}"))
+        for emoji, section in digest.emoji.sections.items():
+            if section not in digest.section_order:
+                problems.append(
+                    (
+                        (*here, "emoji", "sections", emoji),
+                        f"digest.emoji.sections.{emoji} = {toml_value(section)}: no such "
+                        "section; known: "
+                        f"{', '.join(map(toml_value, digest.section_order))}",
+                    )
+                )
+    return problems
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, source: str) -> ConfigError:
+    """``FILE:LINE: not valid TOML: …`` from tomllib's ``… (at line L, column C)``."""
+    found = re.search(r"^(.*) \(at line (\d+), column \d+\)$", str(exc))
+    if found is None:
+        return ConfigError(f"{source}: not valid TOML: {exc}")
+    return ConfigError(f"{source}:{found[2]}: not valid TOML: {found[1]}")
 
 
 def parse_config(text: str, source: str = "<string>") -> Config:
-    """Parse and validate TOML text; raise ``ConfigError`` with file, line and key on failure."""
+    """Parse and validate TOML text; raise ``ConfigError`` naming file, line, key and value."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+        raise _toml_error(exc, source) from exc
+    lines = key_lines(text)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data, strict=True)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            key = ".".join(str(p) for p in loc) or "(top level)"
-            line = _locate(text, loc)
-            where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {key}: {error['msg']}")
-        raise ConfigError("\n".join(problems)) from exc
+        described = [describe(Config, data, error) for error in exc.errors()]
+        raise ConfigError(report(source, lines, described)) from exc
+    problems = _cross_problems(config)
+    if problems:
+        raise ConfigError(report(source, lines, problems))
+    return config
 
 
 def config_path(explicit: str | None = None) -> Path:
@@ -281,6 +288,22 @@ def load_config(explicit: str | None = None) -> Config:
             "or pass --config / set LINKLETTER_CONFIG)"
         ) from exc
     return parse_config(text, str(path))
+
+
+def load_env_files(explicit: str | None = None) -> list[Path]:
+    """Read ``.env`` next to the config file, then ``./.env``; the real environment wins.
+
+    Returns the files read. Called once by the CLI before any command.
+    """
+    from dotenv import load_dotenv
+
+    candidates = dict.fromkeys(
+        [config_path(explicit).resolve().parent / ".env", Path.cwd() / ".env"]
+    )
+    found = [path for path in candidates if path.is_file()]
+    for path in found:
+        load_dotenv(path, override=False)
+    return found
 
 
 def database_url() -> str:

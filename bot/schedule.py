@@ -24,6 +24,12 @@ class ScheduleError(ValueError):
     """A schedule string we cannot read; the message shows the accepted forms."""
 
 
+FORMS = (
+    'write "mon 09:00", "mon,thu 09:00", "daily 18:30", "weekdays 08:00" '
+    'or a crontab like "0 9 * * mon"'
+)
+
+
 def parse_schedule(schedule: str, timezone: str) -> CronTrigger:
     zone = ZoneInfo(timezone)
     simple = _SIMPLE.match(schedule)
@@ -36,12 +42,11 @@ def parse_schedule(schedule: str, timezone: str) -> CronTrigger:
             return CronTrigger(
                 day_of_week=_DAY_WORDS.get(days, days), hour=hour, minute=minute, timezone=zone
             )
+        if len(schedule.split()) != 5:
+            raise ValueError("neither DAYS HH:MM nor a five-field crontab")
         return CronTrigger.from_crontab(schedule, timezone=zone)
     except ValueError as exc:
-        raise ScheduleError(
-            f'cannot read schedule {schedule!r} ({exc}); write e.g. "mon 09:00", '
-            '"mon,thu 09:00", "daily 18:30" or a crontab like "0 9 * * mon"'
-        ) from exc
+        raise ScheduleError(f"not a schedule ({exc}): {FORMS}") from exc
 
 
 def _is_repeat(fire: datetime) -> bool:

@@ -13,6 +13,7 @@ from bot.cli import assist, db, digest, imports, items, ops
 from bot.cli.context import Context, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
+from bot.config import load_env_files
 
 app = typer.Typer(
     name="linkletter",
@@ -45,6 +46,7 @@ def root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
 ) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    load_env_files(config)
     ctx.obj = Context(config_path=config)
 
 

@@ -1,13 +1,29 @@
-"""``linkletter init``: write a commented linkletter.toml and a .env template."""
+"""``linkletter init``: write a commented linkletter.toml and a .env template.
+
+Asks (or takes as flags, for scripts) the digest's name, schedule, time zone, the channels to
+watch, where to publish and who the editors are; each id is checked for its platform before
+anything is written, and existing files are kept unless ``--force``.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from bot.cli.context import console, fail
-from bot.config import ConfigError, parse_config
+from bot.config import (
+    ConfigError,
+    check_channel,
+    check_destination,
+    check_editor,
+    check_schedule,
+    check_timezone,
+    parse_config,
+)
+from bot.config_errors import toml_value
 
 TEMPLATE = """\
 # Linkletter configuration. Every key is explained in docs/configuration.md.
@@ -22,18 +38,18 @@ duplicate_mode = "reaction"  # reaction | reply | none
 allow_private_networks = false  # true only for intranet wikis (or LINKLETTER_FETCH_ALLOW_PRIVATE=1)
 
 [web]
-host = "0.0.0.0"
-port = 8080
-# public_url = "https://links.example.com"  # makes links in posts and feeds absolute
+host = "127.0.0.1"  # this machine only; "0.0.0.0" opens the archive and /metrics to every
+port = 8080         # network: put a reverse proxy in front or set private = true
+# public_url = "https://links.example.com"  # links in posts and feeds; Slack HTTP events
 
 [[digest]]
-name = "{name}"
-title = "{title}"
+name = {name}
+title = {title}
 sources = [{sources}]        # channels to watch: "slack:C0123", "discord:123456789"
 publish_to = [{publish_to}]  # where issues go: channels, "file:DIR", "smtp:ADDRESS"
 editors = [{editors}]        # "slack:U0123", "discord:<user id>", "discord:role:<role id>"
-schedule = "{schedule}"      # "mon 09:00", "daily 18:30" or a crontab
-timezone = "{timezone}"
+schedule = {schedule}      # "mon 09:00", "daily 18:30" or a crontab
+timezone = {timezone}
 preview_hours = 24           # editors get a preview this long before publishing
 grace_hours = 12             # publish late after downtime, up to this long
 
@@ -70,40 +86,130 @@ POSTGRES_PASSWORD=change-me
 """
 
 
+SOURCE_EXAMPLE = "slack:C0123ABCD, discord:112233445566778899"
+DESTINATION_EXAMPLE = "slack:C0456EFGH, discord:998877665544332211, file:./issues"
+EDITOR_EXAMPLE = "slack:U0123ABCD, discord:role:123456789012345678"
+Check = Callable[[str], str]
+
+
 def _quoted(values: list[str]) -> str:
-    return ", ".join(f'"{value}"' for value in values)
+    return ", ".join(toml_value(value) for value in values)
+
+
+def _problems(values: list[str], check: Check) -> list[str]:
+    problems = []
+    for value in values:
+        try:
+            check(value)
+        except ValueError as exc:
+            problems.append(f"{value}: {exc}")
+    return problems
+
+
+def _ask(question: str, default: str, check: Check) -> str:
+    """Ask until the answer passes ``check``."""
+    while True:
+        answer = str(typer.prompt(question, default=default)).strip()
+        problems = _problems([answer], check)
+        if not problems:
+            return answer
+        console.print(problems[0], highlight=False, markup=False)
+
+
+def _ask_ids(question: str, example: str, check: Check) -> list[str]:
+    """Ask for one or more comma-separated ids until every one passes ``check``."""
+    while True:
+        answer = str(typer.prompt(f"{question} (comma-separated, e.g. {example})"))
+        values = [value.strip() for value in answer.split(",") if value.strip()]
+        problems = _problems(values, check) or ([] if values else ["at least one, please"])
+        if not problems:
+            return values
+        console.print("\n".join(problems), highlight=False, markup=False)
+
+
+def _answer(ask: bool, question: str, default: str, check: Check) -> str:
+    return _ask(question, default, check) if ask else default
+
+
+def _check_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        raise ValueError("lower-case letters, digits, - and _, e.g. weekly")
+    return value
+
+
+def _given_or_asked(
+    given: list[str], question: str, example: str, check: Check, ask: bool, flag: str
+) -> list[str]:
+    if given:
+        problems = _problems(given, check)
+        if problems:
+            fail("\n".join(problems))
+        return given
+    if not ask:
+        fail(f"{flag} is required with --no-input (e.g. {flag} {example.split(', ')[0]})")
+    return _ask_ids(question, example, check)
 
 
 def init(
-    name: str = typer.Option("weekly", prompt="Digest name (lower case)"),
+    name: str | None = typer.Option(None, help="Digest name (lower case)."),
     title: str = typer.Option("{name} — Issue {number}", help="Title template."),
     source: list[str] = typer.Option([], help="A channel to watch (repeat)."),
     publish_to: list[str] = typer.Option([], help="A destination (repeat)."),
     editor: list[str] = typer.Option([], help="An editor (repeat)."),
-    schedule: str = typer.Option("mon 09:00", prompt="When to publish"),
-    timezone: str = typer.Option("UTC", prompt="IANA time zone"),
+    schedule: str | None = typer.Option(None, help='When to publish, e.g. "mon 09:00".'),
+    timezone: str | None = typer.Option(None, help="IANA time zone, e.g. Europe/London."),
     path: Path = typer.Option(Path("linkletter.toml"), help="Where to write the config."),
     force: bool = typer.Option(False, help="Overwrite existing files."),
+    no_input: bool = typer.Option(
+        False, "--no-input", help="Never ask (scripts): defaults, and the flags given."
+    ),
 ) -> None:
-    """Write a commented linkletter.toml and a .env template (flags or questions)."""
-    sources = source or [typer.prompt("A channel to watch (slack:C… or discord:…)")]
+    """Write a commented linkletter.toml and a .env template (questions, or flags)."""
+    env = path.with_name(".env.example")
+    for target in (path, env):
+        if target.exists() and not force:
+            fail(f"{target} exists; pass --force to overwrite it")
+    ask = not no_input
     text = TEMPLATE.format(
-        name=name,
-        title=title,
-        sources=_quoted(sources),
-        publish_to=_quoted(publish_to),
-        editors=_quoted(editor),
-        schedule=schedule,
-        timezone=timezone,
+        name=toml_value(name or _answer(ask, "Digest name (lower case)", "weekly", _check_name)),
+        title=toml_value(title),
+        sources=_quoted(
+            _given_or_asked(
+                source, "Channels to watch", SOURCE_EXAMPLE, check_channel, ask, "--source"
+            )
+        ),
+        publish_to=_quoted(
+            _given_or_asked(
+                publish_to,
+                "Where to publish",
+                DESTINATION_EXAMPLE,
+                check_destination,
+                ask,
+                "--publish-to",
+            )
+        ),
+        editors=_quoted(
+            _given_or_asked(
+                editor, "Who are the editors", EDITOR_EXAMPLE, check_editor, ask, "--editor"
+            )
+        ),
+        schedule=toml_value(
+            schedule
+            or _answer(
+                ask, 'When to publish ("mon 09:00", "daily 18:30", …)', "mon 09:00", check_schedule
+            )
+        ),
+        timezone=toml_value(timezone or _answer(ask, "IANA time zone", "UTC", check_timezone)),
     )
     try:
         parse_config(text, str(path))
     except ConfigError as exc:
         fail(f"these answers do not make a valid config:\n{exc}")
-    env = path.with_name(".env.example")
-    for target in (path, env):
-        if target.exists() and not force:
-            fail(f"{target} exists; pass --force to overwrite it")
     path.write_text(text, encoding="utf-8")
     env.write_text(ENV_TEMPLATE, encoding="utf-8")
-    console.print(f"Wrote {path} and {env}. Next: `linkletter db upgrade`, then `linkletter run`.")
+    console.print(
+        f"Wrote {path} and {env}. Next: copy {env} to .env and fill in the tokens, "
+        "then `linkletter db upgrade`, `linkletter doctor` and `linkletter run`.",
+        highlight=False,
+        markup=False,
+    )

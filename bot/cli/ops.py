@@ -7,10 +7,13 @@ import logging
 import os
 
 import typer
+from rich.markup import escape
 
-from bot.cli.context import console, fail, friendly_errors, state
-from bot.config import Config
+from bot.cli.context import Context, console, fail, friendly_errors, state
+from bot.config import Config, config_path
+from bot.doctor import Check, config_checks
 from bot.logs import configure
+from storage.db import DatabaseUnavailable
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -38,74 +41,104 @@ def run(
         fail(str(exc))
 
 
-def _channels(config: Config, platform: str) -> list[str]:
+def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
+    """The configured channels (or editors) of one platform, each once, sorted."""
     return sorted(
         {
-            c
+            value
             for d in config.digests
-            for c in d.sources + d.publish_to
-            if c.startswith(f"{platform}:")
+            for value in (
+                d.editors if editors else [*d.sources, *d.publish_to, d.editors_channel or ""]
+            )
+            if value.startswith(f"{platform}:")
         }
     )
 
 
-async def _checks(config: Config) -> list[tuple[str, bool, str]]:
-    results: list[tuple[str, bool, str]] = []
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        from adapters.slack.doctor import run_checks
-        from adapters.slack.settings import SlackSettings, make_client
+async def _slack_checks(config: Config) -> list[Check]:
+    from adapters.slack.doctor import EventSettings, run_checks
+    from adapters.slack.settings import DEFAULT_API_URL, SlackSettings, make_client
 
-        client = make_client(
-            SlackSettings(
-                bot_token=os.environ["SLACK_BOT_TOKEN"],
-                api_url=os.environ.get("SLACK_API_URL") or "https://slack.com/api/",
-            )
+    client = make_client(
+        SlackSettings(
+            bot_token=os.environ["SLACK_BOT_TOKEN"],
+            api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
         )
-        results += [
-            ("slack", ok, message)
-            for ok, message in await run_checks(client, _channels(config, "slack"))
-        ]
-    elif _channels(config, "slack"):
-        results.append(
-            ("slack", False, "SLACK_BOT_TOKEN is not set but the config names Slack channels")
-        )
-    if os.environ.get("DISCORD_TOKEN"):
-        from adapters.discord.bot import DiscordSettings
-        from adapters.discord.doctor import doctor as discord_doctor
+    )
+    events = EventSettings(
+        app_token=os.environ.get("SLACK_APP_TOKEN") or None,
+        signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
+        public_url=config.web.public_url,
+    )
+    return await run_checks(
+        client, _ids(config, "slack"), _ids(config, "slack", editors=True), events
+    )
 
+
+async def _discord_checks(config: Config) -> list[Check]:
+    from adapters.discord.bot import DiscordSettings
+    from adapters.discord.doctor import doctor as discord_doctor
+
+    try:
         settings = DiscordSettings.from_env()
-        checks = await discord_doctor(
-            settings.token,
-            _channels(config, "discord"),
-            api_url=settings.api_url,
-            gateway_url=settings.gateway_url,
-        )
-        results += [("discord", check.ok, check.message) for check in checks]
-    elif _channels(config, "discord"):
-        results.append(
-            ("discord", False, "DISCORD_TOKEN is not set but the config names Discord channels")
-        )
-    return results
+    except ValueError as exc:
+        return [Check("discord", False, str(exc), "fix the DISCORD_* variables")]
+    return await discord_doctor(
+        settings.token,
+        _ids(config, "discord"),
+        _ids(config, "discord", editors=True),
+        api_url=settings.api_url,
+        gateway_url=settings.gateway_url,
+    )
+
+
+async def _platform_checks(config: Config) -> list[Check]:
+    checks: list[Check] = []
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        checks += await _slack_checks(config)
+    if os.environ.get("DISCORD_TOKEN"):
+        checks += await _discord_checks(config)
+    return checks
+
+
+def _schema_check(context: Context) -> Check:
+    try:
+        db = context.database(require_schema=False)
+        revision, head = db.current_revision(), db.head_revision()
+    except DatabaseUnavailable as exc:
+        return Check("database", False, str(exc), "check LINKLETTER_DATABASE_URL")
+    if revision == head:
+        return Check("database", True, f"schema {revision}")
+    return Check(
+        "database",
+        False,
+        f"schema {revision or 'empty'}, needs {head}",
+        "run `linkletter db upgrade`",
+    )
+
+
+def print_check(check: Check) -> None:
+    """``✓ name: reason`` or ``✗ name: reason`` and an indented ``fix:`` line."""
+    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+    line = f"{mark} {escape(check.name)}: {escape(check.reason)}"
+    console.print(line, highlight=False, soft_wrap=True)
+    if not check.ok and check.fix:
+        console.print(f"    fix: {escape(check.fix)}", highlight=False, soft_wrap=True)
 
 
 def doctor(ctx: typer.Context) -> None:
-    """Check the config, the database, the tokens, scopes, intents and channel access."""
+    """Check the config, the database, the tokens, scopes, intents, channels and editors."""
     context = state(ctx)
     config = context.config()
-    console.print("[green]✓[/] config: valid")
-    db = context.database(require_schema=False)
-    with friendly_errors():
-        revision, head = db.current_revision(), db.head_revision()
-    schema_ok = revision == head
-    console.print(
-        f"{'[green]✓' if schema_ok else '[red]✗'}[/] database: schema {revision or 'empty'}"
-        + ("" if schema_ok else f", needs {head}: run `linkletter db upgrade`")
-    )
-    problems = 0 if schema_ok else 1
-    for platform, ok, message in asyncio.run(_checks(config)):
-        console.print(f"{'[green]✓' if ok else '[red]✗'}[/] {platform}: {message}")
-        problems += not ok
-    if problems:
+    checks = [
+        Check("config", True, f"{config_path(context.config_path)} is valid"),
+        _schema_check(context),
+        *config_checks(config, os.environ),
+        *asyncio.run(_platform_checks(config)),
+    ]
+    for check in checks:
+        print_check(check)
+    if not all(check.ok for check in checks):
         raise typer.Exit(1)
 
 

@@ -134,7 +134,7 @@ def test_broken_config_names_file_line_and_key(workdir: Path) -> None:
     )
     code, output = cli("items", "list")
     assert code == 1
-    assert "linkletter.toml:4: digest.0.timezone" in output
+    assert 'linkletter.toml:4: digest.timezone = "Mars/Base"' in output
 
 
 def test_unreachable_database(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,6 +152,10 @@ def test_init_writes_a_valid_config(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "team",
         "--source",
         "discord:123",
+        "--publish-to",
+        "file:./issues",
+        "--editor",
+        "discord:role:456",
         "--schedule",
         "fri 16:00",
         "--timezone",

@@ -40,9 +40,9 @@ async def test_doctor_names_the_fix_for_each_problem(fake: FakeDiscord) -> None:
     )
     assert token.ok
     assert not intent.ok
-    assert "Message Content Intent" in intent.message
+    assert "Message Content Intent" in intent.fix
     assert not locked.ok
-    assert "missing Send Messages" in locked.message
+    assert "missing Send Messages" in locked.reason
 
 
 async def test_doctor_rejects_a_bad_token(fake: FakeDiscord) -> None:
@@ -50,7 +50,7 @@ async def test_doctor_rejects_a_bad_token(fake: FakeDiscord) -> None:
         "nope", [f"discord:{WATCHED}"], api_url=fake.api_url, gateway_url=fake.gateway_url
     )
     assert not check.ok
-    assert "Reset Token" in check.message
+    assert "Reset Token" in check.fix
 
 
 def test_permission_overwrites_apply_in_discords_order() -> None:

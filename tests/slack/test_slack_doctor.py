@@ -18,7 +18,7 @@ async def test_healthy_install_passes_every_check(fake: FakeSlack) -> None:
     checks = await run_checks(
         make_client(settings_for(fake, socket_mode=False)), [f"slack:{WATCHED}", f"slack:{OTHER}"]
     )
-    assert [ok for ok, _ in checks] == [True, True, True, True]
+    assert [check.ok for check in checks] == [True, True, True, True]
 
 
 async def test_missing_scopes_and_membership_say_how_to_fix(fake: FakeSlack) -> None:
@@ -28,25 +28,26 @@ async def test_missing_scopes_and_membership_say_how_to_fix(fake: FakeSlack) -> 
         make_client(settings_for(fake, socket_mode=False)),
         [f"slack:{WATCHED}", f"slack:{OTHER}", "slack:C0GONE"],
     )
-    failures = [message for ok, message in checks if not ok]
+    failures = [check for check in checks if not check.ok]
     assert len(failures) == 3
-    assert "commands, reactions:write" in failures[0]
-    assert "manifest.yml" in failures[0]
-    assert "/invite @Linkletter in #random" in failures[1]
-    assert "channel_not_found" in failures[2]
+    assert "commands (/linkletter" in failures[0].reason
+    assert "reactions:write (receipt reactions" in failures[0].reason
+    assert "manifest.yml" in failures[0].fix
+    assert failures[1].fix == "type /invite @Linkletter in #random"
+    assert "channel_not_found" in failures[2].reason
 
 
 async def test_bad_token_stops_at_the_first_check(fake: FakeSlack) -> None:
     settings = SlackSettings(bot_token="xoxb-wrong", api_url=fake.api_url)
-    [(ok, message)] = await run_checks(make_client(settings), [f"slack:{WATCHED}"])
-    assert not ok
-    assert "invalid_auth" in message
-    assert "SLACK_BOT_TOKEN" in message
+    [check] = await run_checks(make_client(settings), [f"slack:{WATCHED}"])
+    assert not check.ok
+    assert "invalid_auth" in check.reason
+    assert "SLACK_BOT_TOKEN" in check.fix
 
 
 def test_manifest_requests_exactly_the_needed_scopes() -> None:
     text = MANIFEST.read_text()
     bot_block = text.split("    bot:\n", 1)[1].split("settings:", 1)[0]
-    assert set(re.findall(r"^\s+- (\S+)$", bot_block, re.MULTILINE)) == NEEDED_SCOPES
+    assert set(re.findall(r"^\s+- (\S+)$", bot_block, re.MULTILINE)) == set(NEEDED_SCOPES)
     assert f"callback_id: {SHORTCUT_CALLBACK_ID}" in text
     assert "command: /linkletter" in text

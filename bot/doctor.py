@@ -1,0 +1,109 @@
+"""``linkletter doctor``'s checks: plain results a renderer prints (text or JSON).
+
+Every check ends in ``ok`` or not, with the reason and, when not ok, the fix. The platform
+checks live in ``adapters/<platform>/doctor.py``; these are the ones the config and the
+environment alone can answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.config import Config, DigestConfig
+
+EVERY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - what we warn about
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``doctor``: ✓/✗ ``name``: ``reason``, and on ✗ the ``fix``."""
+
+    name: str
+    ok: bool
+    reason: str
+    fix: str = ""
+
+
+def unreachable(platform: str, url: str, error: BaseException, variable: str) -> Check:
+    """A platform API that did not answer (closed port, DNS, proxy, timeout, 5xx)."""
+    return Check(
+        platform,
+        False,
+        f"cannot reach the {platform.title()} API at {url} ({str(error) or type(error).__name__})",
+        f"check the network and any proxy; {variable} overrides the API address",
+    )
+
+
+def _destination_check(digest: DigestConfig) -> Check:
+    name = f"digest {digest.name}"
+    if digest.publish_to:
+        return Check(name, True, f"publishes to {', '.join(digest.publish_to)}")
+    return Check(
+        name,
+        False,
+        "publish_to is empty: issues would be published nowhere",
+        'add a destination, e.g. publish_to = ["slack:C0456EFGH", "file:./issues"]',
+    )
+
+
+def _editor_check(digest: DigestConfig) -> Check:
+    name = f"digest {digest.name}"
+    if digest.editors:
+        return Check(name, True, f"{len(digest.editors)} editor(s) can curate")
+    return Check(
+        name,
+        False,
+        "editors is empty: nobody can approve, every ✅ is only a vote",
+        'add editors, e.g. editors = ["slack:U0123ABCD", "discord:role:123456789012345678"]',
+    )
+
+
+def _exposure_check(config: Config) -> Check:
+    web = config.web
+    if web.host in EVERY_INTERFACE and not web.private:
+        return Check(
+            "web",
+            False,
+            f'host = "{web.host}" with private = false: the archive and /metrics are open '
+            "on every network interface",
+            'set host = "127.0.0.1" behind a reverse proxy, or private = true with '
+            "LINKLETTER_WEB_TOKEN",
+        )
+    return Check("web", True, f"serves on {web.host}:{web.port}" + (" (private)" * web.private))
+
+
+def _token_check(
+    platform: str, variable: str, config: Config, env: Mapping[str, str]
+) -> Check | None:
+    """A platform the config names (channels, editors, Discord roles) needs its token."""
+    used = sorted(
+        {
+            value
+            for d in config.digests
+            for value in [*d.sources, *d.publish_to, *d.editors, d.editors_channel or ""]
+            if value.startswith(f"{platform}:")
+        }
+    )
+    if env.get(variable) or not used:
+        return None
+    return Check(
+        platform,
+        False,
+        f"{variable} is not set but the config names {platform.title()} ids "
+        f"({', '.join(used[:3])}{', …' if len(used) > 3 else ''})",
+        f"set {variable} in the environment or in .env, or remove those ids",
+    )
+
+
+def config_checks(config: Config, env: Mapping[str, str]) -> list[Check]:
+    """What the file and the environment say before any network call."""
+    checks: list[Check] = []
+    for digest in config.digests:
+        checks += [_destination_check(digest), _editor_check(digest)]
+    checks.append(_exposure_check(config))
+    for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
+        token = _token_check(platform, variable, config, env)
+        if token is not None:
+            checks.append(token)
+    return checks
