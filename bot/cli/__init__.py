@@ -18,6 +18,7 @@ app = typer.Typer(
     help="Turn the links your team shares in Slack and Discord into a weekly newsletter.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[web] host" must stay as written
 )
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")

@@ -10,20 +10,21 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
+from bot.cli.terminal import SafeConsole
 from bot.config import Config, ConfigError, database_url, load_config
 from bot.service import CurationService
 from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate
 
 T = TypeVar("T")
-console = Console()
-errors = Console(stderr=True)
+console = SafeConsole()
+errors = SafeConsole(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One clear line on stderr and a non-zero exit code."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(Text("error:", style="bold red"), message, soft_wrap=True)
     raise typer.Exit(code)
 
 
