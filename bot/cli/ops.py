@@ -9,6 +9,7 @@ import os
 import typer
 
 from bot.cli.context import console, fail, friendly_errors, state
+from bot.cli.terminal import print_checks
 from bot.config import Config
 from bot.logs import configure
 
@@ -88,24 +89,29 @@ async def _checks(config: Config) -> list[tuple[str, bool, str]]:
     return results
 
 
-def doctor(ctx: typer.Context) -> None:
+def doctor(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="The checks as JSON, for scripts."),
+) -> None:
     """Check the config, the database, the tokens, scopes, intents and channel access."""
     context = state(ctx)
     config = context.config()
-    console.print("[green]✓[/] config: valid")
+    checks = [("config", True, "valid")]
     db = context.database(require_schema=False)
     with friendly_errors():
         revision, head = db.current_revision(), db.head_revision()
     schema_ok = revision == head
-    console.print(
-        f"{'[green]✓' if schema_ok else '[red]✗'}[/] database: schema {revision or 'empty'}"
-        + ("" if schema_ok else f", needs {head}: run `linkletter db upgrade`")
+    checks.append(
+        (
+            "database",
+            schema_ok,
+            f"schema {revision or 'empty'}"
+            + ("" if schema_ok else f", needs {head}: run `linkletter db upgrade`"),
+        )
     )
-    problems = 0 if schema_ok else 1
-    for platform, ok, message in asyncio.run(_checks(config)):
-        console.print(f"{'[green]✓' if ok else '[red]✗'}[/] {platform}: {message}")
-        problems += not ok
-    if problems:
+    checks += asyncio.run(_checks(config))
+    print_checks(console, checks, as_json)
+    if not all(ok for _, ok, _ in checks):
         raise typer.Exit(1)
 
 

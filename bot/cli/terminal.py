@@ -8,7 +8,9 @@ consoles never parse markup and pass every string through ``terminal_safe``.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -63,6 +65,28 @@ def table(*headers: str) -> Table:
     for header in headers:
         grid.add_column(header, overflow="fold")
     return grid
+
+
+_URL = re.compile(r"https?://\S+")
+
+
+def print_checks(
+    console: Console, checks: Sequence[tuple[str, bool, str]], as_json: bool
+) -> None:
+    """``doctor``'s results: ✓/✗ lines with every URL on a line of its own (never wrapped, so
+    it can be clicked or copied whole), or a JSON array."""
+    if as_json:
+        rows = [{"check": name, "ok": ok, "message": message} for name, ok, message in checks]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for name, ok, message in checks:
+        mark = Text("✓ ", style="green") if ok else Text("✗ ", style="red")
+        urls = [url.rstrip(".,;)") for url in _URL.findall(message)]
+        for url in urls:
+            message = message.replace(url, "(link below)")
+        console.print(mark, f"{name}: {message}", sep="")
+        for url in urls:
+            console.print(f"    {url}", soft_wrap=True)
 
 
 class SafeConsole(Console):
