@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from dataclasses import dataclass
 
 from bot.events import ChatEvent, Effect, MessagePosted, Outcome
@@ -140,7 +141,12 @@ class EventPump:
             try:
                 await self.publisher.apply(effect)
             except Exception:  # a missing receipt is cosmetic; the capture already happened
-                log.exception("receipt %r for Slack event %s failed", effect, event.event_id)
+                log.warning(
+                    "receipt %r for Slack event %s not sent: %s",
+                    effect,
+                    event.event_id,
+                    sys.exc_info()[1],
+                )
 
 
 async def _finish(task: asyncio.Task[None], seconds: float) -> bool:

@@ -9,9 +9,10 @@ import logging
 import typer
 
 from bot.cli import assist, db, digest, imports, items, ops
-from bot.cli.context import Context
+from bot.cli.context import LOG_FORMAT, Context, LogFormat
 from bot.cli.demo import demo
 from bot.cli.init import init
+from bot.logs import configure
 
 app = typer.Typer(
     name="linkletter",
@@ -42,10 +43,13 @@ def root(
         envvar="LINKLETTER_CONFIG",
         help="Path to linkletter.toml (default: ./linkletter.toml).",
     ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log everything, libraries' chatter included."
+    ),
+    log_format: LogFormat = LOG_FORMAT,
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = Context(config_path=config)
+    configure(logging.WARNING, json_lines=log_format == "json", verbose=verbose)
+    ctx.obj = Context(config_path=config, log_format=log_format, verbose=verbose)
 
 
 def main() -> None:

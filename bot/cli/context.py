@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.text import Text
 
 from bot.cli.terminal import SafeConsole
+from bot.commands import Refused
 from bot.config import Config, ConfigError, database_url, load_config
 from bot.service import CurationService
 from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate
@@ -28,9 +30,24 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+LOG_FORMAT = typer.Option(
+    LogFormat.text,
+    "--log-format",
+    envvar="LINKLETTER_LOG_FORMAT",
+    help="Logs on stderr as text, or as JSON lines (ts, level, logger, msg, event fields).",
+)
+
+
 @dataclass
 class Context:
     config_path: str | None = None
+    log_format: LogFormat = LogFormat.text
+    verbose: bool = False
 
     def config(self) -> Config:
         try:
@@ -54,7 +71,7 @@ def friendly_errors() -> Iterator[None]:
     """Turn the failures an operator can fix into one line and exit code 1."""
     try:
         yield
-    except (ConfigError, DatabaseUnavailable, SchemaOutOfDate) as exc:
+    except (ConfigError, DatabaseUnavailable, SchemaOutOfDate, Refused) as exc:
         fail(str(exc))
     except KeyError as exc:  # unknown digest names and the like
         fail(str(exc.args[0]) if exc.args else str(exc))

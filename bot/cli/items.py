@@ -187,7 +187,8 @@ def set_fields(
     actor: str = ACTOR,
 ) -> None:
     """Editor overrides; the latest one wins over the page and over chat replies."""
-    changes = {"title": title, "summary": summary, "image": image, "why": why, "section": section}
+    # the section first: an unknown one is refused before anything else is saved
+    changes = {"section": section, "title": title, "summary": summary, "image": image, "why": why}
     chosen = {action: value for action, value in changes.items() if value is not None}
     if not chosen:
         fail("nothing to set: give --title, --summary, --image, --why or --section")

@@ -8,7 +8,7 @@ import os
 
 import typer
 
-from bot.cli.context import console, fail, friendly_errors, state
+from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 from bot.cli.terminal import print_checks
 from bot.config import Config
 from bot.logs import configure
@@ -20,16 +20,17 @@ def run(
     ctx: typer.Context,
     host: str | None = typer.Option(None, help="Listen address (default: [web] host)."),
     port: int | None = typer.Option(None, help="Listen port (default: [web] port)."),
-    log_format: str = typer.Option("text", help="text or json (one JSON object per line)."),
+    log_format: LogFormat | None = typer.Option(
+        None, help="text or json (one JSON object per line); the same as before `run`."
+    ),
 ) -> None:
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
     from bot.runner import StartupError, limit_malloc_arenas, serve
 
     limit_malloc_arenas()
-    if log_format not in ("text", "json"):
-        fail("--log-format is text or json")
-    configure(logging.INFO, json_lines=log_format == "json")
     context = state(ctx)
+    chosen = log_format or context.log_format
+    configure(logging.INFO, json_lines=chosen == LogFormat.json, verbose=context.verbose)
     config = context.config()
     db = context.database()
     try:
