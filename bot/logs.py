@@ -46,12 +46,13 @@ QUIET_LIBRARIES = (
 EXPECTED_WARNINGS = (
     "PyNaCl is not installed, voice will NOT be supported",
     "davey is not installed, voice will NOT be supported",
+    "As you gave `client` as well, `token` will be unused.",  # slack_bolt: we pass both
 )
 _FIELDS = "linkletter_fields"
 log = logging.getLogger("bot.activity")
 
 
-def log_event(logger: logging.Logger, event: str, message: str, **fields: Any) -> None:
+def log_event(logger: logging.Logger, event: str, message: str, /, **fields: Any) -> None:
     """One INFO line: ``message`` formatted with ``fields`` (``"item {item} captured"``); the
     JSON form carries ``event`` and each field as its own key."""
     logger.info(message.format(**fields), extra={_FIELDS: {"event": event, **fields}})
@@ -66,7 +67,7 @@ def activity_logger(captured_emoji: str) -> Callable[[ChatEvent, Outcome], None]
         if outcome.duplicate or not outcome.item_ids:
             return
         items = ", ".join(map(str, outcome.item_ids))
-        where = {"channel": event.channel, "message": event.message_id, "items": items}
+        where = {"channel": event.channel, "message_id": event.message_id, "items": items}
         if isinstance(event, MessagePosted):
             new = any(
                 isinstance(e, AddReaction) and e.emoji == captured_emoji for e in outcome.effects

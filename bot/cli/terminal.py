@@ -70,9 +70,7 @@ def table(*headers: str) -> Table:
 _URL = re.compile(r"https?://\S+")
 
 
-def print_checks(
-    console: Console, checks: Sequence[tuple[str, bool, str]], as_json: bool
-) -> None:
+def print_checks(console: Console, checks: Sequence[tuple[str, bool, str]], as_json: bool) -> None:
     """``doctor``'s results: ✓/✗ lines with every URL on a line of its own (never wrapped, so
     it can be clicked or copied whole), or a JSON array."""
     if as_json:
