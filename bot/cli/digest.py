@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
-from bot.cli.terminal import markdown, table
+from bot.cli.terminal import markdown, print_table, table
 from bot.config import DigestConfig
 from bot.digest import store
 from bot.digest.model import CompiledIssue
@@ -88,7 +88,7 @@ def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
             str(row["approved_waiting"]),
             "\n".join(row["publish_to"]) or "—",
         )
-    console.print(grid)
+    print_table(console, grid)
 
 
 @app.command()
@@ -194,7 +194,7 @@ def show(
     grid = table("destination", "part", "state", "message", "error")
     for delivery in deliveries:
         grid.add_row(*(str(delivery[key] or "") for key in delivery))
-    console.print(grid)
+    print_table(console, grid)
 
 
 @app.command()

@@ -87,6 +87,23 @@ def print_checks(console: Console, checks: Sequence[tuple[str, bool, str]], as_j
             console.print(f"    {url}", soft_wrap=True)
 
 
+def print_table(console: Console, grid: Table) -> None:
+    """A table on a terminal fits its width (cells fold); piped, it keeps its natural width,
+    so scripts and files get every id and URL on one line."""
+    from rich.measure import Measurement
+
+    natural = Measurement.get(console, console.options.update_width(100_000), grid).maximum
+    if console.is_terminal or natural <= console.width:
+        console.print(grid)
+        return
+    width = console.width
+    console.width = natural
+    try:
+        console.print(grid)
+    finally:
+        console.width = width
+
+
 class SafeConsole(Console):
     """A Rich console that never reads markup or emoji codes in strings and strips terminal
     controls from every string it renders (our own styling goes in ``Text`` objects)."""
