@@ -187,7 +187,8 @@ def show(
             for d in (repo.deliveries(row.id) if row and row.id else [])
         ]
     if as_json:
-        shown = {"digest": chosen.name, "number": number, "issue": render(issue, "json")}
+        compiled = json.loads(render(issue, "json"))  # the documented digest JSON
+        shown = {"digest": chosen.name, "number": number, "issue": compiled}
         print(json.dumps(shown | {"deliveries": deliveries}, ensure_ascii=False, indent=2))
         return
     _print_issue(issue)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import track
 
 from bot.cli.context import console, fail, run_async, state
@@ -30,7 +31,8 @@ def _apply(ctx: typer.Context, load: Callable[[Path], list[ChatEvent]], path: Pa
     new = 0
     touched: set[int] = set()
     batches = [watched[i : i + BATCH] for i in range(0, len(watched), BATCH)]
-    for batch in track(batches, description=f"Importing {path.name}", console=console):
+    label = f"Importing {escape(path.name)}"  # the progress bar reads markup
+    for batch in track(batches, description=label, console=console):
         for outcome in run_async(functools.partial(service.handle_batch, batch)):
             new += not outcome.duplicate
             touched.update(outcome.item_ids)

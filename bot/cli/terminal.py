@@ -113,3 +113,10 @@ class SafeConsole(Console):
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(terminal_safe(text), **kwargs)
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **kwargs: Any) -> None:
+        """Lines of text are never broken by Rich (the terminal wraps them, and a command or a
+        URL in them stays whole for copying); tables, panels and Markdown lay themselves out."""
+        if soft_wrap is None:
+            soft_wrap = all(isinstance(part, str | Text) for part in objects)
+        super().print(*objects, soft_wrap=soft_wrap, **kwargs)
