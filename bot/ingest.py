@@ -63,7 +63,9 @@ class Ingest:
         self._keyed: dict[str, dict[str, str]] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
-    def load(self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None) -> None:
+    def load(
+        self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None
+    ) -> None:
         """Fetch the stored facts ``events`` will read, in a few queries for all of them: the
         events' messages (and thread parents: a reply touches its parent's items), the reactions
         on the messages reacted to, and the digests' items for every link in them."""
@@ -307,7 +309,9 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
             summary=item.summary,
             published=item.published_issue_id is not None,
             shares=tuple(_message_fact(m) for m in live),
-            replies=tuple(reply for m in live for reply in replies_to[(m.channel, m.message_id)]),
+            replies=tuple(
+                reply for m in live for reply in replies_to[(m.channel, m.message_id)]
+            ),
             reactions=tuple(fact for key in keys for fact in reactions_on[key]),
             decisions=tuple(decisions[item.id]),
             suggested_section=item.suggested_section,

@@ -133,3 +133,29 @@ def test_libraries_are_quiet_unless_verbose() -> None:
         configure(logging.WARNING, json_lines=False)
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+async def test_a_page_that_cannot_be_read_is_one_info_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.enrich.enricher import Enricher
+    from bot.enrich.worker import EnrichmentWorker
+    from bot.runner import fetch_settings
+    from tests.core.helpers import service
+
+    db = Database.connect(f"sqlite:///{tmp_path / 'enrich.db'}")
+    db.upgrade()
+    core = service(db)  # private addresses are refused: the page cannot be fetched
+    core.handle_sync(post("slack:C1", "1", ANN, "http://127.0.0.1:9/private"))
+    enricher = Enricher(fetch_settings(core.config))
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.enrich.worker"):
+            assert await EnrichmentWorker(core.config, db, enricher).run_once() == 1
+    finally:
+        await enricher.aclose()
+        db.dispose()
+    [line] = [r for r in caplog.records if r.name == "bot.enrich.worker"]
+    assert line.levelno == logging.INFO
+    assert line.exc_info is None
+    assert line.getMessage().startswith("item 1: cannot read http://127.0.0.1:9/private: refused")
+    assert line.linkletter_fields["event"] == "enrichment_failed"  # type: ignore[attr-defined]

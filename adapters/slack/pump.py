@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from dataclasses import dataclass
 
 from bot.events import ChatEvent, Effect, MessagePosted, Outcome
@@ -140,12 +139,9 @@ class EventPump:
             event, effect = receipt
             try:
                 await self.publisher.apply(effect)
-            except Exception:  # a missing receipt is cosmetic; the capture already happened
+            except Exception as exc:  # a missing receipt is cosmetic; the capture happened
                 log.warning(
-                    "receipt %r for Slack event %s not sent: %s",
-                    effect,
-                    event.event_id,
-                    sys.exc_info()[1],
+                    "receipt %r for Slack event %s not sent: %s", effect, event.event_id, exc
                 )
 
 

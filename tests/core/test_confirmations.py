@@ -39,7 +39,9 @@ async def test_adding_a_link_already_in_the_queue_or_new(db: Database) -> None:
     assert again.text == f"Already in the *weekly* queue as item {item.id}; your share was added."
 
 
-async def test_adding_a_published_link_says_it_will_not_go_out_again(db: Database) -> None:
+async def test_adding_a_published_link_says_it_will_not_go_out_again(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     config = CONFIG.replace(
         'default_section = "Elsewhere"',
         'default_section = "Elsewhere"\npublish_to = ["slack:CPUB"]',
@@ -47,8 +49,13 @@ async def test_adding_a_published_link_says_it_will_not_go_out_again(db: Databas
     core = service(db, config)
     core.handle_sync(post("slack:C1", "1", ANN, "https://a.com/post"))
     core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
-    report = await engine(db, RecordingPublisher(), Clock(at(60)), config).publish("weekly", "p1")
+    with caplog.at_level(logging.INFO, logger="bot.publish.engine"):
+        publish = engine(db, RecordingPublisher(), Clock(at(60)), config).publish("weekly", "p1")
+        report = await publish
     assert report.outcome == "published"
+    [logged] = [r for r in caplog.records if r.name == "bot.publish.engine"]
+    assert logged.getMessage() == report.describe()
+    assert logged.linkletter_fields["event"] == "published"  # type: ignore[attr-defined]
     reply = await core.command(request("add", "https://a.com/post", ANN))
     item = only_item(db)
     assert item.status == "published"
