@@ -119,11 +119,16 @@ def test_activity_lines_in_text_format(caplog: pytest.LogCaptureFixture) -> None
     }
 
 
-def test_libraries_are_quiet_unless_verbose() -> None:
+def test_libraries_are_quiet_unless_verbose(capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
         configure(logging.INFO, json_lines=True)
+        sdk = logging.getLogger("discord.client")
+        sdk.warning("PyNaCl is not installed, voice will NOT be supported")  # every start
+        sdk.warning("Shard ID None heartbeat blocked for more than 10 seconds.")
+        [record] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+        assert record["msg"].startswith("Shard ID None heartbeat blocked")
         for name in ("apscheduler.executors.default", "uvicorn.access", "slack_bolt.App"):
             assert not logging.getLogger(name).isEnabledFor(logging.INFO)
         assert logging.getLogger("bot.activity").isEnabledFor(logging.INFO)
