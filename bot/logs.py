@@ -30,6 +30,8 @@ from bot.events import (
 QUIET_LIBRARIES = (
     "apscheduler",
     "uvicorn",
+    "uvicorn.error",  # uvicorn sets these two itself when given a log level
+    "uvicorn.access",
     "slack_bolt",
     "slack_sdk",
     "discord",

@@ -25,9 +25,10 @@ class _EmbeddedServer(uvicorn.Server):
 class WebServer:
     """``await start()`` returns once requests are served; ``await stop()`` drains and closes."""
 
-    def __init__(self, app: ASGIApp, host: str, port: int, *, log_level: str = "warning") -> None:
-        """uvicorn logs at ``log_level``: its banner and the access log of every request
-        (health probes every few seconds) are INFO, so by default only its problems show."""
+    def __init__(self, app: ASGIApp, host: str, port: int, *, log_level: str | None = None) -> None:
+        """uvicorn's loggers keep the levels ``bot.logs.configure`` gave them (WARNING unless
+        ``--verbose``: its banner and its access log of every health probe are INFO) unless
+        ``log_level`` is given."""
         self.host = host
         self.requested_port = port
         self.config = uvicorn.Config(
