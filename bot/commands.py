@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,10 +12,13 @@ from bot.curation import is_editor
 from bot.events import MessagePosted
 from bot.ingest import recompute_item
 from bot.links import extract_links
+from bot.logs import log_event
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from bot.text import clean_text
 from storage.models import Decision, Item, ItemStatus
 from storage.repo import Repo
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.service import CurationService
@@ -89,11 +93,23 @@ class CommandHandler:
                 text=text,
                 at=datetime.now(UTC),
             )
-        outcome = await self.service.run(lambda repo: self.service.apply(repo, event, [digest]))
-        if outcome.duplicate or not outcome.item_ids:
-            return CommandReply("Already in the queue." if outcome.duplicate else "No link found.")
-        ids = ", ".join(map(str, outcome.item_ids))
-        return CommandReply(f"Added to *{digest.name}* (item {ids}).")
+
+        def add(repo: Repo) -> str:
+            known = {
+                item.id
+                for link in extract_links(event.text)
+                if (item := find_item(repo, digest, link))
+            }
+            outcome = self.service.apply(repo, event, [digest])
+            if outcome.duplicate:
+                return "Already in the queue."
+            items = [item for i in outcome.item_ids if (item := repo.item(i)) is not None]
+            return (
+                "\n".join(_added(digest, item, item.id in known) for item in items)
+                or "No link found."
+            )
+
+        return CommandReply(await self.service.run(add))
 
     async def _why(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         target, _, text = request.args.strip().partition(" ")
@@ -196,16 +212,77 @@ def find_item(repo: Repo, digest: DigestConfig | None, target: str) -> Item | No
         return None
 
 
+class Refused(ValueError):
+    """A decision that is not recorded; the message says why and what would be accepted."""
+
+
+def known_sections(digest: DigestConfig) -> list[str]:
+    """The sections an item of ``digest`` can be put in: its rules, the default section and
+    the ones its section emoji name."""
+    return list(dict.fromkeys([*digest.section_order, *digest.emoji.sections.values()]))
+
+
 def decide(
     service: CurationService, repo: Repo, item: Item, actor: str, action: str, value: str | None
 ) -> str:
-    """Record an explicit decision and re-derive the item (used by chat and the CLI)."""
+    """Record an explicit decision and re-derive the item (used by chat and the CLI); the
+    answer says what changed. An unknown section is ``Refused``."""
     assert item.id is not None
     value = None if value is None else clean_text(value)
+    if action == "section" and value is not None:
+        value = _section_named(service.config.digest(item.digest), value)
     repo.add(Decision(item_id=item.id, actor=actor, action=action, value=value))
     repo.flush()
     recompute_item(service.config, repo, item)
-    return f"Item {item.id} is now {item.status}{' (featured)' if item.featured else ''}."
+    log_event(
+        log,
+        "decision",
+        "item {item} {action} by {actor}: now {status}",
+        item=item.id,
+        action=action,
+        actor=actor,
+        status=item.status,
+        digest=item.digest,
+    )
+    return _decided(item, action)
+
+
+def _section_named(digest: DigestConfig, name: str) -> str:
+    sections = known_sections(digest)
+    for known in sections:
+        if known.casefold() == name.strip().casefold():
+            return known
+    raise Refused(
+        f"{digest.name} has no section {name!r}. Known sections: {', '.join(sections)} "
+        "(add one under [[digest.sections]] in linkletter.toml)."
+    )
+
+
+def _decided(item: Item, action: str) -> str:
+    state = f"{item.status}{' (featured)' if item.featured else ''}"
+    if action in ("approve", "reject", "feature"):
+        return f"Item {item.id} is now {state}."
+    changed = {
+        "why": "why this matters",
+        "sharer-why": "why this matters",
+        "title": "title",
+        "summary": "summary",
+        "image": "image",
+        "section": "section",
+    }.get(action, action)
+    shown = {"section": item.section, "title": _title(item)}.get(action)
+    return f"Item {item.id}: {changed} saved{f' ({shown})' if shown else ''}; it is {state}."
+
+
+def _added(digest: DigestConfig, item: Item, known: bool) -> str:
+    """What ``add`` did to one item: added, shared again, or nothing because it is done."""
+    if item.status == "published":
+        return f"Item {item.id} was already published in *{digest.name}*; it will not go out again."
+    if item.status in ("rejected", "withdrawn"):
+        return f"Item {item.id} was {item.status} by an editor; your share is noted on it."
+    if known:
+        return f"Already in the *{digest.name}* queue as item {item.id}; your share was added."
+    return f"Added to *{digest.name}* (item {item.id})."
 
 
 def _title(item: Item) -> str:

@@ -23,6 +23,7 @@ from bot.config import Config, allow_private_networks
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
+from bot.logs import activity_logger
 from bot.metrics import count_handled
 from bot.notify import EditorNotifier
 from bot.ports import ChatPublisher
@@ -185,6 +186,7 @@ async def serve(
     core.listeners.append(lambda _event, outcome: worker.wake() if outcome.item_ids else None)
 
     core.listeners.append(count_handled)
+    core.listeners.append(activity_logger(config.receipts.captured))
     app = create_app(config, db, status=Probe(adapters, scheduler), extra_routes=adapters.routes)
     web = WebServer(app, host, port)
     stop = stop or asyncio.Event()

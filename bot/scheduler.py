@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import Config, DigestConfig
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
+from bot.logs import log_event
 from bot.notify import EditorNotifier, text_payload
 from bot.publish.drafts import DraftLink, drafts_line
 from bot.publish.engine import PublishEngine, PublishOutcome, PublishReport
@@ -92,6 +93,7 @@ class DigestScheduler:
             await self._settle(digest, period)
             if not await self.engine.tx(lambda repo: repo.shared_before(digest.name, slot)):
                 return None  # the digest was not live yet at that slot: nothing was missed
+            log.warning("missed the %s digest due %s: nothing posted", digest.name, slot)
             await self.notifier.say(
                 digest,
                 f"Linkletter missed the {digest.name} digest due {slot:%a %d %b %H:%M %Z} "
@@ -137,6 +139,15 @@ class DigestScheduler:
         suggestions = await self.engine.tx(lambda repo: repo.why_suggestions(digest.name))
         payloads = preview_payloads(issue, upcoming, suggestions, drafts)
         await self.notifier.send(digest, payloads, f"preview:{period}")
+        log_event(
+            log,
+            "preview",
+            "preview of {digest} issue {number} sent to its editors ({items} items)",
+            digest=digest.name,
+            number=issue.number,
+            items=len(issue.items),
+            period=period,
+        )
         return True
 
     # --- information ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -36,12 +37,18 @@ class Article:
         )
 
     def image(self) -> str:
+        """A title card: the whole title, wrapped to fit (at most four lines)."""
         hue = sum(map(ord, self.slug)) % 360
+        lines = textwrap.wrap(self.title, 28, max_lines=4, placeholder="…")
+        top = 315 - 40 * (len(lines) - 1)
+        spans = "".join(
+            f'<tspan x="60" y="{top + 80 * n}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         return (
             '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630">'
             f'<rect width="1200" height="630" fill="hsl({hue},45%,42%)"/>'
-            f'<text x="60" y="340" font-size="64" font-family="sans-serif" fill="white">'
-            f"{escape(self.title[:32])}</text></svg>"
+            f'<text font-size="64" font-family="sans-serif" fill="white">{spans}</text></svg>'
         )
 
 

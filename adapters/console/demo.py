@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.console.articles import ARTICLES
 from adapters.console.pages import serve_articles
-from adapters.console.week import events
-from bot.app import build_engine
+from adapters.console.week import events, last_full_week
+from bot.app import destinations_for
 from bot.config import Config, parse_config
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_markdown, render_slack
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
+from bot.publish.engine import PublishEngine
 from bot.service import CurationService
 from storage.db import Database
 
@@ -58,8 +63,9 @@ class DemoResult:
     items: int
 
 
-def run_demo(out: Path) -> DemoResult:
-    """Prepare a fresh folder, then play, enrich and publish (the async part)."""
+def run_demo(out: Path, now: datetime | None = None) -> DemoResult:
+    """Prepare a fresh folder, then play last week (the one that ended by ``now``), enrich and
+    publish it (the async part); the files written link to copies of the pages beside them."""
     out.mkdir(parents=True, exist_ok=True)
     database_file = out / "linkletter.db"
     for stale in out.glob("linkletter.db*"):
@@ -70,28 +76,34 @@ def run_demo(out: Path) -> DemoResult:
     db = Database.connect(f"sqlite:///{database_file}")
     db.upgrade()
     try:
-        played, issue = asyncio.run(_play_enrich_publish(config, db))
+        monday = last_full_week(now or datetime.now(UTC))
+        played, issue, base = asyncio.run(_play_enrich_publish(config, db, monday))
     finally:
         db.dispose()
     files = _write_renderings(out, issue)
+    _keep_pages_beside(out / "issue", base, files)
     files["database"], files["config"] = database_file, config_file
     return DemoResult(issue, files, played, len(issue.items))
 
 
-async def _play_enrich_publish(config: Config, db: Database) -> tuple[int, CompiledIssue]:
+async def _play_enrich_publish(
+    config: Config, db: Database, monday: datetime
+) -> tuple[int, CompiledIssue, str]:
     async with serve_articles() as base:
-        played = await _play_week(config, db, base)
+        played = await _play_week(config, db, base, monday)
         await _enrich_all(config, db)
-    report = await build_engine(config, db).publish(DIGEST, "demo-week-47")
+    slot = monday + timedelta(days=7)  # the Monday 09:00 that closes the week: publish time
+    engine = PublishEngine(config, db, destinations_for(config, {}), now=lambda: slot)
+    report = await engine.publish(DIGEST, f"demo-{monday:%G-W%V}")
     if report.issue is None:
         raise RuntimeError(f"the demo issue was not published: {report.describe()}")
-    return played, report.issue
+    return played, report.issue, base
 
 
-async def _play_week(config: Config, db: Database, base: str) -> int:
+async def _play_week(config: Config, db: Database, base: str, monday: datetime) -> int:
     core = CurationService(config, db)
     played = 0
-    for event in events(base):
+    for event in events(base, monday):
         await core.handle(event)
         played += 1
     return played
@@ -121,3 +133,28 @@ def _write_renderings(out: Path, issue: CompiledIssue) -> dict[str, Path]:
     if not files["markdown"].exists():  # the file destination wrote it; keep the demo honest
         files["markdown"].write_text(render_markdown(issue))
     return files
+
+
+def _keep_pages_beside(folder: Path, base: str, files: dict[str, Path]) -> None:
+    """Copy the sample pages and their pictures into ``folder`` and point every rendering at
+    the copies (relative links in Markdown and HTML, ``file:`` URIs in the chat JSON), so the
+    demo's output still works after its little web server has stopped."""
+    (folder / "pages").mkdir(exist_ok=True)
+    (folder / "images").mkdir(exist_ok=True)
+    for article in ARTICLES:
+        (folder / "pages" / f"{article.slug}.html").write_text(article.html(".."), "utf-8")
+        (folder / "images" / f"{article.slug}.svg").write_text(article.image(), "utf-8")
+    served = re.compile(re.escape(base) + r"/(articles|images)/([\w-]+)(?:\.svg)?[^\s\"'<>)]*")
+
+    def local(prefix: str) -> Callable[[re.Match[str]], str]:
+        def swap(found: re.Match[str]) -> str:
+            kind, slug = found.groups()
+            return (
+                f"{prefix}pages/{slug}.html" if kind == "articles" else f"{prefix}images/{slug}.svg"
+            )
+
+        return swap
+
+    for path in files.values():
+        prefix = "" if path.parent == folder else f"{folder.resolve().as_uri()}/"
+        path.write_text(served.sub(local(prefix), path.read_text("utf-8")), "utf-8")

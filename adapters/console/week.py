@@ -40,17 +40,24 @@ def _ts(moment: datetime) -> str:
     return f"{moment.timestamp():.6f}"
 
 
-def _when(day: int, hour: int, minute: int = 0) -> datetime:
-    return MONDAY + timedelta(days=day, hours=hour - 9, minutes=minute)
+def last_full_week(now: datetime) -> datetime:
+    """Monday 09:00 UTC of the last week that has ended by ``now`` (Monday 09:00 to Monday
+    09:00, the demo digest's schedule): the week a team would read about today."""
+    start = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
+    return start - timedelta(days=7 if start <= now else 14)
 
 
 class Week:
     """Builds the deliveries; ``base`` is where the sample pages are served."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, monday: datetime = MONDAY) -> None:
         self.base = base
+        self.monday = monday
         self.deliveries: list[Delivery] = []
         self._serial = 0
+
+    def when(self, day: int, hour: int, minute: int = 0) -> datetime:
+        return self.monday + timedelta(days=day, hours=hour - 9, minutes=minute)
 
     def url(self, slug: str, query: str = "") -> str:
         return f"{self.base}/articles/{slug}{query}"
@@ -187,71 +194,71 @@ class Week:
         self.deliveries.append(Delivery("discord", "MESSAGE_REACTION_ADD", data, at))
 
 
-def build_week(base: str) -> list[Delivery]:
-    """The story of the week (see docs/demo.md)."""
-    w = Week(base)
+def build_week(base: str, monday: datetime = MONDAY) -> list[Delivery]:
+    """The story of the week that starts on ``monday`` at 09:00 (see docs/demo.md)."""
+    w = Week(base, monday)
     ann = w.slack_post(
         SLACK_ML,
         "U0ANN",
         f"Great write-up on distillation <{w.url('small-models', '?utm_source=newsletter')}|Small"
         " models, big gains>\n*Why this matters:* we could ship ranking on-device next quarter",
-        _when(0, 9, 12),
+        w.when(0, 9, 12),
     )
     bob = w.discord_post(
-        "2100000000000000001", f"{w.url('boring-pipelines')} #data", _when(0, 10, 5)
+        "2100000000000000001", f"{w.url('boring-pipelines')} #data", w.when(0, 10, 5)
     )
     w.discord_post(
         "2100000000000000001",
         "why this matters: our Q1 on-call plan in one post",
-        _when(0, 10, 6),
+        w.when(0, 10, 6),
         reply_to=bob,
     )
     cy = w.slack_post(
         SLACK_DATA,
         "U0CY",
         f"<{w.url('evals-are-products', '?fbclid=IwAR0demo')}> #ml",
-        _when(1, 11),
+        w.when(1, 11),
     )
     dee = w.discord_post(
-        "2100000000000000002", f"Same idea here: <{w.url('evals-are-products')}>", _when(1, 14)
+        "2100000000000000002", f"Same idea here: <{w.url('evals-are-products')}>", w.when(1, 14)
     )
     typo_text = f"Worth a read: <{w.url('typo-link')}>"
-    typo = w.slack_post(SLACK_DATA, "U0ANN", typo_text, _when(1, 16))
+    typo = w.slack_post(SLACK_DATA, "U0ANN", typo_text, w.when(1, 16))
     w.slack_edit(
         SLACK_DATA,
         "U0ANN",
         typo,
         typo_text,
         f"Worth a read: <{w.url('feature-stores')}>\nwhy: before we buy one",
-        _when(1, 16, 3),
+        w.when(1, 16, 3),
     )
-    hot = w.slack_post(SLACK_DATA, "U0EVE", f"{w.url('deleted-post')} #hot-take", _when(2, 9))
-    w.slack_delete(SLACK_DATA, hot, _when(2, 9, 2))
+    hot = w.slack_post(SLACK_DATA, "U0EVE", f"{w.url('deleted-post')} #hot-take", w.when(2, 9))
+    w.slack_delete(SLACK_DATA, hot, w.when(2, 9, 2))
     sql = w.discord_post(
         "2100000000000000001",
         f"Our new SQL conventions come from here {w.url('sql-style')} #data",
-        _when(2, 13),
+        w.when(2, 13),
     )
-    hype = w.slack_post(SLACK_ML, "U0CY", f"{w.url('gpu-hype')} lol", _when(3, 10))
+    hype = w.slack_post(SLACK_ML, "U0CY", f"{w.url('gpu-hype')} lol", w.when(3, 10))
     # Reactions: editors curate, everyone else votes.
-    w.slack_react(SLACK_ML, ann, "U0EDITOR", "white_check_mark", _when(3, 11))
-    w.slack_react(SLACK_ML, ann, "U0EDITOR", "star", _when(3, 11, 1))
-    w.slack_react(SLACK_ML, ann, "U0EVE", "fire", _when(3, 11, 5))
-    w.slack_react(SLACK_ML, ann, "U0CY", "+1", _when(3, 11, 6))
-    w.slack_react(SLACK_DATA, cy, "U0ANN", "+1", _when(3, 12))
-    w.slack_react(SLACK_DATA, cy, "U0EDITOR", "white_check_mark", _when(3, 12, 1))
-    w.slack_react(SLACK_DATA, typo, "U0EDITOR", "white_check_mark", _when(3, 12, 2))
-    w.slack_react(SLACK_ML, hype, "U0EDITOR", "x", _when(3, 12, 3))
-    w.slack_react(SLACK_ML, hype, "U0EVE", "white_check_mark", _when(3, 12, 4))  # a vote
-    w.discord_react(bob, "2100000000000000003", "✅", _when(3, 13))
-    w.discord_react(sql, "2100000000000000003", "✅", _when(3, 13, 1))
-    w.discord_react(sql, "2100000000000000002", "👍", _when(3, 13, 2))
-    w.discord_react(dee, "2100000000000000001", "🙌", _when(3, 13, 3))
+    w.slack_react(SLACK_ML, ann, "U0EDITOR", "white_check_mark", w.when(3, 11))
+    w.slack_react(SLACK_ML, ann, "U0EDITOR", "star", w.when(3, 11, 1))
+    w.slack_react(SLACK_ML, ann, "U0EVE", "fire", w.when(3, 11, 5))
+    w.slack_react(SLACK_ML, ann, "U0CY", "+1", w.when(3, 11, 6))
+    w.slack_react(SLACK_DATA, cy, "U0ANN", "+1", w.when(3, 12))
+    w.slack_react(SLACK_DATA, cy, "U0EDITOR", "white_check_mark", w.when(3, 12, 1))
+    w.slack_react(SLACK_DATA, typo, "U0EDITOR", "white_check_mark", w.when(3, 12, 2))
+    w.slack_react(SLACK_ML, hype, "U0EDITOR", "x", w.when(3, 12, 3))
+    w.slack_react(SLACK_ML, hype, "U0EVE", "white_check_mark", w.when(3, 12, 4))  # a vote
+    w.discord_react(bob, "2100000000000000003", "✅", w.when(3, 13))
+    w.discord_react(sql, "2100000000000000003", "✅", w.when(3, 13, 1))
+    w.discord_react(sql, "2100000000000000002", "👍", w.when(3, 13, 2))
+    w.discord_react(dee, "2100000000000000001", "🙌", w.when(3, 13, 3))
     w.slack_post(
         SLACK_DATA,
         "U0EDITOR",
         "Why this matters: the cheapest way to stop arguing about model quality",
-        _when(3, 15),
+        w.when(3, 15),
         thread=cy,
     )
     w.deliveries.append(w.deliveries[0])  # Slack retries the first event: nothing changes
@@ -272,8 +279,8 @@ def translate(delivery: Delivery) -> ChatEvent | None:
     return discord_translate.reaction_added(delivery.payload, at=delivery.at, delivery="demo")
 
 
-def events(base: str) -> Iterator[ChatEvent]:
-    for delivery in build_week(base):
+def events(base: str, monday: datetime = MONDAY) -> Iterator[ChatEvent]:
+    for delivery in build_week(base, monday):
         event = translate(delivery)
         if event is not None:
             yield event

@@ -604,15 +604,26 @@ class _QueueButton(discord.ui.Button[QueueView]):
         self._item_id = item_id
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """An editor's press redraws the queue message (the decision on top); anyone else
+        gets the core's answer privately."""
+        user = _interaction_author(interaction)
         request = dataclasses.replace(
-            self._request,
-            name=self._action,
-            args=str(self._item_id),
-            user=_interaction_author(interaction),
+            self._request, name=self._action, args=str(self._item_id), user=user
         )
-        reply = await _ask_core(
-            self._client,
-            request,
-            functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
-        )
-        await _send(interaction, reply.text, ephemeral=True)
+        if not self._client.core.is_editor(user):
+            reply = await _ask_core(
+                self._client,
+                request,
+                functools.partial(interaction.response.defer, ephemeral=True, thinking=True),
+            )
+            await _send(interaction, reply.text, ephemeral=True)
+            return
+        reply = await _ask_core(self._client, request, interaction.response.defer)
+        queue_request = dataclasses.replace(request, name="queue", args="")
+        queue = await self._client.core.command(queue_request)
+        text = f"{reply.text}\n{queue.text}"[:2000]
+        view = QueueView(self._client, queue_request, queue.entries) if queue.entries else None
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=text, view=view)
+        else:
+            await interaction.response.edit_message(content=text, view=view)

@@ -23,6 +23,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Coroutine, Iterable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -36,8 +37,10 @@ from starlette.routing import Route
 from adapters.slack.backfill import Backfiller
 from adapters.slack.commands import (
     ACTION_PREFIX,
+    ITEM_BUTTONS,
     home_view,
     parse_slash,
+    queue_update,
     reply_message,
     request_from,
     request_from_action,
@@ -249,6 +252,8 @@ class SlackAdapter:
         if from_home:
             await self.core.command(request)
             await self._publish_home(user_id, channel_id)
+        elif request.name in ITEM_BUTTONS and self.core.is_editor(request.user):
+            await self._update_queue(request, respond)
         else:
             await self._answer(request, respond)
 
@@ -265,6 +270,13 @@ class SlackAdapter:
                 self.names.want(request.user.id)
         editor = self.core.is_editor(request.user)
         await respond(**reply_message(request, reply, editor=editor))
+
+    async def _update_queue(self, request: CommandRequest, respond: AsyncRespond) -> None:
+        """An item button redraws the queue message it sits in, the decision on top."""
+        done = await self.core.command(request)
+        queue_request = replace(request, name="queue", args="")
+        queue = await self.core.command(queue_request)
+        await respond(**queue_update(queue_request, done, queue))
 
     async def _publish_home(self, user_id: str, channel_id: str) -> None:
         user = Author(id=slack_id(user_id))

@@ -13,6 +13,7 @@ from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
 SLASH_COMMANDS: frozenset[str] = frozenset(get_args(CommandName))
 ACTION_PREFIX = "linkletter_"
 CONFIRM_ACTION = f"{ACTION_PREFIX}confirm"
+ITEM_BUTTONS = ("approve", "reject", "feature")
 
 
 def parse_slash(text: str) -> tuple[CommandName, str]:
@@ -136,6 +137,17 @@ def reply_message(request: CommandRequest, reply: CommandReply, *, editor: bool)
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
         "replace_original": False,
     }
+
+
+def queue_update(
+    request: CommandRequest, done: CommandReply, queue: CommandReply
+) -> dict[str, Any]:
+    """The queue message redrawn after one of its buttons: what was decided, then the queue
+    as it is now, replacing the message the button sat in (``response_url``)."""
+    body = reply_message(request, queue, editor=True)
+    body["blocks"][0] = _section(escape(f"{done.text}\n{_heading(queue)}"))
+    body["text"] = escape(f"{done.text}\n{queue.text}")[:3000]
+    return body | {"replace_original": True}
 
 
 def home_view(reply: CommandReply, *, editor: bool) -> dict[str, Any]:

@@ -145,8 +145,10 @@ class EventPump:
             event, effect = receipt
             try:
                 await self.publisher.apply(effect)
-            except Exception:  # a missing receipt is cosmetic; the capture already happened
-                log.exception("receipt %r for Slack event %s failed", effect, event.event_id)
+            except Exception as exc:  # a missing receipt is cosmetic; the capture happened
+                log.warning(
+                    "receipt %r for Slack event %s not sent: %s", effect, event.event_id, exc
+                )
 
 
 async def _finish(task: asyncio.Task[None], seconds: float) -> bool:

@@ -10,16 +10,18 @@ import sys
 import typer
 
 from bot.cli import assist, db, digest, imports, items, ops
-from bot.cli.context import Context, friendly_errors
+from bot.cli.context import LOG_FORMAT, Context, LogFormat, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
 from bot.config import load_env_files
+from bot.logs import configure
 
 app = typer.Typer(
     name="linkletter",
     help="Turn the links your team shares in Slack and Discord into a weekly newsletter.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[web] host" must stay as written
 )
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")
@@ -43,11 +45,14 @@ def root(
         envvar="LINKLETTER_CONFIG",
         help="Path to linkletter.toml (default: ./linkletter.toml).",
     ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log everything, libraries' chatter included."
+    ),
+    log_format: LogFormat = LOG_FORMAT,
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    configure(logging.WARNING, json_lines=log_format == "json", verbose=verbose)
     load_env_files(config)
-    ctx.obj = Context(config_path=config)
+    ctx.obj = Context(config_path=config, log_format=log_format, verbose=verbose)
 
 
 def main() -> None:

@@ -7,31 +7,48 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
+from bot.cli.terminal import SafeConsole
+from bot.commands import Refused
 from bot.config import Config, ConfigError, database_url, load_config
 from bot.service import CurationService
 from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate, explain
 
 T = TypeVar("T")
-console = Console()
-errors = Console(stderr=True)
+console = SafeConsole()
+errors = SafeConsole(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One clear line on stderr and a non-zero exit code."""
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    errors.print(Text("error:", style="bold red"), message, soft_wrap=True)
     raise typer.Exit(code)
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+LOG_FORMAT = typer.Option(
+    LogFormat.text,
+    "--log-format",
+    envvar="LINKLETTER_LOG_FORMAT",
+    help="Logs on stderr as text, or as JSON lines (ts, level, logger, msg, event fields).",
+)
 
 
 @dataclass
 class Context:
     config_path: str | None = None
+    log_format: LogFormat = LogFormat.text
+    verbose: bool = False
 
     def config(self) -> Config:
         try:
@@ -57,7 +74,7 @@ def friendly_errors() -> Iterator[None]:
     """Turn the failures an operator can fix into one line and exit code 1."""
     try:
         yield
-    except (ConfigError, DatabaseUnavailable, SchemaOutOfDate) as exc:
+    except (ConfigError, DatabaseUnavailable, SchemaOutOfDate, Refused) as exc:
         fail(str(exc))
     except DBAPIError as exc:  # disk full, read-only, locked... while a command works
         fail(str(explain(exc, database_url())))

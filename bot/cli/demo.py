@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markdown import Markdown
 from rich.panel import Panel
 
 from bot.cli.context import console, friendly_errors
+from bot.cli.terminal import markdown, plain
 
 
 def demo(
     out: Path = typer.Option(Path("linkletter-demo"), help="Folder for the demo's output."),
 ) -> None:
-    """Play a week of a team's Slack and Discord links, offline, and write the digest."""
+    """Play last week of a team's Slack and Discord links, offline, and write the digest."""
     from adapters.console.demo import run_demo  # the console adapter, only for this command
 
     with (
@@ -22,10 +22,28 @@ def demo(
         friendly_errors(),
     ):
         result = run_demo(out)
-    markdown = result.files["markdown"].read_text(encoding="utf-8").split("---\n", 2)[-1]
-    console.print(Panel(Markdown(markdown), title=result.issue.title, expand=False))
+    text = result.files["markdown"].read_text(encoding="utf-8").split("---\n", 2)[-1]
+    console.print(Panel(markdown(text), title=plain(result.issue.title), expand=False))
     console.print(
         f"{result.events} chat events → {result.items} items in the issue. Files written:"
     )
     for name, path in result.files.items():
-        console.print(f"  {name:9} {path}")
+        console.print(f"  {name:9} {path}", soft_wrap=True)
+    for line in next_steps(result.files):
+        console.print(line, soft_wrap=True)
+
+
+def next_steps(files: dict[str, Path]) -> list[str]:
+    """What to try after the demo: its files, its database, then one's own team."""
+    config, database = files["config"], files["database"]
+    return [
+        "",
+        "Try next:",
+        f"  open {files['html']} in a browser (the pages and pictures are copied beside it)",
+        "  curate the demo's queue from the terminal:",
+        f"    export LINKLETTER_CONFIG={config} LINKLETTER_DATABASE_URL=sqlite:///{database}",
+        "    linkletter items list",
+        "    linkletter digest show 1",
+        "  set up your own team: linkletter init, then linkletter doctor",
+        "    (docs/slack.md and docs/discord.md walk through the tokens)",
+    ]

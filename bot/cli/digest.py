@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.markdown import Markdown
-from rich.table import Table
 
 from bot.cli.context import Context, console, fail, run_async, state
+from bot.cli.terminal import markdown, print_table, table
 from bot.config import DigestConfig
 from bot.digest import store
 from bot.digest.model import CompiledIssue
@@ -23,6 +23,7 @@ from storage.issues import IssueRepo
 
 app = typer.Typer(help="Digest issues: list, preview, render, show, publish.", no_args_is_help=True)
 DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the first one).")
+AS_JSON = typer.Option(False, "--json", help="JSON, for scripts.")
 
 
 class Format(StrEnum):
@@ -48,34 +49,46 @@ def _digest(context: Context, name: str | None) -> DigestConfig:
 
 
 @app.command("list")
-def list_digests(ctx: typer.Context) -> None:
+def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """Each digest with its schedule, next run, last issue and what is waiting."""
     context = state(ctx)
     config, db = context.config(), context.database()
     now = datetime.now(UTC)
 
-    def load(repo: IssueRepo) -> list[tuple[DigestConfig, int | None, int]]:
+    def load(repo: IssueRepo) -> list[dict[str, Any]]:
         rows = []
         for digest in config.digests:
             last = repo.last_published(digest.name)
-            waiting = len(repo.ready_for_issue(digest.name))
-            rows.append((digest, last.number if last else None, waiting))
+            upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), now)
+            rows.append(
+                {
+                    "name": digest.name,
+                    "schedule": digest.schedule,
+                    "timezone": digest.timezone,
+                    "next_run": upcoming.isoformat(timespec="minutes") if upcoming else None,
+                    "last_issue": last.number if last else None,
+                    "approved_waiting": len(repo.ready_for_issue(digest.name)),
+                    "publish_to": digest.publish_to,
+                }
+            )
         return rows
 
     with db.session() as session:
         rows = load(IssueRepo(session))
-    table = Table("digest", "schedule", "next run", "last issue", "approved, waiting", "publish to")
-    for digest, last, waiting in rows:
-        upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), now)
-        table.add_row(
-            digest.name,
-            f"{digest.schedule} ({digest.timezone})",
-            upcoming.isoformat(timespec="minutes") if upcoming else "never",
-            str(last or "—"),
-            str(waiting),
-            ", ".join(digest.publish_to) or "—",
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    grid = table("digest", "schedule", "next run", "last issue", "approved, waiting", "publish to")
+    for row in rows:
+        grid.add_row(
+            row["name"],
+            f"{row['schedule']} ({row['timezone']})",
+            row["next_run"] or "never",
+            str(row["last_issue"] or "—"),
+            str(row["approved_waiting"]),
+            "\n".join(row["publish_to"]) or "—",
         )
-    console.print(table)
+    print_table(console, grid)
 
 
 @app.command()
@@ -95,9 +108,12 @@ def preview(
     engine = _engine(context)
     issue: CompiledIssue = run_async(lambda: engine.preview(chosen))
     if issue.is_empty:
-        console.print(f"Nothing approved for [bold]{chosen.name}[/] yet.")
+        console.print(
+            f"Nothing approved for {chosen.name} yet. Approve items with ✅ in chat or "
+            "`linkletter items approve ID` (`linkletter items list` shows the queue)."
+        )
         return
-    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+    _print_issue(issue)
     if drafts:
         line = run_async(lambda: _preview_drafts(engine, chosen, issue))
         console.print(line or "No buttondown:, ghost: or mailchimp: entry in publish_to.")
@@ -110,6 +126,10 @@ async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: Co
         fail(f"{digest.name} has no next scheduled run to make drafts for")
     period = period_key(upcoming, digest.timezone)
     return drafts_line(await engine.preview_drafts(digest, period, issue))
+
+
+def _print_issue(issue: CompiledIssue) -> None:
+    console.print(markdown(render(issue, "markdown").split("---\n", 2)[-1]))
 
 
 def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:
@@ -146,26 +166,36 @@ def render_issue(
 
 
 @app.command()
-def show(ctx: typer.Context, number: int, digest: str | None = DIGEST) -> None:
+def show(
+    ctx: typer.Context, number: int, digest: str | None = DIGEST, as_json: bool = AS_JSON
+) -> None:
     """A published issue and where each part went."""
     context = state(ctx)
     chosen = _digest(context, digest)
     issue = _stored_issue(context, chosen, number)
-    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
     with context.database().session() as session:
         repo = IssueRepo(session)
         row = repo.issue_by_number(chosen.name, number)
-        deliveries = repo.deliveries(row.id) if row and row.id else []
-    table = Table("destination", "part", "state", "message", "error")
+        deliveries = [
+            {
+                "destination": d.destination,
+                "part": d.part,
+                "state": d.state,
+                "message_id": d.platform_message_id,
+                "error": d.error,
+            }
+            for d in (repo.deliveries(row.id) if row and row.id else [])
+        ]
+    if as_json:
+        compiled = json.loads(render(issue, "json"))  # the documented digest JSON
+        shown = {"digest": chosen.name, "number": number, "issue": compiled}
+        print(json.dumps(shown | {"deliveries": deliveries}, ensure_ascii=False, indent=2))
+        return
+    _print_issue(issue)
+    grid = table("destination", "part", "state", "message", "error")
     for delivery in deliveries:
-        table.add_row(
-            delivery.destination,
-            str(delivery.part),
-            delivery.state,
-            delivery.platform_message_id or "",
-            delivery.error or "",
-        )
-    console.print(table)
+        grid.add_row(*(str(delivery[key] or "") for key in delivery))
+    print_table(console, grid)
 
 
 @app.command()
@@ -186,8 +216,8 @@ def publish(
         period = period_key(slot, chosen.timezone)
     report = run_async(lambda: _publish(context, chosen.name, period, dry_run))
     if dry_run and report.issue is not None:
-        console.print(Markdown(render(report.issue, "markdown").split("---\n", 2)[-1]))
-    console.print(report.describe(), markup=False, highlight=False)  # errors may hold [brackets]
+        _print_issue(report.issue)
+    console.print(report.describe())
     if report.outcome.partial:
         raise typer.Exit(3)
 

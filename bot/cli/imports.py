@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from bot.cli.context import console, errors, fail, run_async, state
 from bot.events import ChatEvent, MessagePosted, Outcome
@@ -67,7 +68,7 @@ def _next_batch(events: Iterator[ChatEvent]) -> list[ChatEvent]:
 def _progress() -> Progress:
     """A bar on a terminal; nothing when the output is a file or a pipe."""
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TaskProgressColumn(),
         TextColumn("{task.fields[messages]:,} messages"),
@@ -118,10 +119,10 @@ def summary(label: str, report: ImportReport, totals: Totals) -> list[str]:
 
 def _warn(report: ImportReport) -> None:
     for warning in report.warnings[:SHOWN_WARNINGS]:
-        errors.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        errors.print(Text("warning: ", style="yellow"), warning, sep="")
     hidden = len(report.warnings) - SHOWN_WARNINGS
     if hidden > 0:
-        errors.print(f"[yellow]warning:[/] … and {hidden:,} more", highlight=False)
+        errors.print(Text("warning: ", style="yellow"), f"… and {hidden:,} more", sep="")
 
 
 def _apply(ctx: typer.Context, open_export: Callable[[Path], Export], path: Path) -> None:

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from bot.cli.context import console, fail, run_async, state
+from bot.cli.terminal import plain
 from bot.commands import decide
 from bot.config import DigestConfig
 from bot.enrich.worker import EnrichmentWorker
@@ -84,23 +85,47 @@ def list_items(
     records = run_async(lambda: service.run(load))
     if as_json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
-        return
-    table = Table("id", "status", "section", "votes", "title / url", "why", "enrichment")
-    for record in records:
-        flag = "⭐ " if record["featured"] else ""
-        enrichment = record["enrichment"]["status"]
-        if record["enrichment"]["error"]:
-            enrichment += f": {record['enrichment']['error']}"
-        table.add_row(
-            str(record["id"]),
-            record["status"],
-            record["section"] or "",
-            str(record["votes"]),
-            f"{flag}{record['title'] or ''}\n[dim]{record['url']}[/]",
-            record["why"] or "",
-            enrichment,
-        )
-    console.print(table)
+    elif not records:
+        console.print(_nothing_listed(service, digest, status))
+    else:
+        for record in records:
+            _print_item(record)
+
+
+def _print_item(record: dict[str, Any]) -> None:
+    """One item as a few lines: nothing is cut off, and the URL has a line of its own (no
+    wrapping, so a terminal or a pipe keeps it whole and clickable)."""
+    enrichment = record["enrichment"]["status"]
+    if record["enrichment"]["error"]:
+        enrichment += f": {record['enrichment']['error']}"
+    head = Text.assemble(
+        (f"{record['id']:>4}", "bold"),
+        "  ",
+        (record["status"], STATUS_STYLES.get(record["status"], "")),
+        "  ⭐ featured" if record["featured"] else "",
+        f"  section: {record['section'] or '—'}  votes: {record['votes']}",
+    )
+    console.print(head, soft_wrap=True)
+    console.print(Text("      "), plain(record["title"] or "(no title yet)", "bold"), sep="")
+    console.print(Text("      "), plain(record["url"], "cyan"), sep="", soft_wrap=True)
+    if record["why"]:
+        console.print(Text("      why: "), plain(record["why"]), sep="", soft_wrap=True)
+    console.print(Text("      "), plain(f"enrichment: {enrichment}", "dim"), sep="", soft_wrap=True)
+
+
+STATUS_STYLES = {"approved": "green", "rejected": "red", "published": "blue", "withdrawn": "dim"}
+
+
+def _nothing_listed(service: CurationService, digest: str | None, status: Status | None) -> str:
+    """An empty listing says why it is empty and what to do next."""
+    if digest or status:
+        which = " ".join(part for part in (status and status.value, digest) if part)
+        return f"No {which} items. `linkletter items list` shows every item."
+    channels = ", ".join(sorted({c for d in service.config.digests for c in d.sources}))
+    return (
+        f"No items yet. Share a link in a watched channel ({channels or 'none configured'}), "
+        "or bring in past links with `linkletter import slack-export EXPORT.zip`."
+    )
 
 
 def _digest(service: CurationService, name: str) -> DigestConfig:
@@ -156,7 +181,8 @@ def set_fields(
     actor: str = ACTOR,
 ) -> None:
     """Editor overrides; the latest one wins over the page and over chat replies."""
-    changes = {"title": title, "summary": summary, "image": image, "why": why, "section": section}
+    # the section first: an unknown one is refused before anything else is saved
+    changes = {"section": section, "title": title, "summary": summary, "image": image, "why": why}
     chosen = {action: value for action, value in changes.items() if value is not None}
     if not chosen:
         fail("nothing to set: give --title, --summary, --image, --why or --section")

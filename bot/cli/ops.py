@@ -7,9 +7,9 @@ import logging
 import os
 
 import typer
-from rich.markup import escape
 
-from bot.cli.context import Context, console, fail, friendly_errors, state
+from bot.cli.context import Context, LogFormat, console, fail, friendly_errors, state
+from bot.cli.terminal import print_checks
 from bot.config import Config, config_path
 from bot.doctor import Check, config_checks
 from bot.logs import configure
@@ -22,16 +22,17 @@ def run(
     ctx: typer.Context,
     host: str | None = typer.Option(None, help="Listen address (default: [web] host)."),
     port: int | None = typer.Option(None, help="Listen port (default: [web] port)."),
-    log_format: str = typer.Option("text", help="text or json (one JSON object per line)."),
+    log_format: LogFormat | None = typer.Option(
+        None, help="text or json (one JSON object per line); the same as before `run`."
+    ),
 ) -> None:
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
     from bot.runner import StartupError, limit_malloc_arenas, serve
 
     limit_malloc_arenas()
-    if log_format not in ("text", "json"):
-        fail("--log-format is text or json")
-    configure(logging.INFO, json_lines=log_format == "json")
     context = state(ctx)
+    chosen = log_format or context.log_format
+    configure(logging.INFO, json_lines=chosen == LogFormat.json, verbose=context.verbose)
     config = context.config()
     db = context.database()
     try:
@@ -117,16 +118,10 @@ def _schema_check(context: Context) -> Check:
     )
 
 
-def print_check(check: Check) -> None:
-    """``✓ name: reason`` or ``✗ name: reason`` and an indented ``fix:`` line."""
-    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-    line = f"{mark} {escape(check.name)}: {escape(check.reason)}"
-    console.print(line, highlight=False, soft_wrap=True)
-    if not check.ok and check.fix:
-        console.print(f"    fix: {escape(check.fix)}", highlight=False, soft_wrap=True)
-
-
-def doctor(ctx: typer.Context) -> None:
+def doctor(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="The checks as JSON, for scripts."),
+) -> None:
     """Check the config, the database, the tokens, scopes, intents, channels and editors."""
     context = state(ctx)
     config = context.config()
@@ -136,8 +131,7 @@ def doctor(ctx: typer.Context) -> None:
         *config_checks(config, os.environ),
         *asyncio.run(_platform_checks(config)),
     ]
-    for check in checks:
-        print_check(check)
+    print_checks(console, checks, as_json)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
 

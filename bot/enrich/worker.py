@@ -22,6 +22,7 @@ from bot.canonical import NotHttpUrl, canonical_url
 from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
 from bot.ingest import recompute_item
+from bot.logs import log_event
 from bot.metrics import EnrichmentFailure, observe_enrichment
 from bot.text import cleaned
 from storage.db import Database
@@ -154,6 +155,7 @@ class EnrichmentWorker:
             item.enrich_status, item.enrich_error = EnrichStatus.failed, reason
             item.enrich_lease_owner = item.enrich_lease_until = None
             self.failures += 1
+            _log_failure(item, reason)
 
     def _retry(self, repo: Repo, claimed: Claimed, error: FetchFailed) -> None:
         item = repo.item(claimed.item_id)
@@ -165,6 +167,7 @@ class EnrichmentWorker:
             item.enrich_status = EnrichStatus.failed
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1
+            _log_failure(item, item.enrich_error)
             return
         self.retries += 1
         wait = error.retry_after or 30 * 2 ** (item.enrich_attempts - 1)
@@ -181,6 +184,17 @@ class EnrichmentWorker:
             merge_items(repo, item, target)
             recompute_item(self.config, repo, target)
         recompute_item(self.config, repo, item)
+
+
+def _log_failure(item: Item, reason: str) -> None:
+    log_event(
+        log,
+        "enrichment_failed",
+        "item {item}: cannot read {url}: {reason}",
+        item=item.id,
+        url=item.url,
+        reason=reason,
+    )
 
 
 def _report(page: asyncio.Future[None]) -> None:

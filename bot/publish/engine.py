@@ -31,6 +31,7 @@ from bot.config import Config, DigestConfig
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
+from bot.logs import log_event
 from bot.metrics import count_publish_failure, count_published
 from bot.publish.destinations import Destination, DraftDestination, SavedDraft
 from bot.publish.drafts import DraftLink
@@ -241,6 +242,15 @@ class PublishEngine:
             count_published(digest.name)
         else:
             report.outcome = PublishOutcome.incomplete
+        log_event(
+            log,
+            "published",
+            "{summary}",
+            summary=report.describe(),
+            digest=digest.name,
+            number=report.number,
+            outcome=report.outcome,
+        )
         return report
 
     async def _deliver(

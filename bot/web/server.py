@@ -95,11 +95,14 @@ class WebServer:
         host: str,
         port: int,
         *,
-        log_level: str = "info",
+        log_level: str | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
         keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
+        """uvicorn's loggers keep the levels ``bot.logs.configure`` gave them (WARNING unless
+        ``--verbose``: its banner and its access log of every health probe are INFO) unless
+        ``log_level`` is given."""
         self.host = host
         self.requested_port = port
         self.config = uvicorn.Config(

@@ -246,3 +246,62 @@ def test_digest_preview_drafts_shows_each_platforms_link_or_reason(
         in " ".join(output.split())
     )
     assert "Drafts:" not in cli("digest", "preview")[1]
+
+
+def test_confirmations_say_what_was_saved_or_refused(workdir: Path) -> None:
+    cli("db", "upgrade")
+    seed(workdir)
+    item = json.loads(cli("items", "list", "--json", "--status", "draft")[1])[0]["id"]
+    assert cli("items", "set", str(item), "--why", "it is [/x] good") == (
+        0,
+        f"Item {item}: why this matters saved; it is draft.\n",
+    )
+    code, output = cli("items", "set", str(item), "--section", "Gossip", "--why", "lost?")
+    assert code == 1
+    assert "weekly has no section 'Gossip'. Known sections: Links" in output
+    record = json.loads(cli("items", "list", "--json", "--status", "draft")[1])[0]
+    assert (record["why"], record["section"]) == ("it is [/x] good", "Links")
+
+
+def test_empty_listings_say_what_to_do_next(workdir: Path) -> None:
+    cli("db", "upgrade")
+    code, output = cli("items", "list")
+    assert code == 0
+    assert "No items yet. Share a link in a watched channel (slack:C1)" in output
+    assert "linkletter import slack-export" in output
+    assert "No approved items" in cli("items", "list", "--status", "approved")[1]
+    code, output = cli("digest", "preview")
+    assert code == 0
+    assert "Nothing approved for weekly yet" in output
+    assert "linkletter items approve ID" in output
+
+
+def test_digest_list_and_show_as_json(workdir: Path) -> None:
+    cli("db", "upgrade")
+    seed(workdir)
+    [digest] = json.loads(cli("digest", "list", "--json")[1])
+    assert digest == digest | {"name": "weekly", "last_issue": None, "approved_waiting": 1}
+    assert digest["publish_to"] == [f"file:{workdir / 'out'}"]
+    assert cli("digest", "publish", "--now")[0] == 0
+    code, output = cli("digest", "show", "1", "--json")
+    assert code == 0
+    shown = json.loads(output)
+    assert (shown["digest"], shown["number"]) == ("weekly", 1)
+    assert shown["issue"]["number"] == 1
+    assert {d["state"] for d in shown["deliveries"]} == {"posted"}
+
+
+def test_help_keeps_square_brackets() -> None:
+    code, output = cli("run", "--help")
+    assert code == 0
+    assert "[web] host" in output
+    assert "--log-format" in output
+
+
+def test_config_errors_keep_their_brackets(workdir: Path) -> None:
+    (workdir / "linkletter.toml").write_text(
+        '[[digest]]\nname = "Bad Name"\nsources = ["slack:C1"]\n'
+    )
+    code, output = cli("items", "list")
+    assert code == 1
+    assert "[a-z0-9]" in output

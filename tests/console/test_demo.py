@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from adapters.console.demo import run_demo
 from adapters.console.week import events
@@ -104,3 +107,58 @@ def test_replay_shuffled_twice_equals_in_order_once(tmp_path: Path) -> None:
         # everything withdrawn is still withdrawn.
         assert _withdrawn(state) <= _withdrawn(expected), f"seed {seed}"
         assert "https://pages.test/articles/deleted-post" in _withdrawn(state)
+
+
+def test_demo_files_work_after_it_exits_and_cover_last_week(tmp_path: Path) -> None:
+    """Every link and picture points at copies beside the issue, not at the demo's stopped
+    server; the issue covers the last full week before "now"."""
+    from datetime import UTC, datetime
+
+    result = run_demo(tmp_path / "demo", now=datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
+    issue_dir = result.files["html"].parent
+    for name in ("markdown", "html", "slack", "discord"):
+        text = result.files[name].read_text()
+        assert "127.0.0.1" not in text, name
+    html = result.files["html"].read_text()
+    pictures = re.findall(r'src="([^"]+)"', html)
+    links = re.findall(r'href="(pages/[^"]+)"', html)
+    assert pictures
+    assert links
+    for relative in pictures + links:
+        assert (issue_dir / relative).is_file(), relative
+    assert (result.issue.period_start.date(), result.issue.period_end.date()) == (
+        datetime(2026, 11, 23).date(),
+        datetime(2026, 11, 30).date(),
+    )
+    assert "_23 – 30 November 2026_" in result.files["markdown"].read_text()
+
+
+def test_last_full_week_is_the_week_that_ended_before_now() -> None:
+    from datetime import UTC, datetime
+
+    from adapters.console.week import last_full_week
+
+    monday_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert last_full_week(monday_9) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    assert last_full_week(datetime(2026, 11, 30, 8, 59, tzinfo=UTC)) == datetime(
+        2026, 11, 16, 9, 0, tzinfo=UTC
+    )
+    assert last_full_week(datetime(2026, 12, 6, 23, 0, tzinfo=UTC)) == datetime(
+        2026, 11, 23, 9, 0, tzinfo=UTC
+    )
+
+
+def test_demo_command_ends_with_what_to_try_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("Try next:", 1)[1]
+    assert "out/issue/team-weekly-001.html" in tail
+    assert "LINKLETTER_DATABASE_URL=sqlite:///out/linkletter.db" in tail
+    assert "linkletter items list" in tail

@@ -201,6 +201,6 @@ async def test_preview_shows_why_suggestions_that_an_editor_can_accept(db: Datab
     assert "It saves the team a week of work." not in blocks  # not in the issue itself
     core = service(db, CONFIG)
     request = CommandRequest("why", f"{item.id} accept", EDITOR, "slack:C1", "slack")
-    assert "is now approved" in (await core.command(request)).text
+    assert "why this matters saved; it is approved" in (await core.command(request)).text
     with db.session() as session:
         assert Repo(session).items()[0].why == "It saves the team a week of work."

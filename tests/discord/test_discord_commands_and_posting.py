@@ -107,6 +107,16 @@ async def test_queue_buttons_send_decisions_as_the_presser(
     assert (decision.name, decision.args, decision.user.id) == ("approve", "9", f"discord:{MEMBER}")
     assert fake.interaction_callbacks[1]["data"]["flags"] & EPHEMERAL
 
+    fake.click(WATCHED, EDITOR, rows[0]["components"][0]["custom_id"])
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) == 3)
+    decision, redraw = core.requests[-2:]
+    assert (decision.name, decision.args, decision.user.id) == ("approve", "7", f"discord:{EDITOR}")
+    assert redraw.name == "queue"
+    update = fake.interaction_callbacks[2]
+    assert update["type"] == UPDATE_MESSAGE  # the queue message itself is edited
+    assert update["data"]["content"] == "approve: ok\n2 waiting"
+    assert len(update["data"]["components"]) == 2  # its buttons stay
+
 
 async def test_message_shortcut_captures_the_message(
     fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory

@@ -109,7 +109,12 @@ async def test_shortcut_add_then_editor_approves_from_the_queue(
         kind="interactive",
     )
     await fake.wait_for(lambda: len(fake.responses) > answered)
-    assert "is now approved" in fake.responses[-1]["text"]
+    updated = fake.responses[-1]
+    assert updated["replace_original"] is True  # the queue message itself is redrawn
+    assert updated["text"].startswith(f"Item {item.id} is now approved.\n")
+    assert "· approved" in str(updated["blocks"])  # the item's line shows its new state
+    assert "· draft" not in str(updated["blocks"])
+    assert buttons(updated["blocks"])  # still curatable
     assert all_items(db)[0].status == "approved"
 
 
