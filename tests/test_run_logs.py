@@ -67,6 +67,7 @@ async def test_run_logs_its_work_as_json_lines_and_nothing_else(tmp_path: Path) 
             base = json.loads(started)["msg"].rsplit(" ", 1)[-1]
             event = in_channel(load_fixture("events_link.json"))
             event["event"]["ts"] = slack.next_ts()
+            event["event"]["text"] = "<https://example.org/paper>"  # its own: members-only
             assert await slack.post_event(f"{base}/slack/events", event) == 200
             await _read_until(process.stderr, lines, '"event": "captured"')
             async with httpx.AsyncClient(base_url=base) as client:

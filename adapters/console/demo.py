@@ -143,14 +143,14 @@ def _keep_pages_beside(folder: Path, base: str, files: dict[str, Path]) -> None:
     (folder / "images").mkdir(exist_ok=True)
     for article in ARTICLES:
         (folder / "pages" / f"{article.slug}.html").write_text(article.html(".."), "utf-8")
-        (folder / "images" / f"{article.slug}.svg").write_text(article.image(), "utf-8")
-    served = re.compile(re.escape(base) + r"/(articles|images)/([\w-]+)(?:\.svg)?[^\s\"'<>)]*")
+        (folder / "images" / f"{article.slug}.png").write_bytes(article.image())
+    served = re.compile(re.escape(base) + r"/(articles|images)/([\w-]+)(?:\.png)?[^\s\"'<>)]*")
 
     def local(prefix: str) -> Callable[[re.Match[str]], str]:
         def swap(found: re.Match[str]) -> str:
             kind, slug = found.groups()
             return (
-                f"{prefix}pages/{slug}.html" if kind == "articles" else f"{prefix}images/{slug}.svg"
+                f"{prefix}pages/{slug}.html" if kind == "articles" else f"{prefix}images/{slug}.png"
             )
 
         return swap

@@ -24,7 +24,7 @@ async def _image(request: web.Request) -> web.Response:
     article = request.app[_ARTICLES].get(request.match_info["slug"])
     if article is None:
         raise web.HTTPNotFound()
-    return web.Response(text=article.image(), content_type="image/svg+xml")
+    return web.Response(body=article.image(), content_type="image/png")
 
 
 @asynccontextmanager
@@ -34,7 +34,7 @@ async def serve_articles() -> AsyncIterator[str]:
     app[_ARTICLES] = {article.slug: article for article in ARTICLES}
     app[_BASE] = [""]
     app.router.add_get("/articles/{slug}", _article)
-    app.router.add_get("/images/{slug}.svg", _image)
+    app.router.add_get("/images/{slug}.png", _image)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

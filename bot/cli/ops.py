@@ -8,12 +8,12 @@ import os
 
 import typer
 
-from bot.cli.context import Context, LogFormat, console, fail, friendly_errors, state
+from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 from bot.cli.terminal import print_checks
-from bot.config import Config, config_path
+from bot.config import Config, config_path, database_url
 from bot.doctor import Check, config_checks
 from bot.logs import configure
-from storage.db import DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -102,9 +102,9 @@ async def _platform_checks(config: Config) -> list[Check]:
     return checks
 
 
-def _schema_check(context: Context) -> Check:
+def _schema_check() -> Check:
     try:
-        db = context.database(require_schema=False)
+        db = Database.connect(database_url(), create=False)
         revision, head = db.current_revision(), db.head_revision()
     except DatabaseUnavailable as exc:
         return Check("database", False, str(exc), "check LINKLETTER_DATABASE_URL")
@@ -127,7 +127,7 @@ def doctor(
     config = context.config()
     checks = [
         Check("config", True, f"{config_path(context.config_path)} is valid"),
-        _schema_check(context),
+        _schema_check(),
         *config_checks(config, os.environ),
         *asyncio.run(_platform_checks(config)),
     ]

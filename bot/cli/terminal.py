@@ -74,26 +74,23 @@ _URL = re.compile(r"https?://\S+")
 
 
 def print_checks(console: Console, checks: Sequence[Check], as_json: bool) -> None:
-    """``doctor``'s results: ✓/✗ lines, each failure with its fix, every URL on a line of its own
-    (never wrapped, so it can be clicked or copied whole); or a JSON array of the checks."""
+    """``doctor``'s results: ✓/✗ lines, each failure with its fix, a URL to open in a fix on a
+    line of its own (never wrapped, so it can be clicked or copied whole); or a JSON array."""
     if as_json:
         rows = [dataclasses.asdict(check) for check in checks]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for check in checks:
         mark = Text("✓ ", style="green") if check.ok else Text("✗ ", style="red")
-        _print_with_urls(console, [mark, f"{check.name}: "], check.reason)
+        console.print(mark, f"{check.name}: {check.reason}", sep="")
         if not check.ok and check.fix:
-            _print_with_urls(console, ["    fix: "], check.fix)
-
-
-def _print_with_urls(console: Console, prefix: list[Text | str], message: str) -> None:
-    urls = [url.rstrip(".,;)`") for url in _URL.findall(message)]
-    for url in urls:
-        message = message.replace(url, "(link below)")
-    console.print(*prefix, message, sep="")
-    for url in urls:
-        console.print(f"    {url}", soft_wrap=True)
+            fix = check.fix
+            urls = [url.rstrip(".,;)`") for url in _URL.findall(fix)]
+            for url in urls:
+                fix = fix.replace(url, "(link below)")
+            console.print(f"    fix: {fix}")
+            for url in urls:
+                console.print(f"    {url}")
 
 
 def print_table(console: Console, grid: Table) -> None:

@@ -299,9 +299,8 @@ def test_help_keeps_square_brackets() -> None:
 
 
 def test_config_errors_keep_their_brackets(workdir: Path) -> None:
-    (workdir / "linkletter.toml").write_text(
-        '[[digest]]\nname = "Bad Name"\nsources = ["slack:C1"]\n'
-    )
+    (workdir / "linkletter.toml").write_text('[web]\nprt = 1\n')
     code, output = cli("items", "list")
     assert code == 1
-    assert "[a-z0-9]" in output
+    assert "needs at least one [[digest]] table" in output
+    assert 'unknown key "prt" in [web]' in output

@@ -97,8 +97,8 @@ async def doctor(workdir: Path, **env: str) -> tuple[int, str]:
 
 
 def marked(output: str) -> list[str]:
-    """The check lines: each starts with ✓ or ✗ (fix lines are indented under them)."""
-    lines = [line for line in output.splitlines() if not line.startswith("    fix: ")]
+    """The check lines: each starts with ✓ or ✗ (fix and URL lines are indented under them)."""
+    lines = [line for line in output.splitlines() if not line.startswith("    ")]
     assert all(line[:1] in "✓✗" for line in lines), output
     return lines
 

@@ -50,8 +50,8 @@ async def test_doctor_prints_the_invite_url_whole_on_its_own_line(
     code, output = await _doctor(fake, tmp_path)
     assert code == 1
     lines = output.splitlines()
-    assert "✓ config: valid" in lines
-    assert any(line.startswith("✗ database: schema empty") for line in lines)
+    assert any(line.startswith("✓ config: ") for line in lines)
+    assert any(line.startswith("✗ database: the database file") for line in lines)
     [url] = [line.strip() for line in lines if "discord.com/oauth2" in line]
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=")
     assert "permissions=" in url
@@ -62,9 +62,15 @@ async def test_doctor_json_lists_each_check(fake: FakeDiscord, tmp_path: Path) -
     code, output = await _doctor(fake, tmp_path, "--json")
     assert code == 1
     checks = json.loads(output)
-    assert [c["check"] for c in checks][:2] == ["config", "database"]
-    assert checks[0] == {"check": "config", "ok": True, "message": "valid"}
-    discord_checks = [c for c in checks if c["check"] == "discord"]
+    assert [c["name"] for c in checks][:2] == ["config", "database"]
+    assert checks[0] == {
+        "name": "config",
+        "ok": True,
+        "reason": "linkletter.toml is valid",
+        "fix": "",
+    }
+    assert checks[1]["fix"] == "check LINKLETTER_DATABASE_URL"
+    discord_checks = [c for c in checks if c["name"].startswith("discord")]
     assert discord_checks
-    assert any("oauth2/authorize" in c["message"] for c in discord_checks)
+    assert any("oauth2/authorize" in c["reason"] + c["fix"] for c in discord_checks)
     assert not all(c["ok"] for c in checks)
