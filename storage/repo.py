@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import RowMapping, Table, func, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -20,6 +22,20 @@ from storage.models import (
     Share,
     utcnow,
 )
+
+# What ``items list`` shows (bot.cli.items.item_record): main_text and the queue's lease fields
+# stay in the database.
+ITEM_LISTED = (
+    "id", "digest", "url", "canonical_url", "title", "title_override", "unfurl_title",
+    "summary", "summary_override", "summary_source", "section", "section_source", "status",
+    "why", "note", "votes", "featured", "word_count", "site_name", "enrich_status",
+    "enrich_error", "enrich_attempts", "assist_error", "suggested_section", "suggested_why",
+    "first_shared_at",
+)  # fmt: skip
+SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at", "active")
+LISTING_BATCH = 1000
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+SHARES: Table = Share.__table__  # type: ignore[attr-defined]
 
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
@@ -140,6 +156,32 @@ class Repo:
         if limit:
             query = query.limit(limit)
         return list(self.session.exec(query).all())
+
+    def item_listing(
+        self, digest: str | None = None, statuses: Sequence[str] | None = None
+    ) -> Iterator[tuple[RowMapping, list[RowMapping]]]:
+        """Every listed item (the order of :meth:`items`) with its shares, as plain rows.
+
+        One LEFT JOIN read in batches of ``LISTING_BATCH`` rows (a server-side cursor on
+        PostgreSQL): linear in items and shares, no ``IN`` list, nothing held but one item's
+        rows. Share columns come prefixed ``share_``; an item without shares gets ``[]``.
+        """
+        items, shares = ITEMS, SHARES
+        share_columns = [shares.c[name].label(f"share_{name}") for name in SHARE_LISTED]
+        query = (
+            select_columns(*(items.c[name] for name in ITEM_LISTED), *share_columns)
+            .select_from(items.outerjoin(shares, shares.c.item_id == items.c.id))
+            .where(items.c.merged_into.is_(None))
+        )
+        if digest:
+            query = query.where(items.c.digest == digest)
+        if statuses:
+            query = query.where(items.c.status.in_(statuses))
+        query = query.order_by(items.c.first_shared_at, items.c.id, shares.c.id)
+        result = self.session.execute(query.execution_options(yield_per=LISTING_BATCH))
+        for _, group in groupby(result.mappings(), key=lambda row: row["id"]):
+            rows = list(group)
+            yield rows[0], [row for row in rows if row["share_id"] is not None]
 
     def count_by_status(self, digest: str | None = None) -> dict[str, int]:
         query = select(Item.status, func.count()).where(col(Item.merged_into).is_(None))
