@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
-from bot.config import Config, ConfigError, database_url, load_config
-from bot.service import CurationService
-from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate
+if TYPE_CHECKING:  # imported on first use, so that `--help` does not load SQLAlchemy & co.
+    from bot.config import Config
+    from bot.service import CurationService
+    from storage.db import Database
 
 T = TypeVar("T")
 console = Console()
@@ -32,12 +32,17 @@ class Context:
     config_path: str | None = None
 
     def config(self) -> Config:
+        from bot.config import ConfigError, load_config
+
         try:
             return load_config(self.config_path)
         except ConfigError as exc:
             fail(str(exc))
 
     def database(self, require_schema: bool = True) -> Database:
+        from bot.config import database_url
+        from storage.db import Database
+
         db = Database.connect(database_url())
         if require_schema:
             with friendly_errors():
@@ -45,12 +50,17 @@ class Context:
         return db
 
     def service(self) -> CurationService:
+        from bot.service import CurationService
+
         return CurationService(self.config(), self.database())
 
 
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn the failures an operator can fix into one line and exit code 1."""
+    from bot.config import ConfigError
+    from storage.db import DatabaseUnavailable, SchemaOutOfDate
+
     try:
         yield
     except (ConfigError, DatabaseUnavailable, SchemaOutOfDate) as exc:
@@ -61,6 +71,8 @@ def friendly_errors() -> Iterator[None]:
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     with friendly_errors():
+        import asyncio  # not at the top: `--help` needs no event loop
+
         return asyncio.run(work())
 
 

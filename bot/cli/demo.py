@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markdown import Markdown
-from rich.panel import Panel
 
 from bot.cli.context import console, friendly_errors
 
@@ -23,6 +21,9 @@ def demo(
     ):
         result = run_demo(out)
     markdown = result.files["markdown"].read_text(encoding="utf-8").split("---\n", 2)[-1]
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
     console.print(Panel(Markdown(markdown), title=result.issue.title, expand=False))
     console.print(
         f"{result.events} chat events → {result.items} items in the issue. Files written:"

@@ -6,20 +6,18 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from bot.cli.context import Context, console, fail, run_async, state
-from bot.config import DigestConfig
-from bot.digest import store
-from bot.digest.model import CompiledIssue
-from bot.digest.render import render
-from bot.publish.drafts import drafts_line
-from bot.publish.engine import PublishEngine, PublishReport
-from bot.schedule import last_slot, next_slot, parse_schedule, period_key
-from storage.issues import IssueRepo
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
+    from bot.config import DigestConfig
+    from bot.digest.model import CompiledIssue
+    from bot.publish.engine import PublishEngine, PublishReport
+    from storage.issues import IssueRepo
 
 app = typer.Typer(help="Digest issues: list, preview, render, show, publish.", no_args_is_help=True)
 DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the first one).")
@@ -32,6 +30,15 @@ class Format(StrEnum):
     html = "html"
     text = "text"
     json = "json"
+
+
+def print_issue(issue: CompiledIssue) -> None:
+    """The issue's Markdown rendering without its front matter, formatted for the terminal."""
+    from rich.markdown import Markdown
+
+    from bot.digest.render import render
+
+    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
 
 
 def _engine(context: Context) -> PublishEngine:
@@ -50,6 +57,9 @@ def _digest(context: Context, name: str | None) -> DigestConfig:
 @app.command("list")
 def list_digests(ctx: typer.Context) -> None:
     """Each digest with its schedule, next run, last issue and what is waiting."""
+    from bot.schedule import next_slot, parse_schedule
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     config, db = context.config(), context.database()
     now = datetime.now(UTC)
@@ -90,6 +100,7 @@ def preview(
     ),
 ) -> None:
     """What would be published now, in the terminal."""
+
     context = state(ctx)
     chosen = _digest(context, digest)
     engine = _engine(context)
@@ -97,7 +108,7 @@ def preview(
     if issue.is_empty:
         console.print(f"Nothing approved for [bold]{chosen.name}[/] yet.")
         return
-    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+    print_issue(issue)
     if drafts:
         line = run_async(lambda: _preview_drafts(engine, chosen, issue))
         console.print(line or "No buttondown:, ghost: or mailchimp: entry in publish_to.")
@@ -105,6 +116,9 @@ def preview(
 
 async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: CompiledIssue) -> str:
     """The drafts of the next slot's period: the ones publishing that slot will update."""
+    from bot.publish.drafts import drafts_line
+    from bot.schedule import next_slot, parse_schedule, period_key
+
     upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), datetime.now(UTC))
     if upcoming is None:
         fail(f"{digest.name} has no next scheduled run to make drafts for")
@@ -113,6 +127,9 @@ async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: Co
 
 
 def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:
+    from bot.digest import store
+    from storage.issues import IssueRepo
+
     with context.database().session() as session:
         row = IssueRepo(session).issue_by_number(digest.name, number)
         if row is None:
@@ -129,6 +146,8 @@ def render_issue(
     digest: str | None = DIGEST,
 ) -> None:
     """Render an issue for one destination."""
+    from bot.digest.render import render
+
     context = state(ctx)
     chosen = _digest(context, digest)
     compiled = (
@@ -148,10 +167,12 @@ def render_issue(
 @app.command()
 def show(ctx: typer.Context, number: int, digest: str | None = DIGEST) -> None:
     """A published issue and where each part went."""
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     chosen = _digest(context, digest)
     issue = _stored_issue(context, chosen, number)
-    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
+    print_issue(issue)
     with context.database().session() as session:
         repo = IssueRepo(session)
         row = repo.issue_by_number(chosen.name, number)
@@ -176,6 +197,8 @@ def publish(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go out; post nothing."),
 ) -> None:
     """Publish the due (or missed) issue, exactly once; --now for an extra issue right away."""
+    from bot.schedule import last_slot, parse_schedule, period_key
+
     context = state(ctx)
     chosen = _digest(context, digest)
     moment = datetime.now(UTC)
@@ -186,7 +209,7 @@ def publish(
         period = period_key(slot, chosen.timezone)
     report = run_async(lambda: _publish(context, chosen.name, period, dry_run))
     if dry_run and report.issue is not None:
-        console.print(Markdown(render(report.issue, "markdown").split("---\n", 2)[-1]))
+        print_issue(report.issue)
     console.print(report.describe())
     if report.outcome in ("incomplete", "busy"):
         raise typer.Exit(3)
@@ -209,6 +232,8 @@ def intro(
     digest: str | None = DIGEST,
 ) -> None:
     """Set the intro paragraph of the next issue."""
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     chosen = _digest(context, digest)
     with context.database().session() as session:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import track
 
 from bot.cli.context import console, fail, run_async, state
-from bot.events import ChatEvent
+
+if TYPE_CHECKING:
+    from bot.events import ChatEvent
 
 BATCH = 200  # events per transaction
 app = typer.Typer(
@@ -19,6 +21,8 @@ app = typer.Typer(
 
 
 def _apply(ctx: typer.Context, load: Callable[[Path], list[ChatEvent]], path: Path) -> None:
+    from rich.progress import track
+
     from adapters.console.imports import NotAnExport
 
     service = state(ctx).service()

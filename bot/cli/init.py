@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from bot.cli.context import console, fail
-from bot.config import ConfigError, parse_config
 
 TEMPLATE = """\
 # Linkletter configuration. Every key is explained in docs/configuration.md.
@@ -96,6 +95,8 @@ def init(
         schedule=schedule,
         timezone=timezone,
     )
+    from bot.config import ConfigError, parse_config
+
     try:
         parse_config(text, str(path))
     except ConfigError as exc:

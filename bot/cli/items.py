@@ -12,14 +12,14 @@ import typer
 from rich.table import Table
 
 from bot.cli.context import console, fail, friendly_errors, run_async, state
-from bot.commands import decide
-from bot.config import DigestConfig
-from bot.enrich.worker import EnrichmentWorker
-from bot.service import CurationService
-from storage.repo import Repo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from sqlalchemy import RowMapping
+
+    from bot.config import DigestConfig
+    from bot.enrich.worker import EnrichmentWorker
+    from bot.service import CurationService
+    from storage.repo import Repo
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
 
@@ -98,6 +98,8 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
 ) -> None:
     """Every captured item with its shares, votes, why and enrichment state."""
+    from storage.repo import Repo
+
     service = state(ctx).service()
     if digest:
         _digest(service, digest)
@@ -139,6 +141,8 @@ def _digest(service: CurationService, name: str) -> DigestConfig:
 
 
 def _curate(ctx: typer.Context, item_id: int, action: str, value: str | None, actor: str) -> None:
+    from bot.commands import decide
+
     service = state(ctx).service()
 
     def record(repo: Repo) -> str:
@@ -216,6 +220,7 @@ def enrich(ctx: typer.Context) -> None:
     from rich.progress import Progress
 
     from bot.enrich.enricher import Enricher
+    from bot.enrich.worker import EnrichmentWorker
     from bot.runner import fetch_settings
 
     service = state(ctx).service()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.context import console, fail, friendly_errors, state
-from bot.config import Config
-from bot.logs import configure
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -22,6 +23,9 @@ def run(
     log_format: str = typer.Option("text", help="text or json (one JSON object per line)."),
 ) -> None:
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
+    import asyncio
+
+    from bot.logs import configure
     from bot.runner import StartupError, limit_malloc_arenas, serve
 
     limit_malloc_arenas()
@@ -90,6 +94,8 @@ async def _checks(config: Config) -> list[tuple[str, bool, str]]:
 
 def doctor(ctx: typer.Context) -> None:
     """Check the config, the database, the tokens, scopes, intents and channel access."""
+    import asyncio
+
     context = state(ctx)
     config = context.config()
     console.print("[green]✓[/] config: valid")
