@@ -259,8 +259,9 @@ class Repo:
     # --- enrichment queue -------------------------------------------------------------------
     def claim_for_enrichment(
         self, owner: str, now: datetime, until: datetime, limit: int
-    ) -> list[Item]:
+    ) -> list[tuple[int, str, int]]:
         """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
+        Returns (id, url, attempts) of each, read by the UPDATE itself.
 
         One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
         win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
@@ -279,18 +280,13 @@ class Repo:
         )
         if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        claimed = (
-            self.session.execute(
-                update(Item)
-                .where(col(Item.id).in_(due.scalar_subquery()), free)
-                .values(enrich_lease_owner=owner, enrich_lease_until=until)
-                .returning(col(Item.id))
-            )
-            .scalars()
-            .all()
-        )
-        self.session.expire_all()
-        return [item for item_id in claimed if (item := self.item(item_id)) is not None]
+        claimed = self.session.execute(
+            update(Item)
+            .where(col(Item.id).in_(due.scalar_subquery()), free)
+            .values(enrich_lease_owner=owner, enrich_lease_until=until)
+            .returning(col(Item.id), col(Item.url), col(Item.enrich_attempts))
+        ).all()
+        return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
 
     def pending_enrichment(self) -> int:
         return int(
