@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from storage.models import Delivery, Issue, Item, NewsletterDraft, utcnow
-from storage.repo import Repo, insert_ignore
+from storage.repo import Repo, chunked, insert_ignore
 
 
 class IssueRepo(Repo):
@@ -92,10 +92,10 @@ class IssueRepo(Repo):
         )
 
     def mark_items_published(self, issue_id: int, item_ids: Sequence[int]) -> None:
-        if item_ids:
+        for chunk in chunked(item_ids):
             self.session.execute(
                 update(Item)
-                .where(col(Item.id).in_(item_ids))
+                .where(col(Item.id).in_(chunk))
                 .values(published_issue_id=issue_id, status="published", updated_at=utcnow())
             )
 

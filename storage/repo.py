@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping, Table, func, or_, update
 from sqlalchemy import select as select_columns
@@ -34,8 +34,17 @@ ITEM_LISTED = (
 )  # fmt: skip
 SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at", "active")
 LISTING_BATCH = 1000
+IN_CHUNK = 5000  # values per IN list: far below PostgreSQL's 65,535 bind parameters a statement
+V = TypeVar("V")
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 SHARES: Table = Share.__table__  # type: ignore[attr-defined]
+
+
+def chunked(values: Iterable[V]) -> Iterator[list[V]]:
+    """``values`` in lists of at most ``IN_CHUNK``: a query each, for ``IN`` lists of any length."""
+    pending, size = list(values), IN_CHUNK
+    for start in range(0, len(pending), size):
+        yield pending[start : start + size]
 
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
@@ -63,7 +72,11 @@ class Repo:
         if not wanted:
             return []
         ids = {message_id for _, message_id in wanted}
-        rows = self.session.exec(select(Message).where(col(Message.message_id).in_(ids))).all()
+        rows = [
+            row
+            for chunk in chunked(ids)
+            for row in self.session.exec(select(Message).where(col(Message.message_id).in_(chunk)))
+        ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Message]:
@@ -71,12 +84,15 @@ class Repo:
         wanted = set(parents)
         if not wanted:
             return []
-        rows = self.session.exec(
-            select(Message).where(
-                col(Message.thread_parent).in_({mid for _, mid in wanted}),
-                col(Message.deleted).is_(False),
+        rows = [
+            row
+            for chunk in chunked({mid for _, mid in wanted})
+            for row in self.session.exec(
+                select(Message).where(
+                    col(Message.thread_parent).in_(chunk), col(Message.deleted).is_(False)
+                )
             )
-        ).all()
+        ]
         return [row for row in rows if (row.channel, row.thread_parent) in wanted]
 
     def reactions(
@@ -87,11 +103,14 @@ class Repo:
         wanted = set(keys)
         if not wanted:
             return []
-        ids = {message_id for _, message_id in wanted}
-        query = select(Reaction).where(col(Reaction.message_id).in_(ids))
+        query = select(Reaction)
         if present_only:
             query = query.where(col(Reaction.present))
-        rows = self.session.exec(query).all()
+        rows = [
+            row
+            for chunk in chunked({message_id for _, message_id in wanted})
+            for row in self.session.exec(query.where(col(Reaction.message_id).in_(chunk)))
+        ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     # --- items and shares -------------------------------------------------------------------
@@ -99,9 +118,11 @@ class Repo:
         return self.session.get(Item, item_id)
 
     def items_by_id(self, item_ids: Sequence[int]) -> list[Item]:
-        if not item_ids:
-            return []
-        return list(self.session.exec(select(Item).where(col(Item.id).in_(item_ids))).all())
+        return [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Item).where(col(Item.id).in_(chunk)))
+        ]
 
     def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
         return self.session.exec(
@@ -112,20 +133,19 @@ class Repo:
         return list(self.session.exec(select(Share).where(Share.item_id == item_id)).all())
 
     def shares_of_items(self, item_ids: Sequence[int]) -> list[Share]:
-        if not item_ids:
-            return []
-        return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
+        return [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Share).where(col(Share.item_id).in_(chunk)))
+        ]
 
     def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
-        if not item_ids:
-            return []
-        return list(
-            self.session.exec(
-                select(Decision)
-                .where(col(Decision.item_id).in_(item_ids))
-                .order_by(col(Decision.at))
-            ).all()
-        )
+        rows = [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Decision).where(col(Decision.item_id).in_(chunk)))
+        ]
+        return sorted(rows, key=lambda decision: decision.at)
 
     def move_decisions(self, source_id: int, target_id: int) -> None:
         self.session.execute(
