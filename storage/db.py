@@ -114,12 +114,15 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only: its transaction is rolled back at the end of the block."""
+        """A session for reads only: its transaction is rolled back at the end of the block.
+        The objects it loaded stay usable (detached first, so the rollback does not expire them).
+        """
         engine = self.engine.execution_options(**{READ_ONLY: True})
         with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
             finally:
+                session.expunge_all()
                 session.rollback()
 
     async def transaction(self, work: Callable[[Session], T]) -> T:

@@ -72,7 +72,7 @@ def list_digests(ctx: typer.Context) -> None:
             rows.append((digest, last.number if last else None, waiting))
         return rows
 
-    with db.session() as session:
+    with db.reading() as session:
         rows = load(IssueRepo(session))
     table = Table("digest", "schedule", "next run", "last issue", "approved, waiting", "publish to")
     for digest, last, waiting in rows:
@@ -130,7 +130,7 @@ def _stored_issue(context: Context, digest: DigestConfig, number: int) -> Compil
     from bot.digest import store
     from storage.issues import IssueRepo
 
-    with context.database().session() as session:
+    with context.database().reading() as session:
         row = IssueRepo(session).issue_by_number(digest.name, number)
         if row is None:
             fail(f"{digest.name} has no issue {number} (see `linkletter digest list`)")
@@ -173,7 +173,7 @@ def show(ctx: typer.Context, number: int, digest: str | None = DIGEST) -> None:
     chosen = _digest(context, digest)
     issue = _stored_issue(context, chosen, number)
     print_issue(issue)
-    with context.database().session() as session:
+    with context.database().reading() as session:
         repo = IssueRepo(session)
         row = repo.issue_by_number(chosen.name, number)
         deliveries = repo.deliveries(row.id) if row and row.id else []
