@@ -1,12 +1,12 @@
 """Enrichment throughput through the queue: 1,000 shared links whose pages answer in 200 ms,
 claimed, fetched, described and stored by the real ``EnrichmentWorker`` + ``Enricher`` on
-SQLite; wall time against the ideal ``links × delay / concurrency``. (``bench.enrich`` measures
-the ``Enricher`` alone and the extraction per page.)
+SQLite and PostgreSQL; wall time against the ideal ``links × delay / concurrency``.
+(``bench.enrich`` measures the ``Enricher`` alone and the extraction per page.)
 
 As in ``bench.enrich``, the page server runs in its own process and the links are spread over
 100 host names that resolve to 127.0.0.1, so the per-host limit (2) is not the bottleneck.
 
-    python -m bench.enrichment [--links 1000] [--delay 0.2] [--concurrency 16]
+    python -m bench.enrichment [--links 1000] [--delay 0.2] [--concurrency 16] [--database sqlite]
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ def queue_links(db: Database, port: int, count: int) -> None:
         connection.execute(insert(Item), rows)
 
 
+def _pending(db: Database) -> int:
+    with db.reading() as session:  # a reader: on SQLite it queues behind no writer
+        return Repo(session).pending_enrichment()
+
+
 async def drain(worker: EnrichmentWorker, db: Database, links: int) -> int:
     """Run the worker's production loop (``run_forever``) until no item is pending; how many
     items it finished."""
@@ -65,17 +70,17 @@ async def drain(worker: EnrichmentWorker, db: Database, links: int) -> int:
     pending = links
     while pending:  # polling the database: no event to wait on
         await asyncio.sleep(0.05)
-        pending = await db.transaction(lambda session: Repo(session).pending_enrichment())
+        pending = await asyncio.to_thread(_pending, db)
     stop.set()
     await loop
     return links - pending
 
 
-async def measure(links: int, delay: float, concurrency: int) -> list[str]:
+async def measure(kind: str, links: int, delay: float, concurrency: int) -> list[str]:
     settings = FetchSettings(
         allow_private_networks=True, global_concurrency=concurrency, max_attempts=1
     )
-    with databases.fresh("sqlite") as db, slow_server(delay) as port:
+    with databases.fresh(kind) as db, slow_server(delay) as port:
         await asyncio.to_thread(queue_links, db, port, links)
         enricher = Enricher(settings, resolver=loopback)
         worker = EnrichmentWorker(
@@ -88,7 +93,7 @@ async def measure(links: int, delay: float, concurrency: int) -> list[str]:
     ideal = links * delay / concurrency
     latencies = [seconds * 1000 for seconds in worker.latencies]
     return [
-        f"enrichment: {done} links, pages answering in {delay * 1000:.0f} ms, "
+        f"enrichment [{kind}]: {done} links, pages answering in {delay * 1000:.0f} ms, "
         f"concurrency {concurrency} (worker batch = global limit; {HOSTS} hosts)",
         f"  wall {wall:.1f} s vs ideal {ideal:.1f} s ({wall / ideal:.2f}x); "
         f"{done / wall:.0f} links/s; failures {worker.failures}",
@@ -102,9 +107,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--links", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
     args = parser.parse_args(argv)
     print(machine.describe())
-    print("\n".join(asyncio.run(measure(args.links, args.delay, args.concurrency))))
+    for kind in args.database or databases.kinds():
+        lines = asyncio.run(measure(kind, args.links, args.delay, args.concurrency))
+        print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

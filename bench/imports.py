@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from adapters.console.imports import DiscordExport, ImportReport
 from bench import databases, machine
 from bench.ingest import Rows, stored_rows
-from bot.cli.imports import Totals, import_events
+from bot.cli.importing import Totals, import_events
 from bot.config import parse_config
 from bot.ports import MAX_BATCH
 from bot.service import CurationService

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -38,3 +42,19 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     raise ProcessLookupError(pid)
+
+
+def interleaved_medians(
+    commands: Mapping[str, Sequence[str]], repeat: int, env: Mapping[str, str] | None = None
+) -> dict[str, float]:
+    """Median wall time of each command, run in turn ``repeat`` times (A B A B …), so a change
+    in the shared machine's load hits every command alike. Output goes to /dev/null."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(  # noqa: S603 - our interpreter and modules
+                command, stdout=subprocess.DEVNULL, check=True, env=dict(env or os.environ)
+            )
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}

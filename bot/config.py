@@ -11,7 +11,6 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,13 +25,13 @@ from pydantic import (
 from bot.assist.settings import AssistConfig
 from bot.config_errors import describe, report, toml_value
 from bot.emoji_names import normalise
+from bot.envfile import config_path
 from bot.publish.platforms.settings import DestinationConfig, unknown_references
 from bot.schedule import FORMS as SCHEDULE_FORMS
 from bot.schedule import next_slot, parse_schedule
 from bot.toml_lines import Path as KeyPath
 from bot.toml_lines import key_lines
 
-DEFAULT_CONFIG_PATH = "linkletter.toml"
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 
 _SLACK_CHANNEL = r"slack:[CG][A-Z0-9]+"
@@ -274,10 +273,6 @@ def parse_config(text: str, source: str = "<string>") -> Config:
     return config
 
 
-def config_path(explicit: str | None = None) -> Path:
-    return Path(explicit or os.environ.get("LINKLETTER_CONFIG") or DEFAULT_CONFIG_PATH)
-
-
 def load_config(explicit: str | None = None) -> Config:
     path = config_path(explicit)
     try:
@@ -288,22 +283,6 @@ def load_config(explicit: str | None = None) -> Config:
             "or pass --config / set LINKLETTER_CONFIG)"
         ) from exc
     return parse_config(text, str(path))
-
-
-def load_env_files(explicit: str | None = None) -> list[Path]:
-    """Read ``.env`` next to the config file, then ``./.env``; the real environment wins.
-
-    Returns the files read. Called once by the CLI before any command.
-    """
-    from dotenv import load_dotenv
-
-    candidates = dict.fromkeys(
-        [config_path(explicit).resolve().parent / ".env", Path.cwd() / ".env"]
-    )
-    found = [path for path in candidates if path.is_file()]
-    for path in found:
-        load_dotenv(path, override=False)
-    return found
 
 
 def database_url() -> str:

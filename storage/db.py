@@ -26,6 +26,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "capture_0003"
 SQLITE_CACHE_KIB = 512
 FULL_BELOW_BYTES = 64 * 1024  # a filesystem with less free than this counts as full
+READ_ONLY = "linkletter_read_only"  # the execution option of Database.reading's connections
 T = TypeVar("T")
 
 
@@ -57,14 +58,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    """Start every SQLite transaction as a writer (``BEGIN IMMEDIATE``).
+    """Start every SQLite transaction as a writer (``BEGIN IMMEDIATE``), except readers'.
 
     A transaction that reads first and writes later cannot wait for the write lock: SQLite
     fails it at once with "database is locked", whatever the busy timeout. Taking the lock at
     BEGIN lets concurrent transactions (the core, the enrichment worker, the scheduler, web
     pages) queue for up to ``busy_timeout`` instead; each holds the lock for milliseconds.
+    Sessions of :meth:`Database.reading` never write, so they take a WAL snapshot (plain
+    ``BEGIN``) and queue behind no writer.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    reader = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 def normalise_url(url: str) -> str:
@@ -260,6 +264,19 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: its transaction is rolled back at the end of the block.
+        The objects it loaded stay usable (detached first, so the rollback does not expire them).
+        """
+        engine = self.engine.execution_options(**{READ_ONLY: True})
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.expunge_all()
+                session.rollback()
 
     async def transaction(self, work: Callable[[Session], T]) -> T:
         """``work`` in one transaction on a worker thread, never on the event loop."""

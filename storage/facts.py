@@ -20,7 +20,7 @@ from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from storage.models import Item, Message, ProcessedEvent, Reaction, Share, utcnow
-from storage.repo import Repo
+from storage.repo import Repo, chunked
 
 MessageKey = tuple[str, str]  # (channel, message id)
 ItemKey = tuple[str, str]  # (digest, canonical URL)
@@ -117,9 +117,8 @@ class Facts:
     ) -> None:
         """Fetch what a unit of events will ask for: a query per table, not per event.
         ``reacted``: the messages whose reactions will be looked up."""
-        ids = set(event_ids)
-        if ids:
-            query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(ids))
+        for chunk in chunked(set(event_ids)):
+            query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(chunk))
             self._processed.update(self.session.exec(query).all())
         self._load_messages(set(messages))
         self._load_reactions(set(reacted))
@@ -136,11 +135,10 @@ class Facts:
         for message in Repo(self.session).messages(keys):
             self._messages[(message.channel, message.message_id)] = message
             found.add(message.message_id)
-        if not found:
-            return
-        for share in self.session.exec(select(Share).where(col(Share.message_id).in_(found))):
-            if (share.channel, share.message_id) in keys:
-                self._shares[(share.channel, share.message_id)].append(share)
+        for chunk in chunked(found):
+            for share in self.session.exec(select(Share).where(col(Share.message_id).in_(chunk))):
+                if (share.channel, share.message_id) in keys:
+                    self._shares[(share.channel, share.message_id)].append(share)
 
     def _load_reactions(self, keys: set[MessageKey]) -> None:
         keys -= self._reactions_of
@@ -156,12 +154,12 @@ class Facts:
         if not keys:
             return
         self._items.update(dict.fromkeys(keys))
-        query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into).where(
-            col(Item.canonical_url).in_({url for _, url in keys})
-        )
-        for item_id, digest, url, merged_into in self.session.exec(query):
-            if (digest, url) in keys and item_id is not None:
-                self._items[(digest, url)] = (item_id, merged_into)
+        query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into)
+        for chunk in chunked({url for _, url in keys}):
+            rows = self.session.exec(query.where(col(Item.canonical_url).in_(chunk)))
+            for item_id, digest, url, merged_into in rows:
+                if (digest, url) in keys and item_id is not None:
+                    self._items[(digest, url)] = (item_id, merged_into)
 
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:

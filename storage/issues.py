@@ -19,7 +19,7 @@ from storage.models import (
     NewsletterDraft,
     utcnow,
 )
-from storage.repo import Repo, insert_ignore
+from storage.repo import Repo, chunked, insert_ignore
 
 
 class IssueRepo(Repo):
@@ -101,10 +101,10 @@ class IssueRepo(Repo):
         )
 
     def mark_items_published(self, issue_id: int, item_ids: Sequence[int]) -> None:
-        if item_ids:
+        for chunk in chunked(item_ids):
             self.session.execute(
                 update(Item)
-                .where(col(Item.id).in_(item_ids))
+                .where(col(Item.id).in_(chunk))
                 .values(
                     published_issue_id=issue_id, status=ItemStatus.published, updated_at=utcnow()
                 )

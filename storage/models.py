@@ -6,41 +6,18 @@ events converge on the same result.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
+from storage.states import DeliveryState as DeliveryState
+from storage.states import EnrichStatus as EnrichStatus
+from storage.states import IssueState as IssueState
+from storage.states import ItemStatus as ItemStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# The states the columns below hold. Each member *is* its database string (``StrEnum``), so rows
-# written before these enums existed read back equal to them.
-class ItemStatus(StrEnum):
-    draft = "draft"
-    approved = "approved"
-    rejected = "rejected"
-    published = "published"
-    withdrawn = "withdrawn"  # no share left
-
-
-class EnrichStatus(StrEnum):
-    pending = "pending"
-    done = "done"
-    failed = "failed"
-
-
-class IssueState(StrEnum):
-    claimed = "claimed"
-    published = "published"
-
-
-class DeliveryState(StrEnum):
-    pending = "pending"
-    posted = "posted"
-    failed = "failed"
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from itertools import groupby
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import RowMapping, Table, func, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,6 +25,29 @@ from storage.models import (
     Share,
     utcnow,
 )
+
+# What ``items list`` shows (bot.cli.items.item_record): main_text and the queue's lease fields
+# stay in the database.
+ITEM_LISTED = (
+    "id", "digest", "url", "canonical_url", "title", "title_override", "unfurl_title",
+    "summary", "summary_override", "summary_source", "section", "section_source", "status",
+    "why", "note", "votes", "featured", "word_count", "site_name", "enrich_status",
+    "enrich_error", "enrich_attempts", "assist_error", "suggested_section", "suggested_why",
+    "first_shared_at",
+)  # fmt: skip
+SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at", "active")
+LISTING_BATCH = 1000
+IN_CHUNK = 5000  # values per IN list: far below PostgreSQL's 65,535 bind parameters a statement
+V = TypeVar("V")
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+SHARES: Table = Share.__table__  # type: ignore[attr-defined]
+
+
+def chunked(values: Iterable[V]) -> Iterator[list[V]]:
+    """``values`` in lists of at most ``IN_CHUNK``: a query each, for ``IN`` lists of any length."""
+    pending, size = list(values), IN_CHUNK
+    for start in range(0, len(pending), size):
+        yield pending[start : start + size]
 
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
@@ -50,7 +75,11 @@ class Repo:
         if not wanted:
             return []
         ids = {message_id for _, message_id in wanted}
-        rows = self.session.exec(select(Message).where(col(Message.message_id).in_(ids))).all()
+        rows = [
+            row
+            for chunk in chunked(ids)
+            for row in self.session.exec(select(Message).where(col(Message.message_id).in_(chunk)))
+        ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Message]:
@@ -58,12 +87,15 @@ class Repo:
         wanted = set(parents)
         if not wanted:
             return []
-        rows = self.session.exec(
-            select(Message).where(
-                col(Message.thread_parent).in_({mid for _, mid in wanted}),
-                col(Message.deleted).is_(False),
+        rows = [
+            row
+            for chunk in chunked({mid for _, mid in wanted})
+            for row in self.session.exec(
+                select(Message).where(
+                    col(Message.thread_parent).in_(chunk), col(Message.deleted).is_(False)
+                )
             )
-        ).all()
+        ]
         return [row for row in rows if (row.channel, row.thread_parent) in wanted]
 
     def reactions(
@@ -74,11 +106,14 @@ class Repo:
         wanted = set(keys)
         if not wanted:
             return []
-        ids = {message_id for _, message_id in wanted}
-        query = select(Reaction).where(col(Reaction.message_id).in_(ids))
+        query = select(Reaction)
         if present_only:
             query = query.where(col(Reaction.present))
-        rows = self.session.exec(query).all()
+        rows = [
+            row
+            for chunk in chunked({message_id for _, message_id in wanted})
+            for row in self.session.exec(query.where(col(Reaction.message_id).in_(chunk)))
+        ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     # --- items and shares -------------------------------------------------------------------
@@ -86,9 +121,11 @@ class Repo:
         return self.session.get(Item, item_id)
 
     def items_by_id(self, item_ids: Sequence[int]) -> list[Item]:
-        if not item_ids:
-            return []
-        return list(self.session.exec(select(Item).where(col(Item.id).in_(item_ids))).all())
+        return [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Item).where(col(Item.id).in_(chunk)))
+        ]
 
     def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
         return self.session.exec(
@@ -99,20 +136,19 @@ class Repo:
         return list(self.session.exec(select(Share).where(Share.item_id == item_id)).all())
 
     def shares_of_items(self, item_ids: Sequence[int]) -> list[Share]:
-        if not item_ids:
-            return []
-        return list(self.session.exec(select(Share).where(col(Share.item_id).in_(item_ids))).all())
+        return [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Share).where(col(Share.item_id).in_(chunk)))
+        ]
 
     def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
-        if not item_ids:
-            return []
-        return list(
-            self.session.exec(
-                select(Decision)
-                .where(col(Decision.item_id).in_(item_ids))
-                .order_by(col(Decision.at))
-            ).all()
-        )
+        rows = [
+            row
+            for chunk in chunked(item_ids)
+            for row in self.session.exec(select(Decision).where(col(Decision.item_id).in_(chunk)))
+        ]
+        return sorted(rows, key=lambda decision: decision.at)
 
     def move_decisions(self, source_id: int, target_id: int) -> None:
         self.session.execute(
@@ -143,6 +179,32 @@ class Repo:
         if limit:
             query = query.limit(limit)
         return list(self.session.exec(query).all())
+
+    def item_listing(
+        self, digest: str | None = None, statuses: Sequence[str] | None = None
+    ) -> Iterator[tuple[RowMapping, list[RowMapping]]]:
+        """Every listed item (the order of :meth:`items`) with its shares, as plain rows.
+
+        One LEFT JOIN read in batches of ``LISTING_BATCH`` rows (a server-side cursor on
+        PostgreSQL): linear in items and shares, no ``IN`` list, nothing held but one item's
+        rows. Share columns come prefixed ``share_``; an item without shares gets ``[]``.
+        """
+        items, shares = ITEMS, SHARES
+        share_columns = [shares.c[name].label(f"share_{name}") for name in SHARE_LISTED]
+        query = (
+            select_columns(*(items.c[name] for name in ITEM_LISTED), *share_columns)
+            .select_from(items.outerjoin(shares, shares.c.item_id == items.c.id))
+            .where(items.c.merged_into.is_(None))
+        )
+        if digest:
+            query = query.where(items.c.digest == digest)
+        if statuses:
+            query = query.where(items.c.status.in_(statuses))
+        query = query.order_by(items.c.first_shared_at, items.c.id, shares.c.id)
+        result = self.session.execute(query.execution_options(yield_per=LISTING_BATCH))
+        for _, group in groupby(result.mappings(), key=lambda row: row["id"]):
+            rows = list(group)
+            yield rows[0], [row for row in rows if row["share_id"] is not None]
 
     def count_by_status(self, digest: str | None = None) -> dict[str, int]:
         query = select(Item.status, func.count()).where(col(Item.merged_into).is_(None))
@@ -251,8 +313,9 @@ class Repo:
     # --- enrichment queue -------------------------------------------------------------------
     def claim_for_enrichment(
         self, owner: str, now: datetime, until: datetime, limit: int
-    ) -> list[Item]:
+    ) -> list[tuple[int, str, int]]:
         """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
+        Returns (id, url, attempts) of each, read by the UPDATE itself.
 
         One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
         win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
@@ -271,18 +334,13 @@ class Repo:
         )
         if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        claimed = (
-            self.session.execute(
-                update(Item)
-                .where(col(Item.id).in_(due.scalar_subquery()), free)
-                .values(enrich_lease_owner=owner, enrich_lease_until=until)
-                .returning(col(Item.id))
-            )
-            .scalars()
-            .all()
-        )
-        self.session.expire_all()
-        return [item for item_id in claimed if (item := self.item(item_id)) is not None]
+        claimed = self.session.execute(
+            update(Item)
+            .where(col(Item.id).in_(due.scalar_subquery()), free)
+            .values(enrich_lease_owner=owner, enrich_lease_until=until)
+            .returning(col(Item.id), col(Item.url), col(Item.enrich_attempts))
+        ).all()
+        return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
 
     def pending_enrichment(self) -> int:
         return int(

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.text import Text
-from sqlalchemy.exc import DBAPIError
 
 from bot.cli.terminal import SafeConsole
-from bot.commands import Refused
-from bot.config import Config, ConfigError, database_url, load_config
-from bot.service import CurationService
-from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate, explain
+
+if TYPE_CHECKING:  # imported on first use, so that `--help` does not load SQLAlchemy & co.
+    from bot.config import Config
+    from bot.service import CurationService
+    from storage.db import Database
 
 T = TypeVar("T")
 console = SafeConsole()
@@ -51,6 +50,8 @@ class Context:
     verbose: bool = False
 
     def config(self) -> Config:
+        from bot.config import ConfigError, load_config
+
         try:
             return load_config(self.config_path)
         except ConfigError as exc:
@@ -59,6 +60,9 @@ class Context:
     def database(self, require_schema: bool = True, create: bool = False) -> Database:
         """The database; a SQLite file that does not exist is an error unless ``create``
         (``db upgrade``), so a command that reads never leaves an empty file behind."""
+        from bot.config import database_url
+        from storage.db import Database
+
         with friendly_errors():
             db = Database.connect(database_url(), create=create)
             if require_schema:
@@ -66,12 +70,20 @@ class Context:
         return db
 
     def service(self) -> CurationService:
+        from bot.service import CurationService
+
         return CurationService(self.config(), self.database())
 
 
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn the failures an operator can fix into one line and exit code 1."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.commands import Refused
+    from bot.config import ConfigError, database_url
+    from storage.db import DatabaseUnavailable, SchemaOutOfDate, explain
+
     try:
         yield
     except (ConfigError, DatabaseUnavailable, SchemaOutOfDate, Refused) as exc:
@@ -84,6 +96,8 @@ def friendly_errors() -> Iterator[None]:
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     with friendly_errors():
+        import asyncio  # not at the top: `--help` needs no event loop
+
         return asyncio.run(work())
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.panel import Panel
 
 from bot.cli.context import console, friendly_errors
 from bot.cli.terminal import markdown, plain
@@ -23,6 +22,8 @@ def demo(
     ):
         result = run_demo(out)
     text = result.files["markdown"].read_text(encoding="utf-8").split("---\n", 2)[-1]
+    from rich.panel import Panel
+
     console.print(Panel(markdown(text), title=plain(result.issue.title), expand=False))
     console.print(
         f"{result.events} chat events → {result.items} items in the issue. Files written:"

@@ -6,20 +6,18 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
 from bot.cli.terminal import markdown, print_table, table
-from bot.config import DigestConfig
-from bot.digest import store
-from bot.digest.model import CompiledIssue
-from bot.digest.render import render
-from bot.publish.drafts import drafts_line
-from bot.publish.engine import PublishEngine, PublishReport
-from bot.schedule import last_slot, next_slot, parse_schedule, period_key
-from storage.issues import IssueRepo
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
+    from bot.config import DigestConfig
+    from bot.digest.model import CompiledIssue
+    from bot.publish.engine import PublishEngine, PublishReport
+    from storage.issues import IssueRepo
 
 app = typer.Typer(help="Digest issues: list, preview, render, show, publish.", no_args_is_help=True)
 DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the first one).")
@@ -33,6 +31,15 @@ class Format(StrEnum):
     html = "html"
     text = "text"
     json = "json"
+
+
+def print_issue(issue: CompiledIssue) -> None:
+    """The issue's Markdown rendering without its front matter, formatted for the terminal."""
+    from rich.markdown import Markdown
+
+    from bot.digest.render import render
+
+    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
 
 
 def _engine(context: Context) -> PublishEngine:
@@ -51,6 +58,9 @@ def _digest(context: Context, name: str | None) -> DigestConfig:
 @app.command("list")
 def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """Each digest with its schedule, next run, last issue and what is waiting."""
+    from bot.schedule import next_slot, parse_schedule
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     config, db = context.config(), context.database()
     now = datetime.now(UTC)
@@ -73,7 +83,7 @@ def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
             )
         return rows
 
-    with db.session() as session:
+    with db.reading() as session:
         rows = load(IssueRepo(session))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -103,6 +113,7 @@ def preview(
     ),
 ) -> None:
     """What would be published now, in the terminal."""
+
     context = state(ctx)
     chosen = _digest(context, digest)
     engine = _engine(context)
@@ -121,6 +132,9 @@ def preview(
 
 async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: CompiledIssue) -> str:
     """The drafts of the next slot's period: the ones publishing that slot will update."""
+    from bot.publish.drafts import drafts_line
+    from bot.schedule import next_slot, parse_schedule, period_key
+
     upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), datetime.now(UTC))
     if upcoming is None:
         fail(f"{digest.name} has no next scheduled run to make drafts for")
@@ -129,11 +143,17 @@ async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: Co
 
 
 def _print_issue(issue: CompiledIssue) -> None:
+    """The issue's Markdown rendering without its front matter, formatted for the terminal."""
+    from bot.digest.render import render
+
     console.print(markdown(render(issue, "markdown").split("---\n", 2)[-1]))
 
 
 def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:
-    with context.database().session() as session:
+    from bot.digest import store
+    from storage.issues import IssueRepo
+
+    with context.database().reading() as session:
         row = IssueRepo(session).issue_by_number(digest.name, number)
         if row is None:
             fail(f"{digest.name} has no issue {number} (see `linkletter digest list`)")
@@ -149,6 +169,8 @@ def render_issue(
     digest: str | None = DIGEST,
 ) -> None:
     """Render an issue for one destination."""
+    from bot.digest.render import render
+
     context = state(ctx)
     chosen = _digest(context, digest)
     compiled = (
@@ -170,10 +192,12 @@ def show(
     ctx: typer.Context, number: int, digest: str | None = DIGEST, as_json: bool = AS_JSON
 ) -> None:
     """A published issue and where each part went."""
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     chosen = _digest(context, digest)
     issue = _stored_issue(context, chosen, number)
-    with context.database().session() as session:
+    with context.database().reading() as session:
         repo = IssueRepo(session)
         row = repo.issue_by_number(chosen.name, number)
         deliveries = [
@@ -187,6 +211,8 @@ def show(
             for d in (repo.deliveries(row.id) if row and row.id else [])
         ]
     if as_json:
+        from bot.digest.render import render
+
         compiled = json.loads(render(issue, "json"))  # the documented digest JSON
         shown = {"digest": chosen.name, "number": number, "issue": compiled}
         print(json.dumps(shown | {"deliveries": deliveries}, ensure_ascii=False, indent=2))
@@ -206,6 +232,8 @@ def publish(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go out; post nothing."),
 ) -> None:
     """Publish the due (or missed) issue, exactly once; --now for an extra issue right away."""
+    from bot.schedule import last_slot, parse_schedule, period_key
+
     context = state(ctx)
     chosen = _digest(context, digest)
     moment = datetime.now(UTC)
@@ -239,6 +267,8 @@ def intro(
     digest: str | None = DIGEST,
 ) -> None:
     """Set the intro paragraph of the next issue."""
+    from storage.issues import IssueRepo
+
     context = state(ctx)
     chosen = _digest(context, digest)
     with context.database().session() as session:

@@ -14,16 +14,6 @@ from pathlib import Path
 import typer
 
 from bot.cli.context import console, fail
-from bot.config import (
-    ConfigError,
-    check_channel,
-    check_destination,
-    check_editor,
-    check_schedule,
-    check_timezone,
-    parse_config,
-)
-from bot.config_errors import toml_value
 
 TEMPLATE = """\
 # Linkletter configuration. Every key is explained in docs/configuration.md.
@@ -93,6 +83,8 @@ Check = Callable[[str], str]
 
 
 def _quoted(values: list[str]) -> str:
+    from bot.config_errors import toml_value
+
     return ", ".join(toml_value(value) for value in values)
 
 
@@ -165,6 +157,17 @@ def init(
     ),
 ) -> None:
     """Write a commented linkletter.toml and a .env template (questions, or flags)."""
+    from bot.config import (
+        ConfigError,
+        check_channel,
+        check_destination,
+        check_editor,
+        check_schedule,
+        check_timezone,
+        parse_config,
+    )
+    from bot.config_errors import toml_value
+
     env = path.with_name(".env.example")
     for target in (path, env):
         if target.exists() and not force:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from rich.text import Text
 
-from bot.cli.context import console, fail, run_async, state
+from bot.cli.context import console, fail, friendly_errors, run_async, state
 from bot.cli.terminal import plain
-from bot.commands import decide
-from bot.config import DigestConfig
-from bot.enrich.worker import EnrichmentWorker
-from bot.service import CurationService
-from storage.models import EnrichStatus, Item, ItemStatus, Share
-from storage.repo import Repo
+from storage.states import EnrichStatus, ItemStatus
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
+    from sqlalchemy import RowMapping
+
+    from bot.config import DigestConfig
+    from bot.enrich.worker import EnrichmentWorker
+    from bot.service import CurationService
+    from storage.repo import Repo
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
 
@@ -23,46 +28,62 @@ app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args
 Status = ItemStatus  # --status takes the item statuses the database holds
 
 
-def item_record(item: Item, shares: list[Share]) -> dict[str, Any]:
-    """The documented ``items list --json`` shape (docs/cli.md)."""
+def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any]:
+    """The documented ``items list --json`` shape (docs/cli.md), from the rows of
+    ``Repo.item_listing`` (share columns prefixed ``share_``)."""
     return {
-        "id": item.id,
-        "digest": item.digest,
-        "url": item.url,
-        "canonical_url": item.canonical_url,
-        "title": item.title_override or item.title or item.unfurl_title,
-        "summary": item.summary_override or item.summary,
-        "summary_source": "editor" if item.summary_override else item.summary_source,
-        "section": item.section,
-        "section_source": item.section_source,
-        "status": item.status,
-        "why": item.why,
-        "note": item.note,
-        "votes": item.votes,
-        "featured": item.featured,
-        "shares": [
-            {
-                "platform": share.channel.split(":", 1)[0],
-                "channel": share.channel,
-                "user": share.user,
-                "user_name": share.user_name,
-                "message_id": share.message_id,
-                "time": share.shared_at.isoformat() if share.shared_at else None,
-                "active": share.active,
-            }
-            for share in shares
-        ],
-        "word_count": item.word_count,
-        "site_name": item.site_name,
+        "id": item["id"],
+        "digest": item["digest"],
+        "url": item["url"],
+        "canonical_url": item["canonical_url"],
+        "title": item["title_override"] or item["title"] or item["unfurl_title"],
+        "summary": item["summary_override"] or item["summary"],
+        "summary_source": "editor" if item["summary_override"] else item["summary_source"],
+        "section": item["section"],
+        "section_source": item["section_source"],
+        "status": item["status"],
+        "why": item["why"],
+        "note": item["note"],
+        "votes": item["votes"],
+        "featured": item["featured"],
+        "shares": [share_record(share) for share in shares],
+        "word_count": item["word_count"],
+        "site_name": item["site_name"],
         "enrichment": {
-            "status": item.enrich_status,
-            "error": item.enrich_error,
-            "attempts": item.enrich_attempts,
+            "status": item["enrich_status"],
+            "error": item["enrich_error"],
+            "attempts": item["enrich_attempts"],
         },
-        "assist_error": item.assist_error,
-        "suggested_section": item.suggested_section,
-        "suggested_why": item.suggested_why,
+        "assist_error": item["assist_error"],
+        "suggested_section": item["suggested_section"],
+        "suggested_why": item["suggested_why"],
     }
+
+
+def share_record(share: RowMapping) -> dict[str, Any]:
+    shared_at = share["share_shared_at"]
+    return {
+        "platform": share["share_channel"].split(":", 1)[0],
+        "channel": share["share_channel"],
+        "user": share["share_user"],
+        "user_name": share["share_user_name"],
+        "message_id": share["share_message_id"],
+        "time": shared_at.isoformat() if shared_at else None,
+        "active": share["share_active"],
+    }
+
+
+def write_json_array(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Print what ``json.dumps(list(records), indent=2)`` would, one record at a time.
+
+    Indenting by replacing newlines is safe: JSON escapes the newlines inside strings.
+    """
+    opening = "[\n"
+    for record in records:
+        text = json.dumps(record, ensure_ascii=False, indent=2)
+        out.write(opening + "  " + text.replace("\n", "\n  "))
+        opening = ",\n"
+    out.write("[]\n" if opening == "[\n" else "\n]\n")
 
 
 @app.command("list")
@@ -73,23 +94,25 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
 ) -> None:
     """Every captured item with its shares, votes, why and enrichment state."""
+    from storage.repo import Repo
+
     service = state(ctx).service()
     if digest:
         _digest(service, digest)
-
-    def load(repo: Repo) -> list[dict[str, Any]]:
-        rows = repo.items(digest, [status.value] if status else None)
-        shares = repo.shares_of_items([row.id for row in rows if row.id is not None])
-        return [item_record(row, [s for s in shares if s.item_id == row.id]) for row in rows]
-
-    records = run_async(lambda: service.run(load))
-    if as_json:
-        print(json.dumps(records, ensure_ascii=False, indent=2))
-    elif not records:
-        console.print(_nothing_listed(service, digest, status))
-    else:
+    # Read and printed as a stream (one item's rows at a time): no event loop is running here,
+    # so the blocking read does not need a worker thread.
+    with friendly_errors(), service.db.reading() as session:
+        listing = Repo(session).item_listing(digest, [status.value] if status else None)
+        records = (item_record(item, shares) for item, shares in listing)
+        if as_json:
+            write_json_array(records, sys.stdout)
+            return
+        listed = 0
         for record in records:
             _print_item(record)
+            listed += 1
+    if not listed:
+        console.print(_nothing_listed(service, digest, status))
 
 
 def _print_item(record: dict[str, Any]) -> None:
@@ -136,6 +159,8 @@ def _digest(service: CurationService, name: str) -> DigestConfig:
 
 
 def _curate(ctx: typer.Context, item_id: int, action: str, value: str | None, actor: str) -> None:
+    from bot.commands import decide
+
     service = state(ctx).service()
 
     def record(repo: Repo) -> str:
@@ -214,6 +239,7 @@ def enrich(ctx: typer.Context) -> None:
     from rich.progress import Progress
 
     from bot.enrich.enricher import Enricher
+    from bot.enrich.worker import EnrichmentWorker
     from bot.runner import fetch_settings
 
     service = state(ctx).service()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
-from bot.cli.terminal import print_checks
-from bot.config import Config, config_path, database_url
-from bot.doctor import Check, config_checks
-from bot.logs import configure
-from storage.db import Database, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.doctor import Check
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -27,6 +26,9 @@ def run(
     ),
 ) -> None:
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
+    import asyncio
+
+    from bot.logs import configure
     from bot.runner import StartupError, limit_malloc_arenas, serve
 
     limit_malloc_arenas()
@@ -79,6 +81,7 @@ async def _slack_checks(config: Config) -> list[Check]:
 async def _discord_checks(config: Config) -> list[Check]:
     from adapters.discord.bot import DiscordSettings
     from adapters.discord.doctor import doctor as discord_doctor
+    from bot.doctor import Check
 
     try:
         settings = DiscordSettings.from_env()
@@ -103,6 +106,10 @@ async def _platform_checks(config: Config) -> list[Check]:
 
 
 def _schema_check() -> Check:
+    from bot.config import database_url
+    from bot.doctor import Check
+    from storage.db import Database, DatabaseUnavailable
+
     try:
         db = Database.connect(database_url(), create=False)
         revision, head = db.current_revision(), db.head_revision()
@@ -123,6 +130,12 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="The checks as JSON, for scripts."),
 ) -> None:
     """Check the config, the database, the tokens, scopes, intents, channels and editors."""
+    import asyncio
+
+    from bot.cli.terminal import print_checks
+    from bot.doctor import Check, config_checks
+    from bot.envfile import config_path
+
     context = state(ctx)
     config = context.config()
     checks = [

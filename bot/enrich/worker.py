@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 from bot.canonical import NotHttpUrl, canonical_url
 from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
-from bot.ingest import recompute_item
+from bot.ingest import recompute_items
 from bot.logs import log_event
 from bot.metrics import EnrichmentFailure, observe_enrichment
 from bot.text import cleaned
@@ -45,6 +45,17 @@ class Claimed:
     item_id: int
     url: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A fetched page's result, written with the others that finished in the same tick."""
+
+    item_id: int
+    started: float  # event-loop time the fetch began
+    page: PageMetadata | None = None  # fetched: store it
+    failure: EnrichmentFailure | None = None
+    write: Callable[[Repo], None] | None = None  # refused, failing or crashed: the queue update
 
 
 class EnrichmentWorker:
@@ -82,28 +93,57 @@ class EnrichmentWorker:
 
     async def run_once(self) -> int:
         """Enrich one batch of due items; returns how many were claimed."""
-        claimed = await self._claim(self.batch)
-        await asyncio.gather(*(self._enrich(item) for item in claimed))
+        claimed = await self._settle([], self.batch)
+        await self._settle(list(await asyncio.gather(*map(self._enrich, claimed))), 0)
         return len(claimed)
 
-    async def _claim(self, limit: int) -> list[Claimed]:
+    async def _settle(self, finished: list[Outcome], slots: int) -> list[Claimed]:
+        """Write the ``finished`` pages and claim up to ``slots`` more, in one transaction.
+
+        Pages finish in bursts (a tick of the loop sees several), and a transaction costs more
+        than the rows in it. Should the shared one fail, each page is written alone, so one bad
+        page costs only its own result (its lease lets it be retried later).
+        """
+        if not finished and not slots:
+            return []
         now = self.now()
 
-        def claim(repo: Repo) -> list[Claimed]:
-            rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, limit)
-            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows]
+        def work(repo: Repo) -> list[Claimed]:
+            self._write(repo, finished)
+            if not slots:
+                return []
+            rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, slots)
+            return [Claimed(*row) for row in rows]
 
-        return await self._tx(claim)
+        try:
+            claimed = await self._tx(work)
+        except Exception:
+            if not finished:
+                raise
+            log.exception("storing %d enriched pages together failed; one by one", len(finished))
+            for outcome in finished:
+                await self._settle_alone(outcome)
+            return await self._settle([], slots)
+        self._observe(finished)
+        return claimed
+
+    async def _settle_alone(self, outcome: Outcome) -> None:
+        try:
+            await self._tx(lambda repo: self._write(repo, [outcome]))
+        except Exception:
+            log.exception("storing item %d failed; retried when its lease ends", outcome.item_id)
+        else:
+            self._observe([outcome])
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
         """Keep up to ``batch`` pages in flight: a finished page frees a slot that is refilled
         at once, so one slow page never holds up the others claimed with it. On ``stop`` the
         pages in flight are finished (their leases would keep them from others until expiry)."""
-        running: set[asyncio.Future[None]] = set()
+        running: set[asyncio.Future[Outcome]] = set()
+        finished: list[Outcome] = []
         while not stop.is_set():
             self._wake.clear()  # a wake from now on means: claim again
-            if len(running) < self.batch:
-                running |= await self._start(self.batch - len(running))
+            running |= await self._start(finished, self.batch - len(running))
             waiters = {asyncio.ensure_future(stop.wait())}
             if len(running) < self.batch:
                 waiters.add(asyncio.ensure_future(self._wake.wait()))
@@ -112,42 +152,57 @@ class EnrichmentWorker:
             )
             for waiter in waiters:
                 waiter.cancel()
-            for page in running & done:
-                _report(page)
+            finished = [page.result() for page in running & done]
             running -= done
         if running:
             await asyncio.wait(running)
-            for page in running:
-                _report(page)
+            finished += [page.result() for page in running]
+        if finished:
+            await self._settle(finished, 0)
 
-    async def _start(self, slots: int) -> set[asyncio.Future[None]]:
+    async def _start(self, finished: list[Outcome], slots: int) -> set[asyncio.Future[Outcome]]:
         try:
-            claimed = await self._claim(slots)
+            claimed = await self._settle(finished, slots)
         except Exception:  # a database outage: keep the loop, retry after the idle wait
             log.exception("claiming pages to enrich failed; retrying")
             return set()
         return {asyncio.ensure_future(self._enrich(item)) for item in claimed}
 
-    async def _enrich(self, claimed: Claimed) -> None:
+    async def _enrich(self, claimed: Claimed) -> Outcome:
+        """Fetch and describe one page; what to write is left to :meth:`_settle`."""
         started = asyncio.get_running_loop().time()
-        failure: EnrichmentFailure | None = None
+        item_id = claimed.item_id
         try:
-            metadata = await self.enricher.enrich(claimed.url)
+            page = await self.enricher.enrich(claimed.url)
         except FetchRefused as refused:
-            failure, reason = "refused", f"refused: {refused}"
-            await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
+            fail = functools.partial(self._fail, item_id=item_id, reason=f"refused: {refused}")
+            return Outcome(item_id, started, failure="refused", write=fail)
         except FetchFailed as failed:
-            failure = "transient"
-            await self._tx(functools.partial(self._retry, claimed=claimed, error=failed))
+            retry = functools.partial(self._retry, claimed=claimed, error=failed)
+            return Outcome(item_id, started, failure="transient", write=retry)
         except Exception as crash:  # a hostile page must never stop the worker
             log.exception("extraction crashed on %s", claimed.url)
-            failure, reason = "crashed", f"extraction error: {type(crash).__name__}: {crash}"
-            await self._tx(functools.partial(self._fail, item_id=claimed.item_id, reason=reason))
-        else:
-            await self._tx(functools.partial(self._store, item_id=claimed.item_id, page=metadata))
-            self.enriched += 1
-            self.latencies.append(asyncio.get_running_loop().time() - started)
-        observe_enrichment(asyncio.get_running_loop().time() - started, failure)
+            reason = f"extraction error: {type(crash).__name__}: {crash}"
+            fail = functools.partial(self._fail, item_id=item_id, reason=reason)
+            return Outcome(item_id, started, failure="crashed", write=fail)
+        return Outcome(item_id, started, page=page)
+
+    def _write(self, repo: Repo, outcomes: list[Outcome]) -> None:
+        pages = {o.item_id: o.page for o in outcomes if o.page is not None}
+        if pages:
+            self._store(repo, pages)
+        for outcome in outcomes:
+            if outcome.write is not None:
+                outcome.write(repo)
+
+    def _observe(self, written: list[Outcome]) -> None:
+        """Count and time the pages whose results are committed."""
+        now = asyncio.get_running_loop().time()
+        for outcome in written:
+            if outcome.page is not None:
+                self.enriched += 1
+                self.latencies.append(now - outcome.started)
+            observe_enrichment(now - outcome.started, outcome.failure)
 
     def _fail(self, repo: Repo, item_id: int, reason: str) -> None:
         item = repo.item(item_id)
@@ -174,16 +229,18 @@ class EnrichmentWorker:
         item.enrich_next_at = self.now() + timedelta(seconds=wait)
         item.enrich_error = f"will retry: {error}"
 
-    def _store(self, repo: Repo, item_id: int, page: PageMetadata) -> None:
-        item = repo.item(item_id)
-        if item is None:
-            return
-        _apply_metadata(item, cleaned(page))
-        target = _follow_final_url(repo, item, page)
-        if target is not None:
-            merge_items(repo, item, target)
-            recompute_item(self.config, repo, target)
-        recompute_item(self.config, repo, item)
+    def _store(self, repo: Repo, pages: dict[int, PageMetadata]) -> None:
+        """Store fetched pages: one read of their items, one re-derivation of them all."""
+        touched: dict[int, Item] = {}
+        for item in repo.items_by_id(sorted(pages)):
+            page = pages[item.id or 0]
+            _apply_metadata(item, cleaned(page))
+            target = _follow_final_url(repo, item, page)
+            if target is not None:
+                merge_items(repo, item, target)
+                touched[target.id or 0] = target
+            touched[item.id or 0] = item
+        recompute_items(self.config, repo, list(touched.values()))
 
 
 def _log_failure(item: Item, reason: str) -> None:
@@ -195,12 +252,6 @@ def _log_failure(item: Item, reason: str) -> None:
         url=item.url,
         reason=reason,
     )
-
-
-def _report(page: asyncio.Future[None]) -> None:
-    """Log a page whose result could not be stored (the lease lets it be retried later)."""
-    if not page.cancelled() and (error := page.exception()) is not None:
-        log.error("enriching a page failed; it is retried when its lease ends", exc_info=error)
 
 
 def _apply_metadata(item: Item, page: PageMetadata) -> None:

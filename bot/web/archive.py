@@ -50,20 +50,23 @@ class Archive:
         self.configured = [digest.name for digest in config.digests]
 
     def listings(self) -> list[DigestListing]:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             headers = StatsRepo(session).published_issues()
-        names = self.configured + sorted({h.digest for h in headers} - set(self.configured))
-        return [_listing(name, [h for h in headers if h.digest == name]) for name in names]
+        by_digest: dict[str, list[IssueHeader]] = {name: [] for name in self.configured}
+        for header in headers:
+            by_digest.setdefault(header.digest, []).append(header)
+        names = self.configured + sorted(by_digest.keys() - set(self.configured))
+        return [_listing(name, by_digest[name]) for name in names]
 
     def listing(self, digest: str) -> DigestListing | None:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             headers = StatsRepo(session).published_issues(digest)
         if not headers and digest not in self.configured:
             return None
         return _listing(digest, headers)
 
     def issue(self, digest: str, number: int) -> CompiledIssue | None:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             row = IssueRepo(session).issue_by_number(digest, number)
         if row is None or row.state != IssueState.published:
             return None
@@ -75,7 +78,7 @@ class Archive:
         if listing is None:
             return None
         newest = listing.issues[:limit]
-        with self.db.session() as session:
+        with self.db.reading() as session:
             repo = IssueRepo(session)
             rows = [repo.issue_by_number(digest, link.number) for link in newest]
         return listing, [

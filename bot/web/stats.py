@@ -79,7 +79,7 @@ def read_stats(
     """
     first_week = week_start(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first_week, datetime.min.time(), tzinfo=now.tzinfo)
-    with db.session() as session:
+    with db.reading() as session:
         repo = StatsRepo(session)
         items = repo.shared_items_since(since, digests)
         people = repo.top_sharers(since, sharer_digests, TOP) if sharer_digests else None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console.imports import DiscordExport, ImportReport, NotAnExport, SlackExport
-from bot.cli.imports import Totals, import_events, summary
+from bot.cli.importing import Totals, import_events, summary
 from bot.events import ChatEvent, MessagePosted, ReactionAdded
 from storage.db import Database
 from tests.core.helpers import items, service

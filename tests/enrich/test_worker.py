@@ -7,6 +7,8 @@ import asyncio
 import json
 from urllib.parse import quote
 
+from sqlalchemy import event
+
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.model import PageMetadata
@@ -143,3 +145,39 @@ async def test_page_text_is_cleaned_before_it_is_stored(db: Database, server: Lo
         "AnnReport",
         "AboutReport",
     )
+
+
+class InstantPages:
+    """Pages that answer at once; ``/huge`` reports a word count no database column holds."""
+
+    async def enrich(self, url: str) -> PageMetadata:
+        words = 2**70 if url.endswith("/huge") else 5
+        return PageMetadata(final_url=url, title=url.rsplit("/", 1)[-1], word_count=words)
+
+
+def count_transactions(db: Database) -> list[int]:
+    begun: list[int] = []
+    event.listen(db.engine, "begin", lambda _connection: begun.append(1))
+    return begun
+
+
+async def test_pages_finished_together_are_stored_in_one_transaction(db: Database) -> None:
+    core = service(db)
+    for n in range(8):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://example.com/{n}"))
+    begun = count_transactions(db)
+    batch = EnrichmentWorker(core.config, db, InstantPages(), batch=8, now=lambda: at(60))
+    assert await batch.run_once() == 8
+    assert len(begun) == 2  # the claim, then the eight pages (it was one transaction a page)
+    assert {i.title for i in items(db) if i.enrich_status == "done"} == {str(n) for n in range(8)}
+
+
+async def test_a_page_that_cannot_be_stored_loses_only_itself(db: Database) -> None:
+    core = service(db)
+    for n, path in enumerate(["a", "huge", "b"]):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://example.com/{path}"))
+    batch = EnrichmentWorker(core.config, db, InstantPages(), batch=3, now=lambda: at(60))
+    assert await batch.run_once() == 3
+    assert batch.enriched == 2
+    state = {i.title or i.url.rsplit("/", 1)[-1]: i.enrich_status for i in items(db)}
+    assert state == {"a": "done", "b": "done", "huge": "pending"}  # its lease lets it retry

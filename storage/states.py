@@ -1,0 +1,35 @@
+"""The states the tables' status columns hold, as plain enums: no SQL here, so the CLI can
+offer them (``items list --status``) without loading the database layer.
+
+Each member *is* its database string (``StrEnum``), so rows written before these enums existed
+read back equal to them. ``storage.models`` re-exports them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ItemStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    rejected = "rejected"
+    published = "published"
+    withdrawn = "withdrawn"  # no share left
+
+
+class EnrichStatus(StrEnum):
+    pending = "pending"
+    done = "done"
+    failed = "failed"
+
+
+class IssueState(StrEnum):
+    claimed = "claimed"
+    published = "published"
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    posted = "posted"
+    failed = "failed"
