@@ -79,15 +79,16 @@ class CurationService:
         While the database is unreachable (a restart, a failover, a full disk), the work waits
         and is retried with backoff for up to ``outage_patience`` seconds, so events arriving
         during a short outage are applied when it ends instead of being lost; later events wait
-        in the adapters' queues behind it. Past the patience the error is raised.
+        in the adapters' queues behind it. Past the patience the error is raised, and at once
+        for a problem that waiting cannot mend (a read-only or missing database, a refused login).
         """
         async with self._lock:
             waited, delay = 0.0, 0.5
             while True:
                 try:
                     return await asyncio.to_thread(self.transaction, work)
-                except OperationalError:
-                    if waited >= self.outage_patience:
+                except OperationalError as error:
+                    if waited >= self.outage_patience or self.db.is_lasting(error):
                         raise
                     log.warning("database unavailable; retrying in %.1f s", delay)
                     await asyncio.sleep(delay)

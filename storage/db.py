@@ -204,6 +204,11 @@ def on_full_filesystem(path: Path) -> bool:
     return found.f_bavail * found.f_frsize < FULL_BELOW_BYTES
 
 
+# Problems that waiting does not mend: an operator must act. Every other kind (a server
+# restarting, a lock, a full disk being cleared) is waited out by the callers that retry.
+LASTING_KINDS = frozenset({"read_only", "permission_denied", "missing", "damaged", "auth_failed"})
+
+
 def explain(exc: DBAPIError, url: str) -> DatabaseUnavailable:
     """The operator's version of a driver error: what is wrong, where, and the fix."""
     path = sqlite_file(url)
@@ -249,6 +254,10 @@ class Database:
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         return cls(engine)
+
+    def is_lasting(self, exc: DBAPIError) -> bool:
+        """Whether retrying ``exc`` is pointless (see ``LASTING_KINDS``)."""
+        return explain(exc, self.url).kind in LASTING_KINDS
 
     @property
     def is_sqlite(self) -> bool:

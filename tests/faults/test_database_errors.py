@@ -191,6 +191,23 @@ def test_a_command_writing_through_its_own_session_gets_the_message_too(
     assert "Traceback" not in result.stderr
 
 
+def test_a_read_only_database_is_not_waited_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The core waits out an outage (a server restarting), not a problem only an operator can
+    mend: a read-only database fails the first time, with no retry (before: two minutes of
+    retries, then the error)."""
+    path = tmp_path / "l.db"
+    seeded_file(path)
+    db = Database.connect(f"sqlite:///file:{path}?mode=ro&uri=true")
+    core = service(db, CONFIG.replace("{out}", str(tmp_path / "out")))
+    with pytest.raises(DBAPIError) as raised:
+        core.handle_sync(post("slack:C1", "2", ANN, "https://example.com/b"))
+    assert explain(raised.value, db.url).kind == "read_only"
+    assert "retrying" not in caplog.text
+    db.dispose()
+
+
 @ROOT_ONLY
 def test_a_file_of_another_user_is_permission_denied() -> None:
     """Root's 0600 file opened by a forked child that became ``nobody`` (root itself would
