@@ -98,10 +98,8 @@ class SafeFetcher:
                 return await self._follow_redirects(url, accept)
         except TimeoutError:
             raise FetchFailed(f"no complete answer within {self._settings.timeout} s") from None
-        except httpx.TimeoutException as error:
-            raise FetchFailed(f"timeout: {type(error).__name__}") from None
-        except httpx.TransportError as error:
-            raise FetchFailed(f"connection failed: {type(error).__name__}: {error}") from None
+        except _FETCH_ERRORS as error:
+            raise fetch_failure(error) from None
 
     async def _follow_redirects(self, url: str, accept: frozenset[str]) -> FetchedPage:
         current = url
@@ -214,6 +212,44 @@ class BoundedBody:
         if self._size > self._limit:
             raise FetchRefused(f"body is over {self._limit} bytes")
         self._parts.append(data)
+
+
+# Everything the fetch path raises besides our own two: httpx's classes (httpx.HTTPError covers
+# transport, protocol, decoding and redirect errors), the URL parsers' (urljoin's ValueError, idna's
+# UnicodeError), sockets' OSError and the connect task group's ExceptionGroup.
+_FETCH_ERRORS = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    ValueError,
+    OSError,
+    ExceptionGroup,
+)
+_MALFORMED = (
+    httpx.InvalidURL,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.DecodingError,
+    httpx.TooManyRedirects,
+    ValueError,  # UnicodeError and idna.IDNAError too
+)
+
+
+def fetch_failure(error: BaseException) -> FetchFailed | FetchRefused:
+    """The one failure an error of the fetch path stands for: final when the URL, redirect or
+    answer is malformed (it will not get better), transient for network trouble."""
+    if isinstance(error, ExceptionGroup) and error.exceptions:
+        return fetch_failure(error.exceptions[0])
+    what = f"{type(error).__name__}: {error}"
+    if isinstance(error, httpx.TimeoutException):
+        return FetchFailed(f"timeout: {type(error).__name__}")
+    if isinstance(error, httpx.RemoteProtocolError) and "location header" in str(error).lower():
+        return FetchRefused(f"malformed redirect: {error}")  # httpx checks Location itself
+    if isinstance(error, _MALFORMED):
+        return FetchRefused(f"malformed URL or request: {what}")
+    if isinstance(error, httpx.RemoteProtocolError):
+        return FetchFailed(f"bad answer: {what}")
+    return FetchFailed(f"connection failed: {what}")
 
 
 def _raise_for_status(response: httpx.Response) -> None:

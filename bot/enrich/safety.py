@@ -138,6 +138,8 @@ def check_url(url: str, *, allow_private_networks: bool = False) -> CheckedURL:
         raise FetchRefused("credentials in URLs are not allowed")
     host, address = _checked_host(parsed.host, allow_private_networks)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not 0 < port < 65536:
+        raise FetchRefused(f"port out of range: {port}")
     return CheckedURL(url=parsed, host=host, port=port, address=address)
 
 

@@ -80,6 +80,18 @@ async def _redirect_to(request: web.Request) -> web.Response:
     raise web.HTTPFound(request.query["target"])
 
 
+async def _raw_redirect(request: web.Request) -> web.Response:
+    """A redirect whose Location is the ``to`` query parameter exactly as given (malformed too)."""
+    return web.Response(status=302, headers={"Location": request.query["to"]})
+
+
+async def _hang_up(request: web.Request) -> web.Response:
+    """Closes the connection without an answer."""
+    assert request.transport is not None
+    request.transport.close()
+    return web.Response()
+
+
 async def _html(request: web.Request) -> web.Response:
     """Serves the ``body`` query parameter as a page (for small, test-written pages)."""
     return web.Response(text=request.query["body"], content_type="text/html")
@@ -178,6 +190,8 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/oembed/vimeo", _fixture_route("vimeo-oembed.json", "application/json"))
     app.router.add_get("/hops/{n}", _hops)
     app.router.add_get("/redirect-to", _redirect_to)
+    app.router.add_get("/raw-redirect", _raw_redirect)
+    app.router.add_get("/hang-up", _hang_up)
     app.router.add_get("/html", _html)
     app.router.add_get("/stream", _stream)
     app.router.add_get("/huge-length", _huge_length)
