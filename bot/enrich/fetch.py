@@ -53,6 +53,8 @@ class FetchSettings:
     max_attempts: int = 3
     backoff_base: float = 1.0  # seconds; attempt n waits backoff_base * 2**(n-1) or Retry-After
     max_retry_wait: float = 60.0  # a longer Retry-After is handed to the caller instead of slept
+    budget: float = 30.0  # seconds of wall clock for one page: fetch and extraction together
+    extract_processes: int = 2  # worker processes for extraction (started at the first page)
 
 
 @dataclass(frozen=True, slots=True)
