@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from enum import StrEnum
 from typing import Any
@@ -205,8 +206,12 @@ def enrich(ctx: typer.Context) -> None:
         try:
             with Progress(console=console) as progress:
                 task = progress.add_task("Enriching", total=total)
-                while claimed := await worker.run_once():
-                    progress.update(task, advance=claimed)
+                # The worker's refilling slots: one slow page never holds up the others.
+                slots = asyncio.ensure_future(worker.run_forever(asyncio.Event(), until_idle=True))
+                while not slots.done():
+                    await asyncio.wait({slots}, timeout=0.2)
+                    progress.update(task, completed=_finished(worker))
+                await slots
         finally:
             await enricher.aclose()
         return worker
@@ -216,3 +221,7 @@ def enrich(ctx: typer.Context) -> None:
         f"{worker.enriched} pages enriched, {worker.failures} failed, {worker.retries} to "
         "retry later (see `linkletter items list`)."
     )
+
+
+def _finished(worker: EnrichmentWorker) -> int:
+    return worker.enriched + worker.failures + worker.retries

@@ -16,12 +16,13 @@ import multiprocessing
 import resource
 import signal
 from concurrent.futures import CancelledError
+from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
 from bot.enrich.extract import extract
 from bot.enrich.fetch import PDF_TYPES, FetchedPage, sniff_media_type
-from bot.enrich.model import ExtractionFailed, PageMetadata
+from bot.enrich.model import ExtractionFailed, FetchFailed, PageMetadata
 from bot.enrich.pdf import extract_pdf
 
 # Imported once by the forkserver, so a replaced worker is ready in milliseconds.
@@ -40,6 +41,7 @@ class ExtractionPool:
         self._processes = processes
         self._pool: ProcessPool | None = None
         self._starting = asyncio.Lock()
+        self._closing = False
 
     async def extract(self, page: FetchedPage, seconds: float) -> PageMetadata:
         """Metadata of ``page``; raise :class:`OverBudget` if it takes over ``seconds``.
@@ -57,8 +59,13 @@ class ExtractionPool:
             raise OverBudget(f"extraction stopped after {seconds:.1f} s (over budget)") from None
         except ProcessExpired as died:
             raise ExtractionFailed(f"extraction process died: {_death(died.exitcode)}") from None
-        except CancelledError:  # the pool was stopped under it (shutdown)
-            raise ExtractionFailed("extraction stopped: shutting down") from None
+        except (CancelledError, BrokenProcessPool):
+            if self._closing:
+                raise ExtractionFailed("extraction stopped: shutting down") from None
+            await self._discard(pool)
+            raise FetchFailed(
+                "the extraction processes failed; the next try starts new ones"
+            ) from None
 
     async def _started(self) -> ProcessPool:
         """The pool, started on first use in a thread (starting the forkserver blocks)."""
@@ -76,10 +83,15 @@ class ExtractionPool:
 
     async def aclose(self) -> None:
         """Stop the workers (killing any page in progress) and wait until they have exited."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
-            await asyncio.to_thread(pool.join)
+        self._closing = True
+        if self._pool is not None:
+            await self._discard(self._pool)
+
+    async def _discard(self, pool: ProcessPool) -> None:
+        if self._pool is pool:
+            self._pool = None
+        pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
+        await asyncio.to_thread(pool.join)
 
 
 def _worker_setup() -> None:

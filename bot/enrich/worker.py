@@ -89,19 +89,39 @@ class EnrichmentWorker:
 
         def claim(repo: Repo) -> list[Claimed]:
             rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, limit)
-            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows]
+            return [Claimed(r.id or 0, r.url, r.enrich_attempts) for r in rows if self._count(r)]
 
         return await self._tx(claim)
 
-    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
+    def _count(self, item: Item) -> bool:
+        """Count the attempt as it starts, so a page whose attempts never end (the process dies
+        in it, the lease runs out) is not claimed forever. False: it is out of attempts."""
+        item.enrich_attempts += 1
+        if item.enrich_attempts <= self.config.fetch.max_attempts:
+            return True
+        item.enrich_status = "failed"
+        item.enrich_error = (
+            f"gave up after {item.enrich_attempts - 1} attempts that never finished "
+            "(the process stopped during each)"
+        )
+        item.enrich_lease_owner = item.enrich_lease_until = None
+        self.failures += 1
+        return False
+
+    async def run_forever(
+        self, stop: asyncio.Event, idle_seconds: float = 5.0, until_idle: bool = False
+    ) -> None:
         """Keep up to ``batch`` pages in flight: a finished page frees a slot that is refilled
         at once, so one slow page never holds up the others claimed with it. On ``stop`` the
-        pages in flight are finished (their leases would keep them from others until expiry)."""
+        pages in flight are finished (their leases would keep them from others until expiry).
+        ``until_idle``: return once nothing is in flight and nothing more is due (the CLI)."""
         running: set[asyncio.Future[None]] = set()
         while not stop.is_set():
             self._wake.clear()  # a wake from now on means: claim again
             if len(running) < self.batch:
                 running |= await self._start(self.batch - len(running))
+            if until_idle and not running:
+                break
             waiters = {asyncio.ensure_future(stop.wait())}
             if len(running) < self.batch:
                 waiters.add(asyncio.ensure_future(self._wake.wait()))
@@ -158,9 +178,8 @@ class EnrichmentWorker:
         item = repo.item(claimed.item_id)
         if item is None:
             return
-        item.enrich_attempts += 1
         item.enrich_lease_owner = item.enrich_lease_until = None
-        if item.enrich_attempts >= self.config.fetch.max_attempts:
+        if item.enrich_attempts >= self.config.fetch.max_attempts:  # counted when claimed
             item.enrich_status = "failed"
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1

@@ -7,6 +7,7 @@ requests are made by real httpx over real sockets.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import time
 from collections import defaultdict
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import httpx
 from aiohttp import web
+
+from tests.enrich import hostile
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "enrich"
@@ -78,6 +81,22 @@ async def _hops(request: web.Request) -> web.Response:
 
 async def _redirect_to(request: web.Request) -> web.Response:
     raise web.HTTPFound(request.query["target"])
+
+
+async def _hostile(request: web.Request) -> web.Response:
+    """The hostile documents of tests/enrich/hostile.py, built once each."""
+    name = request.match_info["name"]
+    if name not in _HOSTILE:
+        raise web.HTTPNotFound()
+    body, content_type = _HOSTILE[name]
+    return web.Response(body=body(), content_type=content_type)
+
+
+_HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
+    "stray-end-tags": (functools.cache(hostile.stray_end_tags_page), "text/html"),
+    "hidden-end-tags": (functools.cache(hostile.hidden_end_tags_page), "text/html"),
+    "shared-stream.pdf": (functools.cache(hostile.shared_stream_pdf), "application/pdf"),
+}
 
 
 async def _raw_redirect(request: web.Request) -> web.Response:
@@ -190,6 +209,7 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/oembed/vimeo", _fixture_route("vimeo-oembed.json", "application/json"))
     app.router.add_get("/hops/{n}", _hops)
     app.router.add_get("/redirect-to", _redirect_to)
+    app.router.add_get("/hostile/{name}", _hostile)
     app.router.add_get("/raw-redirect", _raw_redirect)
     app.router.add_get("/hang-up", _hang_up)
     app.router.add_get("/html", _html)
