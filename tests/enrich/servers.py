@@ -7,7 +7,6 @@ requests are made by real httpx over real sockets.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gzip
 import time
 from collections import defaultdict
@@ -93,9 +92,9 @@ async def _hostile(request: web.Request) -> web.Response:
 
 
 _HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
-    "stray-end-tags": (functools.cache(hostile.stray_end_tags_page), "text/html"),
-    "hidden-end-tags": (functools.cache(hostile.hidden_end_tags_page), "text/html"),
-    "shared-stream.pdf": (functools.cache(hostile.shared_stream_pdf), "application/pdf"),
+    "stray-end-tags": (hostile.stray_end_tags_page, "text/html"),
+    "hidden-end-tags": (hostile.hidden_end_tags_page, "text/html"),
+    "shared-stream.pdf": (hostile.shared_stream_pdf, "application/pdf"),
 }
 
 

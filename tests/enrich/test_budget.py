@@ -17,7 +17,7 @@ from bot.enrich.budget import ExtractionPool, OverBudget, _extract_within
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchedPage, FetchSettings
 from bot.enrich.model import ExtractionFailed, FetchFailed
-from tests.enrich.hostile import hidden_end_tags_page
+from tests.enrich.hostile import hidden_end_tags_page, shared_stream_pdf, stray_end_tags_page
 from tests.enrich.servers import LocalServer
 
 BUDGET = 2.0
@@ -33,6 +33,8 @@ async def enricher(server: LocalServer) -> AsyncIterator[Enricher]:
     """An Enricher whose workers are already running (starting them is not part of a budget)."""
     made = Enricher(LOCAL)
     await made.enrich(server.url("/html?body=%3Ctitle%3Ewarm%3C/title%3E"))
+    for build in (stray_end_tags_page, hidden_end_tags_page, shared_stream_pdf):
+        build()  # built once, before any timing
     yield made
     await made.aclose()
 

@@ -20,6 +20,7 @@ from bot.enrich.worker import EnrichmentWorker
 from storage.db import Database
 from storage.repo import Repo
 from tests.core.helpers import ANN, BOB, at, items, post, service
+from tests.enrich.hostile import shared_stream_pdf
 from tests.enrich.servers import READABILITY, LocalServer
 
 LOCAL = FetchSettings(allow_private_networks=True, timeout=5, max_attempts=1, backoff_base=0.01)
@@ -153,6 +154,7 @@ async def test_page_over_budget_fails_with_its_reason_after_one_attempt(
     db: Database, server: LocalServer, worker: Workers
 ) -> None:
     """The issue's PDF (pages sharing one content stream) stops at the budget, for good."""
+    shared_stream_pdf()  # built before the clock starts
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/hostile/shared-stream.pdf")))
     started = asyncio.get_running_loop().time()
     await worker(db, dataclasses.replace(LOCAL, budget=2.0)).run_once()
