@@ -19,6 +19,7 @@ from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
+from pebble.pool.process import WORKERS_NAME
 
 from bot.enrich.extract import extract
 from bot.enrich.fetch import PDF_TYPES, FetchedPage, sniff_media_type
@@ -27,6 +28,7 @@ from bot.enrich.pdf import extract_pdf
 
 # Imported once by the forkserver, so a replaced worker is ready in milliseconds.
 _PRELOAD = ["bot.enrich.budget", "trafilatura", "pypdf", "charset_normalizer", "selectolax.lexbor"]
+_STOP_WAIT = 5.0  # seconds for the pool to report a kill or to stop, before we act ourselves
 _CPU_MARGIN = 1.0  # seconds of CPU beyond the wall-clock share before the kernel stops a worker
 
 
@@ -53,8 +55,8 @@ class ExtractionPool:
             raise OverBudget("no time left in the budget for extraction")
         pool = await self._started()
         future = pool.schedule(_extract_within, args=(page, seconds + _CPU_MARGIN), timeout=seconds)
-        try:
-            return await asyncio.wrap_future(future)
+        try:  # our own deadline too: should the pool ever lose the task, the page still ends
+            return await asyncio.wait_for(asyncio.wrap_future(future), seconds + _STOP_WAIT)
         except TimeoutError:
             raise OverBudget(f"extraction stopped after {seconds:.1f} s (over budget)") from None
         except ProcessExpired as died:
@@ -91,7 +93,13 @@ class ExtractionPool:
         if self._pool is pool:
             self._pool = None
         pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
-        await asyncio.to_thread(pool.join)
+        try:
+            await asyncio.to_thread(pool.join, _STOP_WAIT)
+        except TimeoutError:  # the pool's own threads are stuck: end its workers ourselves
+            for process in multiprocessing.active_children():
+                if process.name == WORKERS_NAME:
+                    process.kill()
+                    process.join()
 
 
 def _worker_setup() -> None:
