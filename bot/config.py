@@ -174,6 +174,9 @@ class FetchConfig(_Strict):
     per_host_concurrency: int = Field(default=2, ge=1)
     max_attempts: int = Field(default=4, ge=1)
     user_agent: str = "LinkletterBot/0.1 (+https://github.com/linkletter)"
+    # One page's fetch and extraction together; under the worker's 5-minute lease.
+    budget_seconds: float = Field(default=30, gt=0, le=240)
+    extract_processes: int = Field(default=2, ge=1, le=16)
 
 
 class WebConfig(_Strict):

@@ -79,6 +79,8 @@ def fetch_settings(config: Config) -> FetchSettings:
         global_concurrency=fetch.concurrency,
         per_host_concurrency=fetch.per_host_concurrency,
         max_attempts=1,  # the queue retries with backoff across runs (EnrichmentWorker)
+        budget=fetch.budget_seconds,
+        extract_processes=fetch.extract_processes,
     )
 
 

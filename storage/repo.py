@@ -315,7 +315,8 @@ class Repo:
         self, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[tuple[int, str, int]]:
         """Lease up to ``limit`` items that need fetching; other workers skip leased rows.
-        Returns (id, url, attempts) of each, read by the UPDATE itself.
+        Returns (id, url, attempts) of each, read by the UPDATE itself; the claim counts the
+        attempt (so a page whose attempts never finish still runs out of them).
 
         One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
         win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
@@ -337,7 +338,11 @@ class Repo:
         claimed = self.session.execute(
             update(Item)
             .where(col(Item.id).in_(due.scalar_subquery()), free)
-            .values(enrich_lease_owner=owner, enrich_lease_until=until)
+            .values(
+                enrich_lease_owner=owner,
+                enrich_lease_until=until,
+                enrich_attempts=col(Item.enrich_attempts) + 1,
+            )
             .returning(col(Item.id), col(Item.url), col(Item.enrich_attempts))
         ).all()
         return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)

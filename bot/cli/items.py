@@ -236,6 +236,8 @@ def refresh(ctx: typer.Context, item_id: int) -> None:
 @app.command()
 def enrich(ctx: typer.Context) -> None:
     """Fetch every waiting page now (the running bot does this by itself), with progress."""
+    import asyncio
+
     from rich.progress import Progress
 
     from bot.enrich.enricher import Enricher
@@ -251,8 +253,12 @@ def enrich(ctx: typer.Context) -> None:
         try:
             with Progress(console=console) as progress:
                 task = progress.add_task("Enriching", total=total)
-                while claimed := await worker.run_once():
-                    progress.update(task, advance=claimed)
+                # The worker's refilling slots: one slow page never holds up the others.
+                slots = asyncio.ensure_future(worker.run_forever(asyncio.Event(), until_idle=True))
+                while not slots.done():
+                    await asyncio.wait({slots}, timeout=0.2)
+                    progress.update(task, completed=_finished(worker))
+                await slots
         finally:
             await enricher.aclose()
         return worker
@@ -262,3 +268,7 @@ def enrich(ctx: typer.Context) -> None:
         f"{worker.enriched} pages enriched, {worker.failures} failed, {worker.retries} to "
         "retry later (see `linkletter items list`)."
     )
+
+
+def _finished(worker: EnrichmentWorker) -> int:
+    return worker.enriched + worker.failures + worker.retries

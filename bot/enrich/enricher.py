@@ -10,18 +10,9 @@ from dataclasses import replace
 
 import httpx
 
-from bot.enrich.extract import extract
-from bot.enrich.fetch import (
-    JSON_TYPES,
-    PAGE_TYPES,
-    PDF_TYPES,
-    FetchedPage,
-    FetchSettings,
-    SafeFetcher,
-    sniff_media_type,
-)
+from bot.enrich.budget import ExtractionPool
+from bot.enrich.fetch import JSON_TYPES, PAGE_TYPES, FetchedPage, FetchSettings, SafeFetcher
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
-from bot.enrich.pdf import extract_pdf
 from bot.enrich.safety import Resolver, check_url
 from bot.enrich.special import (
     DEFAULT_OEMBED_URLS,
@@ -37,6 +28,11 @@ class Enricher:
 
     ``enrich`` raises :class:`FetchRefused` (final: store the failure) or, after ``max_attempts``,
     the last :class:`FetchFailed` (transient: reschedule, honouring its ``retry_after``).
+
+    Each page runs under one wall clock of ``settings.budget`` seconds: the fetch (async, here)
+    and then the extraction (in a killable worker process, :mod:`bot.enrich.budget`) share it.
+    A fetch over budget is transient (the network may be slow today); an extraction over budget
+    is final (:class:`~bot.enrich.budget.OverBudget`): the same page would do the same again.
     """
 
     def __init__(
@@ -51,22 +47,36 @@ class Enricher:
         self._fetcher = SafeFetcher(settings, resolver, transport)
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts = HostLimits(settings.per_host_concurrency)
+        self._extractors = ExtractionPool(settings.extract_processes)
 
     async def aclose(self) -> None:
         await self._fetcher.aclose()
+        await self._extractors.aclose()
 
     async def enrich(self, url: str) -> PageMetadata:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.budget
         target = arxiv_abstract_url(url)
         host = check_url(target, allow_private_networks=self._settings.allow_private_networks).host
         provider = oembed_provider(target)
         if provider is not None and provider in self._oembed_urls:
             request = oembed_request_url(self._oembed_urls[provider], target)
-            answer = await self._fetch_with_retries(request, host, JSON_TYPES)
+            answer = await self._fetch_within(deadline, request, host, JSON_TYPES)
             metadata = oembed_metadata(answer.body, target)
         else:
-            page = await self._fetch_with_retries(target, host)
-            metadata = await asyncio.to_thread(_extract_page, page)
+            page = await self._fetch_within(deadline, target, host, PAGE_TYPES)
+            metadata = await self._extractors.extract(page, deadline - loop.time())
         return self._without_unsafe_image(metadata)
+
+    async def _fetch_within(
+        self, deadline: float, url: str, host: str, accept: frozenset[str]
+    ) -> FetchedPage:
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._fetch_with_retries(url, host, accept)
+        except TimeoutError:
+            budget = self._settings.budget
+            raise FetchFailed(f"over the {budget:g} s budget while fetching") from None
 
     async def _fetch_with_retries(
         self, url: str, host: str, accept: frozenset[str] = PAGE_TYPES
@@ -103,12 +113,6 @@ class Enricher:
         except FetchRefused:
             return replace(metadata, image_url=None)
         return metadata
-
-
-def _extract_page(page: FetchedPage) -> PageMetadata:
-    if page.media_type in PDF_TYPES or sniff_media_type(page.body) in PDF_TYPES:
-        return extract_pdf(page.body, page.final_url)
-    return extract(page.body, page.final_url, page.content_type)
 
 
 class HostLimits:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -113,17 +114,28 @@ def _is_binary_char(char: str) -> bool:
 
 
 def _nesting_exceeds(document: str, limit: int) -> bool:
-    """Cheap linear estimate of the element depth, so the parser never sees a pathological tree."""
-    depth = 0
+    """Cheap linear estimate of the element depth, so the parser never sees a pathological tree.
+
+    An end tag closes the innermost open element of its name and those inside it, as an HTML
+    parser does; one with no open element of its name (``<div></x>``) closes nothing.
+    """
+    stack: list[str] = []
+    open_count: Counter[str] = Counter()
     for match in _TAG.finditer(document):
-        if match[2].lower() in _FLAT_TAGS:
+        name = match[2].lower()
+        if name in _FLAT_TAGS:
             continue
-        if match[1]:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            if depth > limit:
+        if not match[1]:
+            stack.append(name)
+            open_count[name] += 1
+            if len(stack) > limit:
                 return True
+            continue
+        while open_count[name]:
+            closed = stack.pop()
+            open_count[closed] -= 1
+            if closed == name:
+                break
     return False
 
 

@@ -53,6 +53,8 @@ class FetchSettings:
     max_attempts: int = 3
     backoff_base: float = 1.0  # seconds; attempt n waits backoff_base * 2**(n-1) or Retry-After
     max_retry_wait: float = 60.0  # a longer Retry-After is handed to the caller instead of slept
+    budget: float = 30.0  # seconds of wall clock for one page: fetch and extraction together
+    extract_processes: int = 2  # worker processes for extraction (started at the first page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +100,8 @@ class SafeFetcher:
                 return await self._follow_redirects(url, accept)
         except TimeoutError:
             raise FetchFailed(f"no complete answer within {self._settings.timeout} s") from None
-        except httpx.TimeoutException as error:
-            raise FetchFailed(f"timeout: {type(error).__name__}") from None
-        except httpx.TransportError as error:
-            raise FetchFailed(f"connection failed: {type(error).__name__}: {error}") from None
+        except _FETCH_ERRORS as error:
+            raise fetch_failure(error) from None
 
     async def _follow_redirects(self, url: str, accept: frozenset[str]) -> FetchedPage:
         current = url
@@ -214,6 +214,44 @@ class BoundedBody:
         if self._size > self._limit:
             raise FetchRefused(f"body is over {self._limit} bytes")
         self._parts.append(data)
+
+
+# Everything the fetch path raises besides our own two: httpx's classes (httpx.HTTPError covers
+# transport, protocol, decoding and redirect errors), the URL parsers' (urljoin's ValueError, idna's
+# UnicodeError), sockets' OSError and the connect task group's ExceptionGroup.
+_FETCH_ERRORS = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    ValueError,
+    OSError,
+    ExceptionGroup,
+)
+_MALFORMED = (
+    httpx.InvalidURL,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.DecodingError,
+    httpx.TooManyRedirects,
+    ValueError,  # UnicodeError and idna.IDNAError too
+)
+
+
+def fetch_failure(error: BaseException) -> FetchFailed | FetchRefused:
+    """The one failure an error of the fetch path stands for: final when the URL, redirect or
+    answer is malformed (it will not get better), transient for network trouble."""
+    if isinstance(error, ExceptionGroup) and error.exceptions:
+        return fetch_failure(error.exceptions[0])
+    what = f"{type(error).__name__}: {error}"
+    if isinstance(error, httpx.TimeoutException):
+        return FetchFailed(f"timeout: {type(error).__name__}")
+    if isinstance(error, httpx.RemoteProtocolError) and "location header" in str(error).lower():
+        return FetchRefused(f"malformed redirect: {error}")  # httpx checks Location itself
+    if isinstance(error, _MALFORMED):
+        return FetchRefused(f"malformed URL or request: {what}")
+    if isinstance(error, httpx.RemoteProtocolError):
+        return FetchFailed(f"bad answer: {what}")
+    return FetchFailed(f"connection failed: {what}")
 
 
 def _raise_for_status(response: httpx.Response) -> None:

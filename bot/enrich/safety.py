@@ -11,18 +11,24 @@ Two layers:
   checked addresses itself (in order, the next one only if connecting fails), so a second
   (rebinding) DNS answer is never asked for.
 
-The blocked ranges are an explicit list (Synapse's recommendation plus Mastodon's) rather than
-``ipaddress.is_global``, which misses IPv6 forms that embed IPv4 and changes between patch releases.
+The blocked ranges are IANA's IPv4 and IPv6 special-purpose registries as shipped data
+(``registry/``, every block not "Globally Reachable"), plus multicast and a few deprecated forms,
+rather than ``ipaddress.is_global``, which misses IPv6 forms that embed IPv4 and changes between
+patch releases. An IPv6 address that embeds an IPv4 address (mapped, NAT64, 6to4...) is also
+checked by the IPv4 address it carries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 
 import httpx
 import idna
@@ -34,37 +40,43 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Returns the addresses (as text) that ``host`` resolves to for TCP on ``port``.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
-    ipaddress.ip_network(net)
-    for net in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "255.255.255.255/32",
-        "::/128",
-        "::1/128",
-        "64:ff9b::/96",
-        "2001::/32",
-        "2001:db8::/32",
-        "2002::/16",
-        "fc00::/7",
-        "fe80::/10",
-        "fec0::/10",
-        "ff00::/8",
-    )
-)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+REGISTRY_FILES = ("iana-ipv4-special-registry-1.csv", "iana-ipv6-special-registry-1.csv")
+# Blocked beyond the registries: multicast (it has registries of its own), the deprecated
+# site-local and IPv4-compatible forms, RFC 2765's IPv4-translated ::ffff:0:a.b.c.d, and the
+# NAT64 prefix, which the registry calls global but whose translator may sit on our network.
+EXTRA_BLOCKED = ("224.0.0.0/4", "ff00::/8", "fec0::/10", "::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+
+
+def registry_blocks(text: str) -> list[Network]:
+    """The blocks of one IANA special-purpose registry CSV whose "Globally Reachable" isn't True.
+
+    A cell may hold several blocks ("192.0.0.170/32, 192.0.0.171/32") and IANA's footnote marks
+    ("2002::/16 [3]", "False [1]"); a terminated row has empty flags, so it counts as not global.
+    """
+    blocks: list[Network] = []
+    for row in csv.DictReader(io.StringIO(text)):
+        if _without_footnote(row["Globally Reachable"] or "") == "True":
+            continue
+        for cell in row["Address Block"].split(","):
+            blocks.append(ipaddress.ip_network(_without_footnote(cell)))
+    return blocks
+
+
+def _without_footnote(cell: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", cell).strip()
+
+
+def _blocked_networks() -> tuple[Network, ...]:
+    folder = resources.files("bot.enrich") / "registry"
+    registry = [
+        block for name in REGISTRY_FILES for block in registry_blocks((folder / name).read_text())
+    ]
+    return tuple(registry + [ipaddress.ip_network(net) for net in EXTRA_BLOCKED])
+
+
+BLOCKED_NETWORKS = _blocked_networks()
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
@@ -126,6 +138,8 @@ def check_url(url: str, *, allow_private_networks: bool = False) -> CheckedURL:
         raise FetchRefused("credentials in URLs are not allowed")
     host, address = _checked_host(parsed.host, allow_private_networks)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not 0 < port < 65536:
+        raise FetchRefused(f"port out of range: {port}")
     return CheckedURL(url=parsed, host=host, port=port, address=address)
 
 

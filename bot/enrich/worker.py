@@ -113,7 +113,8 @@ class EnrichmentWorker:
             if not slots:
                 return []
             rows = repo.claim_for_enrichment(self.owner, now, now + self.lease, slots)
-            return [Claimed(*row) for row in rows]
+            claimed = [Claimed(*row) for row in rows]
+            return [page for page in claimed if self._within(repo, page)]
 
         try:
             claimed = await self._tx(work)
@@ -135,15 +136,39 @@ class EnrichmentWorker:
         else:
             self._observe([outcome])
 
-    async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 5.0) -> None:
+    def _within(self, repo: Repo, claimed: Claimed) -> bool:
+        """The claim counted the attempt as it starts, so a page whose attempts never end (the
+        process dies in it, the lease runs out) is not claimed forever. False: it is out of
+        attempts, and is marked failed."""
+        if claimed.attempts <= self.config.fetch.max_attempts:
+            return True
+        item = repo.item(claimed.item_id)
+        if item is None:
+            return False
+        item.enrich_status = EnrichStatus.failed
+        item.enrich_error = (
+            f"gave up after {item.enrich_attempts - 1} attempts that never finished "
+            "(the process stopped during each)"
+        )
+        item.enrich_lease_owner = item.enrich_lease_until = None
+        self.failures += 1
+        return False
+
+    async def run_forever(
+        self, stop: asyncio.Event, idle_seconds: float = 5.0, until_idle: bool = False
+    ) -> None:
         """Keep up to ``batch`` pages in flight: a finished page frees a slot that is refilled
         at once, so one slow page never holds up the others claimed with it. On ``stop`` the
-        pages in flight are finished (their leases would keep them from others until expiry)."""
+        pages in flight are finished (their leases would keep them from others until expiry).
+        ``until_idle``: return once nothing is in flight and nothing more is due (the CLI)."""
         running: set[asyncio.Future[Outcome]] = set()
         finished: list[Outcome] = []
         while not stop.is_set():
             self._wake.clear()  # a wake from now on means: claim again
             running |= await self._start(finished, self.batch - len(running))
+            finished = []  # written by _start
+            if until_idle and not running:
+                break
             waiters = {asyncio.ensure_future(stop.wait())}
             if len(running) < self.batch:
                 waiters.add(asyncio.ensure_future(self._wake.wait()))
@@ -216,9 +241,8 @@ class EnrichmentWorker:
         item = repo.item(claimed.item_id)
         if item is None:
             return
-        item.enrich_attempts += 1
         item.enrich_lease_owner = item.enrich_lease_until = None
-        if item.enrich_attempts >= self.config.fetch.max_attempts:
+        if item.enrich_attempts >= self.config.fetch.max_attempts:  # counted when claimed
             item.enrich_status = EnrichStatus.failed
             item.enrich_error = f"gave up after {item.enrich_attempts} attempts: {error}"
             self.failures += 1

@@ -4,13 +4,25 @@ a port nobody listens on."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from aiohttp import web
 
 from tests.enrich.servers import LocalServer, ServerLog, Tripwire, build_app
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_processes() -> Iterator[None]:
+    """Every test ends its extraction workers (``Enricher.aclose``): none may outlive it."""
+    yield
+    leaked = multiprocessing.active_children()
+    for process in leaked:
+        process.kill()
+        process.join()
+    assert not leaked, f"extraction processes left running: {leaked}"
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
+from tests.enrich import hostile
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "enrich"
 READABILITY = FIXTURES.parent / "readability"
@@ -78,6 +80,34 @@ async def _hops(request: web.Request) -> web.Response:
 
 async def _redirect_to(request: web.Request) -> web.Response:
     raise web.HTTPFound(request.query["target"])
+
+
+async def _hostile(request: web.Request) -> web.Response:
+    """The hostile documents of tests/enrich/hostile.py, built once each."""
+    name = request.match_info["name"]
+    if name not in _HOSTILE:
+        raise web.HTTPNotFound()
+    body, content_type = _HOSTILE[name]
+    return web.Response(body=body(), content_type=content_type)
+
+
+_HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
+    "stray-end-tags": (hostile.stray_end_tags_page, "text/html"),
+    "hidden-end-tags": (hostile.hidden_end_tags_page, "text/html"),
+    "shared-stream.pdf": (hostile.shared_stream_pdf, "application/pdf"),
+}
+
+
+async def _raw_redirect(request: web.Request) -> web.Response:
+    """A redirect whose Location is the ``to`` query parameter exactly as given (malformed too)."""
+    return web.Response(status=302, headers={"Location": request.query["to"]})
+
+
+async def _hang_up(request: web.Request) -> web.Response:
+    """Closes the connection without an answer."""
+    assert request.transport is not None
+    request.transport.close()
+    return web.Response()
 
 
 async def _html(request: web.Request) -> web.Response:
@@ -178,6 +208,9 @@ def build_app(log: ServerLog) -> web.Application:
     app.router.add_get("/oembed/vimeo", _fixture_route("vimeo-oembed.json", "application/json"))
     app.router.add_get("/hops/{n}", _hops)
     app.router.add_get("/redirect-to", _redirect_to)
+    app.router.add_get("/hostile/{name}", _hostile)
+    app.router.add_get("/raw-redirect", _raw_redirect)
+    app.router.add_get("/hang-up", _hang_up)
     app.router.add_get("/html", _html)
     app.router.add_get("/stream", _stream)
     app.router.add_get("/huge-length", _huge_length)

@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import functools
 import json
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import event
 
 from bot.enrich.enricher import Enricher
@@ -16,17 +21,32 @@ from bot.enrich.worker import EnrichmentWorker
 from storage.db import Database
 from storage.repo import Repo
 from tests.core.helpers import ANN, BOB, at, items, post, service
+from tests.enrich.hostile import shared_stream_pdf
 from tests.enrich.servers import READABILITY, LocalServer
 
 LOCAL = FetchSettings(allow_private_networks=True, timeout=5, max_attempts=1, backoff_base=0.01)
 
 
-def worker(db: Database, settings: FetchSettings = LOCAL) -> EnrichmentWorker:
-    core = service(db)
-    return EnrichmentWorker(core.config, db, Enricher(settings), now=lambda: at(60))
+Workers = Callable[..., EnrichmentWorker]
 
 
-async def test_shared_page_gets_its_metadata(db: Database, server: LocalServer) -> None:
+@pytest.fixture
+async def worker() -> AsyncIterator[Workers]:
+    """Makes workers with real Enrichers, all closed (their extraction processes ended) after."""
+    made: list[Enricher] = []
+
+    def make(db: Database, settings: FetchSettings = LOCAL) -> EnrichmentWorker:
+        made.append(Enricher(settings))
+        return EnrichmentWorker(service(db).config, db, made[-1], now=lambda: at(60))
+
+    yield make
+    for enricher in made:
+        await enricher.aclose()
+
+
+async def test_shared_page_gets_its_metadata(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
     expected = json.loads((READABILITY / "mozilla-1" / "expected-metadata.json").read_text())
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/pages/mozilla-1")))
     enriching = worker(db)
@@ -39,7 +59,7 @@ async def test_shared_page_gets_its_metadata(db: Database, server: LocalServer) 
     assert await worker(db).run_once() == 0  # nothing left to claim
 
 
-async def test_failure_reason_is_kept(db: Database, server: LocalServer) -> None:
+async def test_failure_reason_is_kept(db: Database, server: LocalServer, worker: Workers) -> None:
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/status/404")))
     await worker(db).run_once()
     item = items(db)[0]
@@ -47,7 +67,9 @@ async def test_failure_reason_is_kept(db: Database, server: LocalServer) -> None
     assert "404" in (item.enrich_error or "")
 
 
-async def test_transient_failure_is_retried_later(db: Database, server: LocalServer) -> None:
+async def test_transient_failure_is_retried_later(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/flaky?status=503&x=1")))
     await worker(db).run_once()
     item = items(db)[0]
@@ -58,7 +80,7 @@ async def test_transient_failure_is_retried_later(db: Database, server: LocalSer
 
 
 async def test_private_address_refused_without_the_switch(
-    db: Database, server: LocalServer
+    db: Database, server: LocalServer, worker: Workers
 ) -> None:
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/pages/mozilla-1")))
     await worker(db, FetchSettings()).run_once()
@@ -68,7 +90,9 @@ async def test_private_address_refused_without_the_switch(
     assert server.log.hits == {}
 
 
-async def test_short_link_merges_into_the_article(db: Database, server: LocalServer) -> None:
+async def test_short_link_merges_into_the_article(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
     article = server.url("/pages/mozilla-1")
     short = server.url(f"/redirect-to?target={quote(article, safe='')}")
     core = service(db)
@@ -83,7 +107,9 @@ async def test_short_link_merges_into_the_article(db: Database, server: LocalSer
     assert {s.channel for s in shares} == {"slack:C1", "discord:100"}
 
 
-async def test_lease_keeps_two_workers_apart(db: Database, server: LocalServer) -> None:
+async def test_lease_keeps_two_workers_apart(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
     service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/delay?seconds=0.2")))
     first, second = worker(db), worker(db)
     counts = await asyncio.gather(first.run_once(), second.run_once())
@@ -125,7 +151,9 @@ async def test_a_slow_page_does_not_hold_up_the_slots_of_the_others(db: Database
     assert titles() == {"slow", "a", "b", "c", "d"}
 
 
-async def test_page_text_is_cleaned_before_it_is_stored(db: Database, server: LocalServer) -> None:
+async def test_page_text_is_cleaned_before_it_is_stored(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
     """A forbidden or bidi character in a page's title, summary, site name or author would
     break the feeds and the e-mail, and reorder the text around it: it never reaches the item."""
     dirty = "Re\u202eport\x01\ufffe"
@@ -181,3 +209,43 @@ async def test_a_page_that_cannot_be_stored_loses_only_itself(db: Database) -> N
     assert batch.enriched == 2
     state = {i.title or i.url.rsplit("/", 1)[-1]: i.enrich_status for i in items(db)}
     assert state == {"a": "done", "b": "done", "huge": "pending"}  # its lease lets it retry
+
+
+async def test_page_over_budget_fails_with_its_reason_after_one_attempt(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
+    """The issue's PDF (pages sharing one content stream) stops at the budget, for good."""
+    shared_stream_pdf()  # built before the clock starts
+    service(db).handle_sync(post("slack:C1", "1", ANN, server.url("/hostile/shared-stream.pdf")))
+    started = asyncio.get_running_loop().time()
+    await worker(db, dataclasses.replace(LOCAL, budget=2.0)).run_once()
+    assert asyncio.get_running_loop().time() - started < 10  # the first page starts the pool
+    item = items(db)[0]
+    assert (item.enrich_status, item.enrich_attempts) == ("failed", 1)
+    assert "over budget" in (item.enrich_error or "")
+
+
+class HangingPages:
+    """A page whose enrichment never ends (as if the process died in it each time)."""
+
+    async def enrich(self, url: str) -> PageMetadata:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_page_whose_attempts_never_finish_is_not_claimed_forever(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://example.com/never"))
+    max_attempts = core.config.fetch.max_attempts
+    for attempt in range(max_attempts):  # each lease runs out: 10 minutes between the tries
+        dying = EnrichmentWorker(
+            core.config, db, HangingPages(), now=functools.partial(at, 10 * attempt)
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(dying.run_once(), 0.5)
+        assert items(db)[0].enrich_attempts == attempt + 1
+    last = EnrichmentWorker(core.config, db, HangingPages(), now=lambda: at(10 * max_attempts))
+    assert await last.run_once() == 0
+    item = items(db)[0]
+    assert (item.enrich_status, item.enrich_attempts) == ("failed", max_attempts + 1)
+    assert "never finished" in (item.enrich_error or "")

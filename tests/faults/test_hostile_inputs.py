@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,8 +27,12 @@ from adapters.discord import translate as discord
 from adapters.slack import translate as slack
 from bot.canonical import NotHttpUrl, canonical_url, clean_url, domain_of
 from bot.config import ConfigError, parse_config
+from bot.enrich.budget import ExtractionPool
+from bot.enrich.fetch import FetchedPage, FetchSettings, SafeFetcher
+from bot.enrich.model import ExtractionFailed, FetchFailed, FetchRefused
 from bot.links import extract_links, plain_text
 from bot.why import split_why, starts_with_why
+from tests.enrich import hostile
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SLACK_CAPTURES = sorted((FIXTURES / "slack").glob("events_*.json"))
@@ -196,3 +204,78 @@ def test_slack_export_import_refuses_only_with_not_an_export(target: Path, garba
             watched = {slack.slack_id(str(raw)) for raw in export.channels.values()}
             for _event in export.events(watched, imports.ImportReport()):
                 pass
+
+
+# --- Enrichment: hostile pages, PDFs and URLs (docs/reliability.md, "hostile inputs") ---
+
+PAGE_BUDGET = 2.0
+PAGE_SLACK = 3.0  # the kill and a loaded 2-core machine
+HOSTILE_PAGES: list[tuple[str, str, Callable[[], bytes], str]] = [
+    # name, media type, body, what must come out (metadata, or a failure matching this)
+    ("stray end tags, 527 KB", "text/html", hostile.stray_end_tags_page, "nested deeper"),
+    ("end tags hidden in attributes", "text/html", hostile.hidden_end_tags_page, "over budget"),
+    ("200,000 nested divs", "text/html", lambda: b"<div>" * 200_000, "nested deeper"),
+    ("binary served as HTML", "text/html", lambda: bytes(range(256)) * 64, "binary"),
+    ("NUL bytes", "text/html", lambda: b"\0" * 100_000, "binary"),
+    ("empty body", "text/html", lambda: b"", "metadata"),
+    ("4 MB one-word line", "text/html", lambda: b"<p>" + b"a" * 4_000_000, "metadata"),
+    ("100 pages, one stream, 24 KB", "application/pdf", hostile.shared_stream_pdf, "over budget"),
+    ("truncated PDF", "application/pdf", lambda: hostile.shared_stream_pdf(2, 10)[:600], "PDF"),
+    ("PDF header, then garbage", "application/pdf", lambda: b"%PDF-1.7\n" + b"\xff" * 5000, "PDF"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("media_type", "body", "outcome"),
+    [entry[1:] for entry in HOSTILE_PAGES],
+    ids=[entry[0] for entry in HOSTILE_PAGES],
+)
+async def test_hostile_pages_end_with_metadata_or_a_reason_within_the_budget(
+    media_type: str, body: Callable[[], bytes], outcome: str
+) -> None:
+    pool = ExtractionPool(1)
+    page = FetchedPage("http://example.com/p", media_type, media_type, body())
+    try:
+        await pool.extract(SMALL_PAGE, 30)  # the worker is up: its start is not the page's
+        started = time.monotonic()
+        if outcome == "metadata":
+            assert (await pool.extract(page, PAGE_BUDGET)).final_url == page.final_url
+        else:
+            with pytest.raises(ExtractionFailed, match=outcome):
+                await pool.extract(page, PAGE_BUDGET)
+        assert time.monotonic() - started < PAGE_BUDGET + PAGE_SLACK
+    finally:
+        await pool.aclose()
+    assert multiprocessing.active_children() == []
+
+
+SMALL_PAGE = FetchedPage("http://example.com/", "text/html", None, b"<title>Small</title>")
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=80)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        header_text,
+        st.sampled_from(
+            ["http:\\\\127.0.0.1/", "//[", "http://[::1", "http://xn--/", "https://:0/"]
+        ),
+        header_text.map(lambda tail: "http://" + tail),
+    )
+)
+async def test_any_redirect_target_gets_a_reason_never_a_traceback(location: str) -> None:
+    """Real httpx (through a mock transport: no sockets) answering 302 with any Location."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/start":
+            return httpx.Response(302, headers={"Location": location})
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<p>x</p>")
+
+    settings = FetchSettings(allow_private_networks=True, timeout=5, max_redirects=2)
+    fetcher = SafeFetcher(settings, transport=httpx.MockTransport(answer))
+    try:
+        with contextlib.suppress(FetchRefused, FetchFailed):
+            page = await fetcher.fetch("http://127.0.0.1/start")
+            assert page.final_url.startswith(("http://", "https://"))
+    finally:
+        await fetcher.aclose()

@@ -121,7 +121,8 @@ async def seed_archive(db: Database, config: Config, pages: PageSite) -> None:
     """Issues 1 and 2 of ``weekly``, through the real service, enricher and publish engine."""
     core = CurationService(config, db)
     clock = Clock()
-    worker = EnrichmentWorker(config, db, Enricher(LOCAL), now=clock)
+    enricher = Enricher(LOCAL)
+    worker = EnrichmentWorker(config, db, enricher, now=clock)
 
     def destinations(digest: DigestConfig) -> dict[str, Destination]:
         return build_destinations(digest.publish_to, {})
@@ -143,6 +144,7 @@ async def seed_archive(db: Database, config: Config, pages: PageSite) -> None:
         clock.value = at(publish_day * DAY)
         report = await engine.publish("weekly", f"2026-11-{16 + publish_day}T09:00")
         assert (report.outcome, report.number) == ("published", number), report.describe()
+    await enricher.aclose()  # its extraction processes end with the seeding
 
 
 @asynccontextmanager
