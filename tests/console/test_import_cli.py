@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli import app, importing
 from bot.cli import imports as import_cli
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "console"
@@ -73,6 +73,7 @@ def test_a_terminal_gets_a_progress_bar(workdir: Path, monkeypatch: pytest.Monke
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
     monkeypatch.setattr(import_cli, "console", terminal)
+    monkeypatch.setattr(importing, "console", terminal)  # the progress bar's console
     code, _out, err = run("discord-export", str(FIXTURES / "dce" / "ferry-general.json"))
     assert code == 0, err
     shown = screen.getvalue()
