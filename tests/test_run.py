@@ -48,6 +48,7 @@ async def test_run_serves_events_health_and_metrics_then_stops(
         base = f"http://127.0.0.1:{port}"
         event = in_channel(load_fixture("events_link.json"))
         event["event"]["ts"] = slack.next_ts()
+        event["event"]["text"] = "<https://example.org/paper>"  # its own: a members-only permalink
         assert await slack.post_event(f"{base}/slack/events", event) == 200
         await slack.wait_for(lambda: bool(_items(db)))
         async with httpx.AsyncClient(base_url=base) as client:
