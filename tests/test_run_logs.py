@@ -21,7 +21,7 @@ from bot.logs import activity_logger, configure
 from storage.db import Database
 from tests.core.helpers import ANN, EDITOR, post, react
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
-from tests.slack.helpers import WATCHED, in_channel, load_fixture
+from tests.slack.helpers import WATCHED, RecordingCore, in_channel, load_fixture, make_adapter
 
 
 async def _read_until(stream: asyncio.StreamReader, lines: list[str], pattern: str) -> str:
@@ -135,6 +135,22 @@ def test_libraries_are_quiet_unless_verbose(capsys: pytest.CaptureFixture[str]) 
         assert logging.getLogger("bot.activity").isEnabledFor(logging.INFO)
         configure(logging.INFO, json_lines=False, verbose=True)
         assert logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO)
+    finally:
+        configure(logging.WARNING, json_lines=False)
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+
+
+async def test_the_slack_apps_own_logger_is_quiet_too() -> None:
+    """bolt gives its app logger the root's level (INFO under `linkletter run`), so "A new
+    session has been established" went out on every Socket Mode connect."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure(logging.INFO, json_lines=False)
+        async with FakeSlack() as slack:
+            adapter = make_adapter(slack, RecordingCore(), socket_mode=True)
+            assert not adapter.app.logger.isEnabledFor(logging.INFO)
     finally:
         configure(logging.WARNING, json_lines=False)
         root.handlers[:], _ = saved
