@@ -1,6 +1,6 @@
 """people's display names (Slack users.info, Discord member names), found by user
 
-Revision ID: capture_0003
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "capture_0003"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
