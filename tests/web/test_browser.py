@@ -2,16 +2,14 @@
 archive like a reader: index → issue → Atom feed, then the stats page; screenshots are saved.
 
 The browser is kept off the network: every non-loopback request goes to a closed local port
-(the articles' images, from the pages' own CDNs, show their alt text instead).
-Set LINKLETTER_UPDATE_SCREENSHOTS=1 to refresh docs/images/web-*.png.
+(the articles' images, from the pages' own CDNs, show their alt text instead). The docs'
+pictures of the archive come from a demo run instead: ``scripts/demo-screenshots``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-DOCS_IMAGES = Path(__file__).parents[2] / "docs" / "images"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -151,7 +148,3 @@ async def test_a_reader_walks_index_issue_and_feed(
     assert seen["chart_bars"] == str(12 * 2)
     for shot in shots.iterdir():
         assert shot.stat().st_size > 10_000, shot  # a rendered page, not a blank frame
-    if os.environ.get("LINKLETTER_UPDATE_SCREENSHOTS") == "1":
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        for name in ("web-index.png", "web-issue.png", "web-issue-dark.png", "web-stats.png"):
-            shutil.copyfile(shots / name, DOCS_IMAGES / name)
