@@ -14,11 +14,13 @@ PROBE = """
 import sys
 from bench.cli_start import command_paths
 from bot.cli import app
+from bot.cli.context import friendly_errors
 import typer.main
 group = typer.main.get_command(app)
 for path in command_paths():
-    try:
-        group.main([*path, "--help"], prog_name="linkletter", standalone_mode=False)
+    try:  # as the `linkletter` script runs it (bot.cli.main)
+        with friendly_errors():
+            group.main([*path, "--help"], prog_name="linkletter", standalone_mode=False)
     except SystemExit:
         pass
 print(" ".join(sorted(sys.modules)), file=sys.stderr)

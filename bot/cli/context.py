@@ -78,20 +78,30 @@ class Context:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn the failures an operator can fix into one line and exit code 1."""
+    try:
+        yield
+    except Exception as exc:  # what it is, is asked only then: `--help` imports none of it
+        message = operator_message(exc)
+        if message is None:
+            raise
+        fail(message)
+
+
+def operator_message(exc: Exception) -> str | None:
+    """The one line for a failure an operator can fix, or None for any other exception."""
     from sqlalchemy.exc import DBAPIError
 
     from bot.commands import Refused
     from bot.config import ConfigError, database_url
     from storage.db import DatabaseUnavailable, SchemaOutOfDate, explain
 
-    try:
-        yield
-    except (ConfigError, DatabaseUnavailable, SchemaOutOfDate, Refused) as exc:
-        fail(str(exc))
-    except DBAPIError as exc:  # disk full, read-only, locked... while a command works
-        fail(str(explain(exc, database_url())))
-    except KeyError as exc:  # unknown digest names and the like
-        fail(str(exc.args[0]) if exc.args else str(exc))
+    if isinstance(exc, ConfigError | DatabaseUnavailable | SchemaOutOfDate | Refused):
+        return str(exc)
+    if isinstance(exc, DBAPIError):  # disk full, read-only, locked... while a command works
+        return str(explain(exc, database_url()))
+    if isinstance(exc, KeyError):  # unknown digest names and the like
+        return str(exc.args[0]) if exc.args else str(exc)
+    return None
 
 
 def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
