@@ -99,28 +99,6 @@ async def test_sigterm_stops_socket_mode_while_slack_is_unreachable_at_start(
     assert "linkletter is running" not in log
 
 
-async def test_sigterm_stops_discord_after_the_gateway_went_away(tmp_path: Path) -> None:
-    from tests.discord.fake_discord import FakeDiscord
-
-    discord = FakeDiscord()
-    await discord.start()
-    platform = {
-        "DISCORD_TOKEN": discord.token,
-        "DISCORD_API_URL": discord.api_url,
-        "DISCORD_GATEWAY_URL": discord.gateway_url,
-    }
-    process = await _start_run(tmp_path, platform, source="discord:123")
-    assert process.stderr is not None
-    lines: list[str] = []
-    try:
-        await _read_until(process.stderr, lines, "linkletter is running")
-        await discord.wait_for(lambda: bool(discord.sessions))
-    finally:
-        await discord.stop()
-    await asyncio.sleep(1)  # the client sees the close and starts reconnecting
-    _assert_stopped_cleanly(process, await _stop(process, lines))
-
-
 async def test_sigterm_stops_discord_while_the_gateway_is_unreachable(tmp_path: Path) -> None:
     from tests.discord.fake_discord import FakeDiscord
 
