@@ -5,7 +5,6 @@ leased in the database for the next start; nothing is lost)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ctypes
 import logging
 import os
@@ -37,6 +36,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # glibc <malloc.h>
 MALLOC_ARENAS = 2
+STOP_STEP_SECONDS = 15.0  # the longest one shutdown step may take before the rest go on
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 
 
@@ -203,22 +203,18 @@ async def serve(
     enrichment = asyncio.create_task(worker.run_forever(stop))
     assist = AssistService(config, db) if config.assist.enabled else None
     helper = asyncio.create_task(assist.run_forever(stop)) if assist else None
-    for start in adapters.starters:
-        await start()
-    scheduler.start()
-    await scheduler.tick()  # catch up on anything missed while the bot was down
-    log.info("linkletter is running on http://%s:%d", host, web.port)
-    if ready is not None:
-        ready(web.port)
-    await stop.wait()
+    if await _unless_stopped(_start(adapters, scheduler), stop):
+        log.info("linkletter is running on http://%s:%d", host, web.port)
+        if ready is not None:
+            ready(web.port)
+        await stop.wait()
 
     log.info("stopping: finishing work in flight")
     scheduler.stop()
     for stop_adapter in adapters.stoppers:
-        with contextlib.suppress(Exception):
-            await stop_adapter()
-    await asyncio.gather(
-        enrichment, *([helper] if helper else []), *adapters.tasks, return_exceptions=True
+        await _within(STOP_STEP_SECONDS, stop_adapter(), "a chat adapter")
+    await _finish_or_cancel(
+        [enrichment, *([helper] if helper else []), *adapters.tasks], STOP_STEP_SECONDS
     )
     await web.stop()
     await enricher.aclose()
@@ -226,3 +222,52 @@ async def serve(
         await assist.aclose()
     db.dispose()
     log.info("stopped")
+
+
+async def _start(adapters: Adapters, scheduler: DigestScheduler) -> None:
+    for start in adapters.starters:
+        await start()
+    scheduler.start()
+    await scheduler.tick()  # catch up on anything missed while the bot was down
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` (startup) unless ``stop`` is set first, then cancel it; True if it finished.
+
+    Startup waits on the network (Slack Socket Mode retries its first connection forever while
+    Slack is unreachable); SIGTERM must still stop the process.
+    """
+    task = asyncio.create_task(work)
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        log.info("stop requested while starting")
+    await asyncio.gather(task, stopped, return_exceptions=True)
+    if task.cancelled():
+        return False
+    task.result()  # a startup failure (StartupError, …) is raised as before
+    return True
+
+
+async def _within(seconds: float, step: Awaitable[None], what: str) -> None:
+    """One shutdown step, given up after ``seconds``: a dead network must not hold SIGTERM."""
+    try:
+        async with asyncio.timeout(seconds):
+            await step
+    except TimeoutError:
+        log.warning("stopping: %s did not stop within %ss; going on", what, seconds)
+    except Exception as exc:
+        log.warning("stopping: %s failed to stop cleanly: %s", what, exc)
+
+
+async def _finish_or_cancel(tasks: list[asyncio.Task[None]], seconds: float) -> None:
+    """Let background work finish for up to ``seconds``, then cancel what is left."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:
+        log.warning("stopping: %s still running after %ss; cancelled", task.get_name(), seconds)
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
