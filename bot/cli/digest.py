@@ -33,15 +33,6 @@ class Format(StrEnum):
     json = "json"
 
 
-def print_issue(issue: CompiledIssue) -> None:
-    """The issue's Markdown rendering without its front matter, formatted for the terminal."""
-    from rich.markdown import Markdown
-
-    from bot.digest.render import render
-
-    console.print(Markdown(render(issue, "markdown").split("---\n", 2)[-1]))
-
-
 def _engine(context: Context) -> PublishEngine:
     from bot.app import build_engine  # the composition root, imported when needed
 
