@@ -73,18 +73,28 @@ def _exposure_check(config: Config) -> Check:
     return Check("web", True, f"serves on {web.host}:{web.port}" + (" (private)" * web.private))
 
 
+def platform_ids(
+    config: Config, platform: str, *, channels: bool = True, editors: bool = True
+) -> list[str]:
+    """The ids of one platform the config names (channels and/or editors), each once, sorted."""
+    return sorted(
+        {
+            value
+            for d in config.digests
+            for value in [
+                *((*d.sources, *d.publish_to, d.editors_channel or "") if channels else ()),
+                *(d.editors if editors else ()),
+            ]
+            if value.startswith(f"{platform}:")
+        }
+    )
+
+
 def _token_check(
     platform: str, variable: str, config: Config, env: Mapping[str, str]
 ) -> Check | None:
     """A platform the config names (channels, editors, Discord roles) needs its token."""
-    used = sorted(
-        {
-            value
-            for d in config.digests
-            for value in [*d.sources, *d.publish_to, *d.editors, d.editors_channel or ""]
-            if value.startswith(f"{platform}:")
-        }
-    )
+    used = platform_ids(config, platform)
     if env.get(variable) or not used:
         return None
     return Check(

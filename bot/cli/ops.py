@@ -46,16 +46,9 @@ def run(
 
 def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
     """The configured channels (or editors) of one platform, each once, sorted."""
-    return sorted(
-        {
-            value
-            for d in config.digests
-            for value in (
-                d.editors if editors else [*d.sources, *d.publish_to, d.editors_channel or ""]
-            )
-            if value.startswith(f"{platform}:")
-        }
-    )
+    from bot.doctor import platform_ids
+
+    return platform_ids(config, platform, channels=not editors, editors=editors)
 
 
 async def _slack_checks(config: Config) -> list[Check]:
