@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import workload
+from bot.curate.service import CurationService
+from bot.deliver.destinations import Destination
+from bot.deliver.engine import LEASE, PublishEngine
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
 from bot.events import ChatEvent
-from bot.publish.destinations import Destination
-from bot.publish.engine import LEASE, PublishEngine
-from bot.service import CurationService
 from storage.db import Database
 
 DIGEST = "weekly"

@@ -21,9 +21,9 @@ from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection
 
 from bench import databases, machine, workload
+from bot.deliver.engine import PublishEngine
 from bot.digest.model import CompiledIssue
 from bot.digest.render import RENDERERS
-from bot.publish.engine import PublishEngine
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import Issue, Share

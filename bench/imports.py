@@ -30,8 +30,8 @@ from bench import databases, machine
 from bench.ingest import Rows, stored_rows
 from bot.cli.importing import Totals, import_events
 from bot.config import parse_config
+from bot.curate.service import CurationService
 from bot.ports import MAX_BATCH
-from bot.service import CurationService
 
 SKELETON = (
     Path(__file__).parents[1] / "tests" / "fixtures" / "console" / "dce" / "ferry-general.json"

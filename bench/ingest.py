@@ -22,9 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from bench import databases, machine, workload
+from bot.curate.service import CurationService
 from bot.events import ChatEvent, MessagePosted
 from bot.ports import MAX_BATCH
-from bot.service import CurationService
 from storage.db import Database
 
 TARGET_RATE = 1000.0

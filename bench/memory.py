@@ -5,7 +5,7 @@ the steady state and not a queue).
 
 RSS is also printed as the ingest goes (every tenth of the events, ``--every`` to change it), so
 a plateau can be told from a leak; the peak is the kernel's high-water mark (``VmHWM``).
-``linkletter run`` caps glibc's malloc arenas itself (``bot.runner.limit_malloc_arenas``); a
+``linkletter run`` caps glibc's malloc arenas itself (``bot.app.runner.limit_malloc_arenas``); a
 ``MALLOC_ARENA_MAX`` in this environment is passed on to it and said in the output.
 
     python -m bench.memory [--events 100000] [--chunk 500] [--every 10000]
@@ -97,7 +97,7 @@ def _config_text() -> str:
 def _arenas() -> str:
     setting = os.environ.get("MALLOC_ARENA_MAX")
     if setting is None:
-        return "malloc arenas: linkletter run's own cap (bot.runner.limit_malloc_arenas)"
+        return "malloc arenas: linkletter run's own cap (bot.app.runner.limit_malloc_arenas)"
     return f"malloc arenas: MALLOC_ARENA_MAX={setting} from the environment"
 
 

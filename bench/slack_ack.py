@@ -46,13 +46,13 @@ async def serve(database_url: str, slack_api_url: str, port_file: Path) -> None:
     import uvicorn
     from starlette.applications import Starlette
 
-    from adapters.slack.app import SlackAdapter
+    from adapters.slack.connection import SlackAdapter
     from adapters.slack.settings import SlackSettings
+    from bot.app.runner import favour_the_event_loop
+    from bot.curate.service import CurationService
     from bot.enrich.enricher import Enricher
     from bot.enrich.fetch import FetchSettings
     from bot.enrich.worker import EnrichmentWorker
-    from bot.runner import favour_the_event_loop
-    from bot.service import CurationService
     from storage.db import Database
 
     favour_the_event_loop()  # as ``linkletter run`` does

@@ -1,7 +1,8 @@
 """The two seams between the core and the chat adapters.
 
-``Core`` is what an adapter calls (it is implemented in ``bot.service``); ``ChatPublisher`` is what
-an adapter provides so the core can post digests and receipts. Neither mentions a platform SDK.
+``Core`` is what an adapter calls (it is implemented in ``bot.curate.service``);
+``ChatPublisher`` is what an adapter provides so the core can post digests and receipts.
+Neither mentions a platform SDK.
 """
 
 from __future__ import annotations

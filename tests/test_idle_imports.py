@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # What `linkletter run` imports (the CLI with every command module, the runner, both
 # adapters), then the schema check it makes at start and on every /readyz.
 RUN_IMPORTS = (
-    "import bot.cli, bot.runner, adapters.slack.app, adapters.discord.bot, storage.db; "
+    "import bot.cli, bot.app.runner, adapters.slack.connection, adapters.discord.bot, storage.db; "
     "storage.db.Database.connect('sqlite://').current_revision()"
 )
 ON_FIRST_USE = {

@@ -1,4 +1,4 @@
-"""``linkletter run`` caps glibc's malloc arenas (``bot.runner.limit_malloc_arenas``)."""
+"""``linkletter run`` caps glibc's malloc arenas (``bot.app.runner.limit_malloc_arenas``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # counts its arenas with malloc_info.
 PROBE = """
 import ctypes, sys, tempfile, threading
-from bot.runner import limit_malloc_arenas
+from bot.app.runner import limit_malloc_arenas
 if sys.argv[1] == "limit":
     assert limit_malloc_arenas()
 together = threading.Barrier(8)

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app.metrics import exposition
+from bot.app.runner import StartupError, serve
 from bot.config import parse_config
-from bot.metrics import exposition
-from bot.runner import StartupError, serve
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo

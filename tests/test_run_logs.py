@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app.logs import activity_logger, configure
 from bot.events import AddReaction, Outcome
-from bot.logs import activity_logger, configure
 from storage.db import Database
 from tests.core.helpers import ANN, EDITOR, post, react
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
@@ -88,7 +88,7 @@ async def test_run_logs_its_work_as_json_lines_and_nothing_else(tmp_path: Path) 
     assert [r for r in chatter if r["level"] in ("debug", "info")] == []
     assert not [r for r in records if re.search("healthz|readyz|metrics", r["msg"])]
     assert not [r for r in records if "error" in r or r["level"] in ("error", "critical")]
-    assert [r["msg"] for r in records if r["logger"] == "bot.runner"] == [
+    assert [r["msg"] for r in records if r["logger"] == "bot.app.runner"] == [
         started and json.loads(started)["msg"],
         "stopping: finishing work in flight",
         "stopped",
@@ -160,9 +160,9 @@ async def test_the_slack_apps_own_logger_is_quiet_too() -> None:
 async def test_a_page_that_cannot_be_read_is_one_info_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from bot.app.runner import fetch_settings
     from bot.enrich.enricher import Enricher
     from bot.enrich.worker import EnrichmentWorker
-    from bot.runner import fetch_settings
     from tests.core.helpers import service
 
     db = Database.connect(f"sqlite:///{tmp_path / 'enrich.db'}")

@@ -13,15 +13,15 @@ from pathlib import Path
 from adapters.console.articles import ARTICLES
 from adapters.console.pages import serve_articles
 from adapters.console.week import events, last_full_week
-from bot.app import destinations_for
+from bot.app.wiring import destinations_for
 from bot.config import Config, parse_config
+from bot.curate.service import CurationService
+from bot.deliver.engine import PublishEngine
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_markdown, render_slack
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
-from bot.publish.engine import PublishEngine
-from bot.service import CurationService
 from storage.db import Database
 
 DIGEST = "team-weekly"

@@ -1,6 +1,6 @@
 """``linkletter doctor`` for Discord: is the API reachable, the token valid, the Message
 Content intent enabled, are the channel permissions right, does each editor (user or role)
-exist in the servers of the configured channels? Each check is a ``bot.doctor.Check``.
+exist in the servers of the configured channels? Each check is a ``bot.app.doctor.Check``.
 
 Uses discord.py's ``HTTPClient`` (REST only, no gateway connection), so it is cheap to run.
 """
@@ -18,7 +18,7 @@ from discord.http import HTTPClient
 from adapters.discord.bot import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, configure_endpoints
 from adapters.discord.invite import REQUIRED, invite_url, missing_permission_names
 from adapters.discord.publisher import platform_id
-from bot.doctor import Check, unreachable
+from bot.app.doctor import Check, unreachable
 
 MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)  # GATEWAY_MESSAGE_CONTENT(_LIMITED)
 ADMINISTRATOR = discord.Permissions(administrator=True).value

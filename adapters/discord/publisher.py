@@ -21,8 +21,8 @@ from typing import Any
 from discord.http import HTTPClient, Route
 
 from adapters.discord.translate import PLATFORM
+from bot.capture.emoji import normalise
 from bot.digest.render._common import measure
-from bot.emoji_names import normalise
 from bot.events import AddReaction, Effect, ReplyInThread
 
 MARKER_PREFIX = "ll:"

@@ -1,6 +1,6 @@
 """``linkletter doctor`` for Slack: is the API reachable, the token good, are the scopes each
 feature needs granted, how will events arrive, is the bot in each configured channel, does
-each editor exist? Every check is a ``bot.doctor.Check`` with the fix for what is wrong."""
+each editor exist? Every check is a ``bot.app.doctor.Check`` with the fix for what is wrong."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import raw_id
-from bot.doctor import Check, unreachable
+from bot.app.doctor import Check, unreachable
 
 # Bot token scopes -> the feature that needs each; keep in step with deploy/slack/manifest.yml
 # (a test compares them).

@@ -43,8 +43,8 @@ from bot.assist.prompts import (
 )
 from bot.assist.settings import FEATURES, Feature
 from bot.assist.text import description_is_usable
+from bot.capture.ingest import recompute_item
 from bot.config import Config
-from bot.ingest import recompute_item
 from storage.assist_repo import AssistRepo, Attempts
 from storage.db import Database
 from storage.models import AssistLog, Item, ItemStatus, utcnow

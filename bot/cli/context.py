@@ -16,7 +16,7 @@ from bot.cli.terminal import SafeConsole
 
 if TYPE_CHECKING:  # imported on first use, so that `--help` does not load SQLAlchemy & co.
     from bot.config import Config
-    from bot.service import CurationService
+    from bot.curate.service import CurationService
     from storage.db import Database
 
 T = TypeVar("T")
@@ -70,7 +70,7 @@ class Context:
         return db
 
     def service(self) -> CurationService:
-        from bot.service import CurationService
+        from bot.curate.service import CurationService
 
         return CurationService(self.config(), self.database())
 
@@ -91,8 +91,8 @@ def operator_message(exc: Exception) -> str | None:
     """The one line for a failure an operator can fix, or None for any other exception."""
     from sqlalchemy.exc import DBAPIError
 
-    from bot.commands import Refused
     from bot.config import ConfigError, database_url
+    from bot.curate.commands import Refused
     from storage.db import DatabaseUnavailable, SchemaOutOfDate, explain
 
     if isinstance(exc, ConfigError | DatabaseUnavailable | SchemaOutOfDate | Refused):

@@ -15,8 +15,8 @@ from bot.cli.terminal import markdown, print_table, table
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
+    from bot.deliver.engine import PublishEngine, PublishReport
     from bot.digest.model import CompiledIssue
-    from bot.publish.engine import PublishEngine, PublishReport
     from storage.issues import IssueRepo
 
 app = typer.Typer(help="Digest issues: list, preview, render, show, publish.", no_args_is_help=True)
@@ -34,7 +34,7 @@ class Format(StrEnum):
 
 
 def _engine(context: Context) -> PublishEngine:
-    from bot.app import build_engine  # the composition root, imported when needed
+    from bot.app.wiring import build_engine  # the composition root, imported when needed
 
     return build_engine(context.config(), context.database())
 
@@ -49,7 +49,7 @@ def _digest(context: Context, name: str | None) -> DigestConfig:
 @app.command("list")
 def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """Each digest with its schedule, next run, last issue and what is waiting."""
-    from bot.schedule import next_slot, parse_schedule
+    from bot.deliver.cadence import next_slot, parse_schedule
     from storage.issues import IssueRepo
 
     context = state(ctx)
@@ -123,8 +123,8 @@ def preview(
 
 async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: CompiledIssue) -> str:
     """The drafts of the next slot's period: the ones publishing that slot will update."""
-    from bot.publish.drafts import drafts_line
-    from bot.schedule import next_slot, parse_schedule, period_key
+    from bot.deliver.cadence import next_slot, parse_schedule, period_key
+    from bot.deliver.drafts import drafts_line
 
     upcoming = next_slot(parse_schedule(digest.schedule, digest.timezone), datetime.now(UTC))
     if upcoming is None:
@@ -223,7 +223,7 @@ def publish(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would go out; post nothing."),
 ) -> None:
     """Publish the due (or missed) issue, exactly once; --now for an extra issue right away."""
-    from bot.schedule import last_slot, parse_schedule, period_key
+    from bot.deliver.cadence import last_slot, parse_schedule, period_key
 
     context = state(ctx)
     chosen = _digest(context, digest)
@@ -242,7 +242,7 @@ def publish(
 
 
 async def _publish(context: Context, digest: str, period: str, dry_run: bool) -> PublishReport:
-    from bot.app import build_engine, chat_from_env
+    from bot.app.wiring import build_engine, chat_from_env
 
     config, db = context.config(), context.database()
     if dry_run:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Protocol
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from bot.capture.links import extract_links
 from bot.cli.context import console, errors
+from bot.curate.service import CurationService
 from bot.events import ChatEvent, MessagePosted, Outcome
-from bot.links import extract_links
 from bot.ports import MAX_BATCH
-from bot.service import CurationService
 
 if TYPE_CHECKING:
     from adapters.console.imports import ImportReport

@@ -83,7 +83,7 @@ Check = Callable[[str], str]
 
 
 def _quoted(values: list[str]) -> str:
-    from bot.config_errors import toml_value
+    from bot.config.errors import toml_value
 
     return ", ".join(toml_value(value) for value in values)
 
@@ -166,7 +166,7 @@ def init(
         check_timezone,
         parse_config,
     )
-    from bot.config_errors import toml_value
+    from bot.config.errors import toml_value
 
     env = path.with_name(".env.example")
     for target in (path, env):

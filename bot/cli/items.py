@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--h
     from sqlalchemy import RowMapping
 
     from bot.config import DigestConfig
+    from bot.curate.service import CurationService
     from bot.enrich.worker import EnrichmentWorker
-    from bot.service import CurationService
     from storage.repo import Repo
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
@@ -159,7 +159,7 @@ def _digest(service: CurationService, name: str) -> DigestConfig:
 
 
 def _curate(ctx: typer.Context, item_id: int, action: str, value: str | None, actor: str) -> None:
-    from bot.commands import decide
+    from bot.curate.commands import decide
 
     service = state(ctx).service()
 
@@ -240,9 +240,9 @@ def enrich(ctx: typer.Context) -> None:
 
     from rich.progress import Progress
 
+    from bot.app.runner import fetch_settings
     from bot.enrich.enricher import Enricher
     from bot.enrich.worker import EnrichmentWorker
-    from bot.runner import fetch_settings
 
     service = state(ctx).service()
     total = run_async(lambda: service.run(lambda repo: repo.pending_enrichment()))

@@ -11,8 +11,8 @@ import typer
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 
 if TYPE_CHECKING:
+    from bot.app.doctor import Check
     from bot.config import Config
-    from bot.doctor import Check
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -28,8 +28,8 @@ def run(
     """Run the adapters, the enrichment worker, the scheduler and the web server."""
     import asyncio
 
-    from bot.logs import configure
-    from bot.runner import StartupError, limit_malloc_arenas, serve
+    from bot.app.logs import configure
+    from bot.app.runner import StartupError, limit_malloc_arenas, serve
 
     limit_malloc_arenas()
     context = state(ctx)
@@ -46,7 +46,7 @@ def run(
 
 def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
     """The configured channels (or editors) of one platform, each once, sorted."""
-    from bot.doctor import platform_ids
+    from bot.app.doctor import platform_ids
 
     return platform_ids(config, platform, channels=not editors, editors=editors)
 
@@ -74,7 +74,7 @@ async def _slack_checks(config: Config) -> list[Check]:
 async def _discord_checks(config: Config) -> list[Check]:
     from adapters.discord.bot import DiscordSettings
     from adapters.discord.doctor import doctor as discord_doctor
-    from bot.doctor import Check
+    from bot.app.doctor import Check
 
     try:
         settings = DiscordSettings.from_env()
@@ -99,8 +99,8 @@ async def _platform_checks(config: Config) -> list[Check]:
 
 
 def _schema_check() -> Check:
+    from bot.app.doctor import Check
     from bot.config import database_url
-    from bot.doctor import Check
     from storage.db import Database, DatabaseUnavailable
 
     try:
@@ -125,9 +125,9 @@ def doctor(
     """Check the config, the database, the tokens, scopes, intents, channels and editors."""
     import asyncio
 
+    from bot.app.doctor import Check, config_checks
     from bot.cli.terminal import print_checks
-    from bot.doctor import Check, config_checks
-    from bot.envfile import config_path
+    from bot.config.envfile import config_path
 
     context = state(ctx)
     config = context.config()

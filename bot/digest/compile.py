@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.canonical import clean_url
+from bot.capture.canonical import clean_url
 from bot.config import DigestConfig
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from storage.models import Item

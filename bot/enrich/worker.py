@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
-from bot.canonical import NotHttpUrl, canonical_url
+from bot.app.logs import log_event
+from bot.app.metrics import EnrichmentFailure, observe_enrichment
+from bot.capture.canonical import NotHttpUrl, canonical_url
+from bot.capture.ingest import recompute_items
+from bot.capture.text import cleaned
 from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
-from bot.ingest import recompute_items
-from bot.logs import log_event
-from bot.metrics import EnrichmentFailure, observe_enrichment
-from bot.text import cleaned
 from storage.db import Database
 from storage.models import EnrichStatus, Item, ItemStatus, utcnow
 from storage.repo import Repo

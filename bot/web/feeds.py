@@ -9,10 +9,10 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render import clean, issue_heading, section_views
 from bot.digest.render._common import WHY_TEXT
-from bot.text import clean_text
 from bot.web.archive import DigestListing, Published
 from bot.web.pages import render
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.metrics import exposition, read_database_gauges
+from bot.app.metrics import exposition, read_database_gauges
 from storage.db import Database, DatabaseUnavailable, SchemaOutOfDate
 
 log = logging.getLogger(__name__)

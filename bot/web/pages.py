@@ -14,9 +14,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_html_page
-from bot.text import clean_text
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 

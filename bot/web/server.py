@@ -100,7 +100,7 @@ class WebServer:
         keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        """uvicorn's loggers keep the levels ``bot.logs.configure`` gave them (WARNING unless
+        """uvicorn's loggers keep the levels ``bot.app.logs.configure`` gave them (WARNING unless
         ``--verbose``: its banner and its access log of every health probe are INFO) unless
         ``log_level`` is given."""
         self.host = host

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.text import clean_text
+from bot.capture.text import clean_text
 from bot.web.archive import as_utc
 from storage.db import Database
 from storage.models import ItemStatus

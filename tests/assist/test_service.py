@@ -362,7 +362,7 @@ async def test_run_forever_stops_when_asked(db: Database, model: FakeModel) -> N
 
 
 async def test_a_suggested_section_places_the_item(db: Database, model: FakeModel) -> None:
-    """Below every rule, above the default (bot.curation ranks 'suggested' there)."""
+    """Below every rule, above the default (bot.curate.rules ranks 'suggested' there)."""
     item_id = shared_item(db, summary=GOOD_DESCRIPTION, summary_source="page")
     model.replies = [good("Machine Learning")]
     assist = AssistService(assist_config(model.url, features=["section"]), db)

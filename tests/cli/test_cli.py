@@ -299,7 +299,7 @@ def test_help_keeps_square_brackets() -> None:
 
 
 def test_config_errors_keep_their_brackets(workdir: Path) -> None:
-    (workdir / "linkletter.toml").write_text('[web]\nprt = 1\n')
+    (workdir / "linkletter.toml").write_text("[web]\nprt = 1\n")
     code, output = cli("items", "list")
     assert code == 1
     assert "needs at least one [[digest]] table" in output

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, parse_config
-from bot.toml_lines import key_lines
+from bot.config.toml_lines import key_lines
 
 GOOD = """\
 [web]

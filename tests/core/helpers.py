@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Config, parse_config
+from bot.curate.service import CurationService
 from bot.events import (
     Author,
     MessageDeleted,
@@ -14,7 +15,6 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
-from bot.service import CurationService
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo

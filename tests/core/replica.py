@@ -13,11 +13,11 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from bot.app import build_engine
+from bot.app.wiring import build_engine
 from bot.config import parse_config
+from bot.deliver.notify import EditorNotifier
+from bot.deliver.scheduler import DigestScheduler
 from bot.events import Effect
-from bot.notify import EditorNotifier
-from bot.scheduler import DigestScheduler
 from storage.db import Database
 from tests.core.test_scheduler import CONFIG, MONDAY_9
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from bot.canonical import NotHttpUrl, canonical_url, clean_url
+from bot.capture.canonical import NotHttpUrl, canonical_url, clean_url
 
 
 @pytest.mark.parametrize(

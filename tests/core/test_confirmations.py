@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.commands import Refused, decide
+from bot.curate.commands import Refused, decide
 from bot.ports import CommandRequest
 from storage.db import Database
 from tests.core.fakes import RecordingPublisher
@@ -49,11 +49,11 @@ async def test_adding_a_published_link_says_it_will_not_go_out_again(
     core = service(db, config)
     core.handle_sync(post("slack:C1", "1", ANN, "https://a.com/post"))
     core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
-    with caplog.at_level(logging.INFO, logger="bot.publish.engine"):
+    with caplog.at_level(logging.INFO, logger="bot.deliver.engine"):
         publish = engine(db, RecordingPublisher(), Clock(at(60)), config).publish("weekly", "p1")
         report = await publish
     assert report.outcome == "published"
-    [logged] = [r for r in caplog.records if r.name == "bot.publish.engine"]
+    [logged] = [r for r in caplog.records if r.name == "bot.deliver.engine"]
     assert logged.getMessage() == report.describe()
     assert logged.linkletter_fields["event"] == "published"  # type: ignore[attr-defined]
     reply = await core.command(request("add", "https://a.com/post", ANN))
@@ -97,7 +97,7 @@ async def test_decisions_are_logged_once_at_info(
     item = only_item(db)
     with caplog.at_level(logging.INFO):
         await core.command(request("approve", str(item.id)))
-    [line] = [r for r in caplog.records if r.name == "bot.commands"]
+    [line] = [r for r in caplog.records if r.name == "bot.curate.commands"]
     assert line.levelno == logging.INFO
     assert line.getMessage() == f"item {item.id} approve by slack:UED: now approved"
     assert line.linkletter_fields == {  # type: ignore[attr-defined]

@@ -332,7 +332,7 @@ async def test_events_wait_out_a_database_outage(
         return real(work)
 
     monkeypatch.setattr(core, "transaction", flaky)
-    monkeypatch.setattr("bot.service.asyncio.sleep", _no_sleep)
+    monkeypatch.setattr("bot.curate.service.asyncio.sleep", _no_sleep)
     outcome = await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
     assert outcome.item_ids
     assert [i.canonical_url for i in items(db)] == ["https://a.com/"]
@@ -348,7 +348,7 @@ async def test_a_long_outage_is_reported(db: Database, monkeypatch: pytest.Monke
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(core, "transaction", down)
-    monkeypatch.setattr("bot.service.asyncio.sleep", _no_sleep)
+    monkeypatch.setattr("bot.curate.service.asyncio.sleep", _no_sleep)
     with pytest.raises(OperationalError):
         await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
 

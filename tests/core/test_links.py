@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.links import extract_links, members_only, plain_text
+from bot.capture.links import extract_links, members_only, plain_text
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
 from bot.config import DigestConfig
-from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import LEASE, PublishEngine, PublishOutcome
+from bot.deliver.destinations import Destination, build_destinations
+from bot.deliver.engine import LEASE, PublishEngine, PublishOutcome
 from storage.db import Database
 from tests.core.fakes import Crash, RecordingPublisher
 from tests.core.helpers import ANN, EDITOR, at, items, post, react, service

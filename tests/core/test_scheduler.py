@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import DigestConfig, parse_config
-from bot.notify import EditorNotifier
-from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import PublishEngine
-from bot.schedule import ScheduleError, last_slot, next_slot, parse_schedule
-from bot.scheduler import DigestScheduler
+from bot.deliver.cadence import ScheduleError, last_slot, next_slot, parse_schedule
+from bot.deliver.destinations import Destination, build_destinations
+from bot.deliver.engine import PublishEngine
+from bot.deliver.notify import EditorNotifier
+from bot.deliver.scheduler import DigestScheduler
 from storage.db import Database
 from tests.core.fakes import RecordingPublisher
 from tests.core.helpers import ANN, EDITOR, post, react, service

@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.capture.text import clean_text, cleaned
 from bot.events import Author, MessagePosted, Unfurl
-from bot.text import clean_text, cleaned
 from storage.db import Database
 from tests.core.helpers import ANN, at, only_item, post, service
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.why import split_why, starts_with_why
+from bot.capture.why import split_why, starts_with_why
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.publish.platforms.settings import WebhookSettings
-from bot.publish.platforms.webhook import WebhookDestination
+from bot.deliver.services.settings import WebhookSettings
+from bot.deliver.services.webhook import WebhookDestination
 from tests.destinations.conftest import WEBHOOK_SECRET
 from tests.destinations.fakes import serve
 from tests.digest.issues import realistic_issue

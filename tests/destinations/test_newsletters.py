@@ -6,12 +6,12 @@ import time
 
 import pytest
 
+from bot.deliver.services import PlatformError
+from bot.deliver.services.buttondown import ButtondownDestination
+from bot.deliver.services.ghost import GhostDestination, admin_token
+from bot.deliver.services.mailchimp import MailchimpDestination
+from bot.deliver.services.settings import ButtondownSettings, GhostSettings, MailchimpSettings
 from bot.digest.render.markdown import front_matter
-from bot.publish.platforms import PlatformError
-from bot.publish.platforms.buttondown import ButtondownDestination
-from bot.publish.platforms.ghost import GhostDestination, admin_token
-from bot.publish.platforms.mailchimp import MailchimpDestination
-from bot.publish.platforms.settings import ButtondownSettings, GhostSettings, MailchimpSettings
 from tests.destinations.conftest import GHOST_ID, GHOST_SECRET, Running, Waits
 from tests.destinations.fakes import FakeButtondown, FakeGhost, FakeMailchimp
 from tests.digest.issues import realistic_issue

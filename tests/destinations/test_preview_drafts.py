@@ -16,13 +16,13 @@ import httpx
 import pytest
 
 from bot.config import Config, DigestConfig
-from bot.notify import EditorNotifier
-from bot.publish.destinations import Destination, DraftDestination, SavedDraft, build_destinations
-from bot.publish.drafts import DraftLink, drafts_line
-from bot.publish.engine import LEASE, PublishEngine
-from bot.publish.platforms import build_platform_destinations
-from bot.publish.platforms.ghost import admin_token
-from bot.scheduler import DigestScheduler
+from bot.deliver.destinations import Destination, DraftDestination, SavedDraft, build_destinations
+from bot.deliver.drafts import DraftLink, drafts_line
+from bot.deliver.engine import LEASE, PublishEngine
+from bot.deliver.notify import EditorNotifier
+from bot.deliver.scheduler import DigestScheduler
+from bot.deliver.services import build_platform_destinations
+from bot.deliver.services.ghost import admin_token
 from storage.db import Database
 from storage.issues import IssueRepo
 from tests.core.fakes import Crash, RecordingPublisher

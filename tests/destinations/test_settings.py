@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, parse_config
-from bot.publish.platforms import build_platform_destinations
-from bot.publish.platforms.ghost import GhostDestination
-from bot.publish.platforms.settings import GhostSettings
+from bot.deliver.services import build_platform_destinations
+from bot.deliver.services.ghost import GhostDestination
+from bot.deliver.services.settings import GhostSettings
 
 DIGEST = """
 [[digest]]

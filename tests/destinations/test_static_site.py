@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.publish.platforms import PlatformError
-from bot.publish.platforms.settings import GitSettings
-from bot.publish.platforms.static_site import GitDestination
+from bot.deliver.services import PlatformError
+from bot.deliver.services.settings import GitSettings
+from bot.deliver.services.static_site import GitDestination
 from tests.digest.issues import realistic_issue
 
 

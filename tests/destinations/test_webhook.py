@@ -9,10 +9,10 @@ import time
 import pytest
 from aiohttp import web
 
+from bot.deliver.services import PlatformError, verify_signature
+from bot.deliver.services.settings import WebhookSettings
+from bot.deliver.services.webhook import WebhookDestination, sign
 from bot.digest.render import render_json
-from bot.publish.platforms import PlatformError, verify_signature
-from bot.publish.platforms.settings import WebhookSettings
-from bot.publish.platforms.webhook import WebhookDestination, sign
 from tests.destinations.conftest import WEBHOOK_SECRET, Running, Waits
 from tests.destinations.fakes import Handler, WebhookReceiver, serve
 from tests.digest.issues import realistic_issue

@@ -164,8 +164,6 @@ def test_json_leaves_out_empty_sections() -> None:
     assert [s["name"] for s in json.loads(render_json(issue))["sections"]] == ["A"]
 
 
-
-
 def test_html_email_is_a_640px_table_with_scaled_images() -> None:
     tree = LexborHTMLParser(render_html_email(one_section(FULL)))
     card = tree.css_first("table.ll-card")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.config import DigestConfig, parse_config
+from bot.curate.service import CurationService
+from bot.deliver.destinations import Destination, build_destinations
+from bot.deliver.engine import PublishEngine
 from bot.events import Author, MessagePosted
-from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import PublishEngine
-from bot.service import CurationService
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo

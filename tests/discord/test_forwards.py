@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.translate import MalformedEvent, message_created
-from bot.links import extract_links
+from bot.capture.links import extract_links
 
 FORWARD = Path(__file__).parents[1] / "fixtures" / "discord" / "discord4j"
 

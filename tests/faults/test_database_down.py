@@ -16,8 +16,8 @@ from sqlmodel import select
 from adapters.slack.pump import EventPump
 from bench import workload
 from bench.tcpproxy import TcpProxy
+from bot.curate.service import CurationService
 from bot.events import ChatEvent
-from bot.service import CurationService
 from storage.db import Database
 from storage.models import ProcessedEvent
 from tests.core.fakes import RecordingPublisher

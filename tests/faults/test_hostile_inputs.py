@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 from adapters.console import imports
 from adapters.discord import translate as discord
 from adapters.slack import translate as slack
-from bot.canonical import NotHttpUrl, canonical_url, clean_url, domain_of
+from bot.capture.canonical import NotHttpUrl, canonical_url, clean_url, domain_of
+from bot.capture.links import extract_links, plain_text
+from bot.capture.why import split_why, starts_with_why
 from bot.config import ConfigError, parse_config
 from bot.enrich.budget import ExtractionPool
 from bot.enrich.fetch import FetchedPage, FetchSettings, SafeFetcher
 from bot.enrich.model import ExtractionFailed, FetchFailed, FetchRefused
-from bot.links import extract_links, plain_text
-from bot.why import split_why, starts_with_why
 from tests.enrich import hostile
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -16,9 +16,9 @@ from adapters.discord.bot import DiscordSettings, LinkletterDiscord, run
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.settings import SlackSettings, make_client
 from bench import workload
-from bot.publish.destinations import build_destinations
-from bot.publish.engine import PublishEngine, PublishReport
-from bot.service import CurationService
+from bot.curate.service import CurationService
+from bot.deliver.destinations import build_destinations
+from bot.deliver.engine import PublishEngine, PublishReport
 from storage.db import Database
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.support import RecordingCore, settle

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.connection import SlackAdapter
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import OTHER, WATCHED, HttpApp, RecordingCore, make_adapter, serve
 

@@ -13,7 +13,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.connection import SlackAdapter
 from adapters.slack.settings import SlackSettings
 from bot.events import AddReaction, Author, ChatEvent, MessagePosted, Outcome
 from bot.ports import CommandReply, CommandRequest, Core
@@ -31,8 +31,8 @@ def load_fixture(name: str) -> Any:
 
 @dataclass
 class RecordingCore:
-    """A stand-in for ``bot.service`` implementing ``bot.ports.Core``: it records what it gets,
-    drops repeated event ids, and asks for a receipt on each new human message with a link."""
+    """A stand-in for ``bot.curate.service`` implementing ``bot.ports.Core``: it records what it
+    gets, drops repeated event ids, and asks for a receipt on each new human message with a link."""
 
     watched: set[str] = field(default_factory=lambda: {f"slack:{WATCHED}"})
     editors: set[str] = field(default_factory=lambda: {f"slack:{EDITOR}"})

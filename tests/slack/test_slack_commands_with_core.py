@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.app import SHORTCUT_CALLBACK_ID, SlackAdapter
+from adapters.slack.connection import SHORTCUT_CALLBACK_ID, SlackAdapter
 from bot.config import parse_config
-from bot.service import CurationService
+from bot.curate.service import CurationService
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo

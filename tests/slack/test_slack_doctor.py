@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from adapters.slack.app import SHORTCUT_CALLBACK_ID
+from adapters.slack.connection import SHORTCUT_CALLBACK_ID
 from adapters.slack.doctor import NEEDED_SCOPES, run_checks
 from adapters.slack.settings import SlackSettings, make_client
 from tests.slack.fake_slack import DEFAULT_SCOPES, FakeSlack

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 
-from adapters.slack.app import SHORTCUT_CALLBACK_ID
+from adapters.slack.connection import SHORTCUT_CALLBACK_ID
 from bot.web import WebServer
 from storage.db import Database
 from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack, sign

@@ -139,7 +139,7 @@ async def test_malformed_event_is_logged_with_its_id_and_dropped(
     broken["event_id"] = "EvBROKEN"
     del broken["event"]["ts"]
     good = in_channel(load_fixture("events_zulip_message_with_normal_text.json"))
-    with caplog.at_level(logging.WARNING, logger="adapters.slack.app"):
+    with caplog.at_level(logging.WARNING, logger="adapters.slack.connection"):
         assert await fake.post_event(http_app.url, broken) == 200
         assert await fake.post_event(http_app.url, good) == 200
         await fake.wait_for(lambda: len(core.events) == 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from adapters.slack.app import SHORTCUT_CALLBACK_ID, SlackAdapter
+from adapters.slack.connection import SHORTCUT_CALLBACK_ID, SlackAdapter
 from bot.events import MessagePosted
 from bot.ports import CommandReply, QueueEntry
 from tests.slack.fake_slack import FakeSlack

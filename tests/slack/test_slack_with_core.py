@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.connection import SlackAdapter
 from adapters.slack.publisher import SlackPublisher
 from adapters.slack.translate import message_event
 from bot.config import DigestConfig, parse_config
+from bot.curate.service import CurationService
+from bot.deliver.destinations import ChatDestination, Destination, build_destinations
+from bot.deliver.engine import PublishEngine
 from bot.events import Effect
-from bot.publish.destinations import ChatDestination, Destination, build_destinations
-from bot.publish.engine import PublishEngine
-from bot.service import CurationService
 from storage.db import Database
 from storage.models import Item, Share
 from storage.repo import Repo

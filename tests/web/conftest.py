@@ -16,13 +16,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.config import Config, DigestConfig, parse_config
+from bot.curate.service import CurationService
+from bot.deliver.destinations import Destination, build_destinations
+from bot.deliver.engine import PublishEngine
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
 from bot.events import Author
-from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import PublishEngine
-from bot.service import CurationService
 from bot.web import WebServer, create_app
 from storage.db import Database
 from tests.core.helpers import ANN, BOB, EDITOR, at, post, react

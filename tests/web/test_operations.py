@@ -7,14 +7,14 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import (
+from bot.app.metrics import (
     count_event,
     count_handled,
     count_publish_failure,
     count_published,
     observe_enrichment,
 )
-from bot.service import CurationService
+from bot.curate.service import CurationService
 from storage.db import Database
 from tests.core.helpers import ANN, EDITOR, post, react
 from tests.web.conftest import Probe, archive_config, make_app, serving

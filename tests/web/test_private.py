@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Config, ConfigError
-from bot.web.app import TOKEN_ENV
+from bot.web.site import TOKEN_ENV
 from storage.db import Database
 from tests.web.conftest import TOKEN, archive_config, make_app, serving
 

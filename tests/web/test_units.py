@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from starlette.requests import Request
 
-from bot.metrics import event_kind
+from bot.app.metrics import event_kind
 from bot.web.pages import app_path, relative_root
 from bot.web.stats import WeekCount, bar_chart, domain, top_domains, week_start, weekly_counts
 from storage.stats import SharedItem

@@ -10,6 +10,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
+from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
     EMAIL_IMAGES,
@@ -29,7 +30,6 @@ from bot.digest.render._common import (
     shown_image,
 )
 from bot.digest.render.slack import BYLINE_PIECE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, WHY_LIMIT
-from bot.text import clean_text
 
 PREHEADER_LIMIT = 140
 # Gmail clips a message whose HTML passes 102 KB (and hides the rest behind a link); this leaves

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.config import Config, DigestConfig
+from bot.deliver.destinations import Destination, build_destinations
+from bot.deliver.engine import PublishEngine
+from bot.deliver.services import build_platform_destinations
 from bot.ports import ChatPublisher
-from bot.publish.destinations import Destination, build_destinations
-from bot.publish.engine import PublishEngine
-from bot.publish.platforms import build_platform_destinations
 from storage.db import Database
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.publish.destinations import SavedDraft
+from bot.deliver.destinations import SavedDraft
 
 
 class DraftPlatform(ABC):

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.publish.destinations import Destination
-from bot.publish.platforms._http import PlatformError, RetryPolicy
-from bot.publish.platforms.buttondown import ButtondownDestination
-from bot.publish.platforms.ghost import GhostDestination
-from bot.publish.platforms.mailchimp import MailchimpDestination
-from bot.publish.platforms.settings import (
+from bot.deliver.destinations import Destination
+from bot.deliver.services._http import PlatformError, RetryPolicy
+from bot.deliver.services.buttondown import ButtondownDestination
+from bot.deliver.services.ghost import GhostDestination
+from bot.deliver.services.mailchimp import MailchimpDestination
+from bot.deliver.services.settings import (
     ButtondownSettings,
     DestinationConfig,
     GhostSettings,
@@ -19,8 +19,8 @@ from bot.publish.platforms.settings import (
     MailchimpSettings,
     WebhookSettings,
 )
-from bot.publish.platforms.static_site import GitDestination
-from bot.publish.platforms.webhook import WebhookDestination, verify_signature
+from bot.deliver.services.static_site import GitDestination
+from bot.deliver.services.webhook import WebhookDestination, verify_signature
 
 __all__ = [
     "PlatformError",

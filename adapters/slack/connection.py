@@ -93,7 +93,7 @@ class SlackAdapter:
             signing_secret=settings.signing_secret,
             raise_error_for_unhandled_request=True,
             # bolt copies the root logger's level (INFO under `linkletter run`) unless given a
-            # logger: "slack_bolt" has the level bot.logs.configure chose for libraries
+            # logger: "slack_bolt" has the level bot.app.logs.configure chose for libraries
             logger=logging.getLogger("slack_bolt"),
         )
         self.endpoint = SlackEndpoint(self.app, settings.signing_secret)

@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 
+from bot.deliver.destinations import SavedDraft
+from bot.deliver.services._drafts import DraftPlatform
+from bot.deliver.services._http import PlatformError, RetryPolicy, request, secret_from_env
+from bot.deliver.services.settings import ButtondownSettings
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_markdown
 from bot.digest.render.markdown import front_matter
-from bot.publish.destinations import SavedDraft
-from bot.publish.platforms._drafts import DraftPlatform
-from bot.publish.platforms._http import PlatformError, RetryPolicy, request, secret_from_env
-from bot.publish.platforms.settings import ButtondownSettings
 
 API_VERSION = "2026-04-01"
 METADATA_KEY = "linkletter_key"

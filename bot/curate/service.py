@@ -15,13 +15,13 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.commands import CommandHandler, DigestOps
+from bot.capture.ingest import Ingest
+from bot.capture.text import clean_text, cleaned
 from bot.config import Config, DigestConfig
-from bot.curation import is_editor
+from bot.curate.commands import CommandHandler, DigestOps
+from bot.curate.rules import is_editor
 from bot.events import Author, ChatEvent, Outcome
-from bot.ingest import Ingest
 from bot.ports import CommandReply, CommandRequest
-from bot.text import clean_text, cleaned
 from storage.db import Database
 from storage.repo import Repo
 

@@ -27,14 +27,14 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from bot.app.logs import log_event
+from bot.app.metrics import count_publish_failure, count_published
 from bot.config import Config, DigestConfig
+from bot.deliver.destinations import Destination, DraftDestination, SavedDraft
+from bot.deliver.drafts import DraftLink
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
-from bot.logs import log_event
-from bot.metrics import count_publish_failure, count_published
-from bot.publish.destinations import Destination, DraftDestination, SavedDraft
-from bot.publish.drafts import DraftLink
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import DeliveryState, Issue, IssueState, utcnow

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from bot.canonical import domain_of
+from bot.capture.canonical import domain_of
+from bot.capture.links import extract_links, plain_text
+from bot.capture.why import split_why, starts_with_why
 from bot.config import DigestConfig
-from bot.links import extract_links, plain_text
-from bot.why import split_why, starts_with_why
 from storage.models import ItemStatus
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

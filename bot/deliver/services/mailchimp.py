@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 
+from bot.deliver.destinations import SavedDraft
+from bot.deliver.services._drafts import DraftPlatform
+from bot.deliver.services._http import PlatformError, RetryPolicy, request, secret_from_env
+from bot.deliver.services.settings import MailchimpSettings
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_html_email
-from bot.publish.destinations import SavedDraft
-from bot.publish.platforms._drafts import DraftPlatform
-from bot.publish.platforms._http import PlatformError, RetryPolicy, request, secret_from_env
-from bot.publish.platforms.settings import MailchimpSettings
 
 PAGE = 1000  # the API's maximum ``count``
 TIMEOUT = 30.0

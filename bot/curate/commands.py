@@ -6,22 +6,22 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.canonical import NotHttpUrl, canonical_url
+from bot.app.logs import log_event
+from bot.capture.canonical import NotHttpUrl, canonical_url
+from bot.capture.ingest import recompute_item
+from bot.capture.links import extract_links
+from bot.capture.text import clean_text
 from bot.config import DigestConfig
-from bot.curation import is_editor
+from bot.curate.rules import is_editor
 from bot.events import MessagePosted
-from bot.ingest import recompute_item
-from bot.links import extract_links
-from bot.logs import log_event
 from bot.ports import CommandReply, CommandRequest, QueueEntry
-from bot.text import clean_text
 from storage.models import Decision, Item, ItemStatus
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from bot.service import CurationService
+    from bot.curate.service import CurationService
 
 HELP = """*Linkletter* turns the links shared here into the team's newsletter.
 • Share a link in a watched channel; reply `why this matters: …` to say why.

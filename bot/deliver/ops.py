@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.deliver.engine import PublishEngine
 from bot.digest.render import render_text
-from bot.publish.engine import PublishEngine
 
 
 class EngineOps:
-    """``bot.commands.DigestOps`` on a ``PublishEngine``."""
+    """``bot.curate.commands.DigestOps`` on a ``PublishEngine``."""
 
     def __init__(
         self, engine: PublishEngine, now: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.deliver.services._http import PlatformError
+from bot.deliver.services.settings import FrontMatterValue, GitSettings
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_markdown
-from bot.publish.platforms._http import PlatformError
-from bot.publish.platforms.settings import FrontMatterValue, GitSettings
 
 GIT_TIMEOUT = 60
 

@@ -24,14 +24,14 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.logs import log_event
 from bot.config import Config, DigestConfig
+from bot.deliver.cadence import last_slot, next_slot, parse_schedule, period_key
+from bot.deliver.drafts import DraftLink, drafts_line
+from bot.deliver.engine import PublishEngine, PublishOutcome, PublishReport
+from bot.deliver.notify import EditorNotifier, text_payload
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_discord, render_slack
-from bot.logs import log_event
-from bot.notify import EditorNotifier, text_payload
-from bot.publish.drafts import DraftLink, drafts_line
-from bot.publish.engine import PublishEngine, PublishOutcome, PublishReport
-from bot.schedule import last_slot, next_slot, parse_schedule, period_key
 from storage.issues import IssueRepo
 from storage.models import IssueState
 

@@ -10,9 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from bot.canonical import NotHttpUrl, canonical_url
+from bot.capture.canonical import NotHttpUrl, canonical_url
+from bot.capture.emoji import normalise
+from bot.capture.links import extract_links, members_only
+from bot.capture.why import starts_with_why
 from bot.config import Config, DigestConfig
-from bot.curation import (
+from bot.curate.rules import (
     DecisionFact,
     Derived,
     ItemFacts,
@@ -21,7 +24,6 @@ from bot.curation import (
     derive,
     reaction_fact,
 )
-from bot.emoji_names import normalise
 from bot.events import (
     AddReaction,
     Author,
@@ -36,8 +38,6 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
-from bot.links import extract_links, members_only
-from bot.why import starts_with_why
 from storage.facts import AnyMessage, Facts
 from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
@@ -65,9 +65,7 @@ class Ingest:
         self._names: dict[str, str] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
-    def load(
-        self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None
-    ) -> None:
+    def load(self, events: Iterable[ChatEvent], digests: list[DigestConfig] | None = None) -> None:
         """Fetch the stored facts ``events`` will read, in a few queries for all of them: the
         events' messages (and thread parents: a reply touches its parent's items), the reactions
         on the messages reacted to, and the digests' items for every link in them."""
@@ -334,9 +332,7 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
             summary=item.summary,
             published=item.published_issue_id is not None,
             shares=tuple(_message_fact(m) for m in live),
-            replies=tuple(
-                reply for m in live for reply in replies_to[(m.channel, m.message_id)]
-            ),
+            replies=tuple(reply for m in live for reply in replies_to[(m.channel, m.message_id)]),
             reactions=tuple(fact for key in keys for fact in reactions_on[key]),
             decisions=tuple(decisions[item.id]),
             suggested_section=item.suggested_section,

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from bot.toml_lines import Path, line_of
+from bot.config.toml_lines import Path, line_of
 
 # A valid line for the keys people most often get wrong (shown with "e.g.").
 EXAMPLES = {

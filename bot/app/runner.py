@@ -16,20 +16,20 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from bot.app import destinations_for
+from bot.app.logs import activity_logger
+from bot.app.metrics import count_handled
+from bot.app.wiring import destinations_for
 from bot.assist.service import AssistService
 from bot.config import Config, allow_private_networks
+from bot.curate.service import CurationService
+from bot.deliver.engine import PublishEngine
+from bot.deliver.notify import EditorNotifier
+from bot.deliver.ops import EngineOps
+from bot.deliver.scheduler import DigestScheduler
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
-from bot.logs import activity_logger
-from bot.metrics import count_handled
-from bot.notify import EditorNotifier
 from bot.ports import ChatPublisher
-from bot.publish.engine import PublishEngine
-from bot.publish.ops import EngineOps
-from bot.scheduler import DigestScheduler
-from bot.service import CurationService
 from bot.web import WebServer, create_app
 from storage.db import Database
 
@@ -115,7 +115,7 @@ def _sources(config: Config, platform: str) -> list[str]:
 def build_adapters(config: Config, core: CurationService) -> Adapters:
     adapters = Adapters()
     if os.environ.get("SLACK_BOT_TOKEN"):
-        from adapters.slack.app import SlackAdapter
+        from adapters.slack.connection import SlackAdapter
         from adapters.slack.settings import SlackSettings
 
         try:

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
+from bot.deliver.services._http import RetryPolicy, request, secret_from_env
+from bot.deliver.services.settings import WebhookSettings
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_json
-from bot.publish.platforms._http import RetryPolicy, request, secret_from_env
-from bot.publish.platforms.settings import WebhookSettings
 
 VERSION = "v1"
 TIMESTAMP_HEADER = "X-Linkletter-Timestamp"

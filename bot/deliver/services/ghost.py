@@ -29,18 +29,18 @@ from typing import Any
 
 import httpx
 
-from bot.digest.model import CompiledIssue
-from bot.digest.render import render_html_page
-from bot.publish.destinations import SavedDraft
-from bot.publish.platforms._drafts import DraftPlatform
-from bot.publish.platforms._http import (
+from bot.deliver.destinations import SavedDraft
+from bot.deliver.services._drafts import DraftPlatform
+from bot.deliver.services._http import (
     PlatformError,
     RetryPolicy,
     error_detail,
     request,
     secret_from_env,
 )
-from bot.publish.platforms.settings import GhostSettings
+from bot.deliver.services.settings import GhostSettings
+from bot.digest.model import CompiledIssue
+from bot.digest.render import render_html_page
 
 API = "/ghost/api/admin"
 ACCEPT_VERSION = "v5.0"

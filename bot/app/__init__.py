@@ -1,0 +1,1 @@
+"""The running application: wiring, the runner, logs, metrics, doctor."""

@@ -1,0 +1,1 @@
+"""Curation: editors' facts decide each item's state (rules, the service, commands)."""

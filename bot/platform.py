@@ -1,0 +1,145 @@
+"""The ``Platform`` protocol: everything a chat platform gives the core.
+
+One package per platform, ``adapters/<name>/``, exposes ``PLATFORM``, an object implementing this
+protocol; ``bot.platforms`` finds it by name. Importing ``adapters/<name>/__init__.py`` must stay
+cheap (no SDK): the configuration and the CLI's ``--help`` read ``name``, ``ids`` and
+``settings_model`` from it; the heavy parts are imported inside the methods that need them.
+
+Identity is always ``<name>:<id>`` (see ``bot.events``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.config import Config
+    from bot.digest.model import CompiledIssue
+    from bot.events import ChatEvent
+    from bot.ports import ChatPublisher, Core
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``doctor``: ✓/✗ ``name``: ``reason``, and on ✗ the ``fix``."""
+
+    name: str
+    ok: bool
+    reason: str
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdRules:
+    """How a platform writes its ids in ``linkletter.toml`` (the part after ``<name>:``).
+
+    ``channel`` and ``editor`` are full-match patterns; the hints say how to find an id in the
+    platform's own interface; the examples are used in messages and by ``linkletter init``.
+    """
+
+    channel: re.Pattern[str]
+    editor: re.Pattern[str]
+    channel_hint: str
+    editor_hint: str
+    channel_example: str
+    editor_example: str
+
+
+class PlatformSettings(BaseModel):
+    """The ``[<name>]`` table of ``linkletter.toml``; a platform subclasses it for its own keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    capture_bot_messages: bool = False
+
+
+class Connection(Protocol):
+    """A live connection to a platform inside ``linkletter run``."""
+
+    @property
+    def publisher(self) -> ChatPublisher: ...
+
+    def routes(self) -> list[BaseRoute]:
+        """HTTP routes the web server mounts (an events endpoint), open: the adapter checks
+        the platform's signatures itself."""
+        ...
+
+    async def start(self) -> None:
+        """Connect and catch up on what was missed; return once running."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    def is_connected(self) -> bool: ...
+
+
+class Importer(Protocol):
+    """A history export, read message by message (``linkletter import <command>``)."""
+
+    def events(self) -> Iterator[ChatEvent]: ...
+
+
+class Platform(Protocol):
+    @property
+    def name(self) -> str:
+        """The prefix of its ids (``name:…``) and the ``[name]`` table's name."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """How people write its name in a sentence."""
+        ...
+
+    @property
+    def ids(self) -> IdRules: ...
+
+    @property
+    def token_variable(self) -> str:
+        """The environment variable whose presence turns the platform on."""
+        ...
+
+    @property
+    def settings_model(self) -> type[PlatformSettings]: ...
+
+    @property
+    def quiet_loggers(self) -> tuple[str, ...]:
+        """Its SDK's loggers, kept at WARNING unless ``--verbose``."""
+        ...
+
+    def connect(
+        self, core: Core, config: Config, channels: list[str], env: Mapping[str, str]
+    ) -> Connection:
+        """The live connection for ``linkletter run``; ``ValueError`` says what to fix."""
+        ...
+
+    def publisher(self, env: Mapping[str, str]) -> AbstractAsyncContextManager[ChatPublisher]:
+        """A publisher without a live connection (the CLI's ``digest publish``)."""
+        ...
+
+    def render(self, issue: CompiledIssue) -> list[dict[str, Any]]:
+        """The issue as native message payloads, to post in order."""
+        ...
+
+    def text_message(self, text: str) -> dict[str, Any]:
+        """A plain notice as one native payload (nothing in it pings anyone)."""
+        ...
+
+    async def doctor(self, config: Config, env: Mapping[str, str]) -> list[Check]: ...
+
+    def position_key(self, position: str) -> Any:
+        """A sort key for its message positions (checkpoints): later sorts higher."""
+        ...
+
+    def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
+        """``linkletter import <command>`` readers of its history exports, by command name."""
+        ...
+

@@ -1,0 +1,50 @@
+"""The platform registry: the only module in ``bot/`` that names the chat platforms.
+
+Each line maps a platform's name (the prefix of its ids) to the package whose ``PLATFORM``
+implements ``bot.platform.Platform``. Nothing is imported until a platform is asked for, and
+importing a platform's package is cheap (its SDK loads only when connecting or publishing).
+Adding a platform is one line here and a package in ``adapters/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from bot.platform import Platform
+
+REGISTRY: dict[str, str] = {
+    "slack": "adapters.slack",
+    "discord": "adapters.discord",
+}
+CONSOLE = "adapters.console"  # the offline demo's adapter: not a chat platform
+
+
+class UnknownPlatform(KeyError):
+    """An id whose prefix names no registered platform."""
+
+
+@cache
+def platform(name: str) -> Platform:
+    """The platform called ``name``; ``UnknownPlatform`` if there is none."""
+    try:
+        module = REGISTRY[name]
+    except KeyError:
+        raise UnknownPlatform(name) from None
+    return cast("Platform", importlib.import_module(module).PLATFORM)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def every() -> tuple[Platform, ...]:
+    return tuple(platform(name) for name in REGISTRY)
+
+
+def platform_of(ident: str) -> Platform | None:
+    """The platform of a ``name:id`` string, or None for a non-chat id (``file:…``)."""
+    name = ident.split(":", 1)[0]
+    return platform(name) if name in REGISTRY else None
