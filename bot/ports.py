@@ -57,6 +57,8 @@ class QueueEntry:
     status: str
     featured: bool
     digest: str
+    published_in: str | None = None  # "issue #N (date)" when an earlier issue carried it
+    revisited: bool = False  # approved again after that issue: it goes out once more
 
 
 @dataclass(frozen=True, slots=True)

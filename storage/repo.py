@@ -17,6 +17,7 @@ from storage.models import (
     Decision,
     DigestState,
     EnrichStatus,
+    Issue,
     Item,
     ItemStatus,
     Message,
@@ -33,7 +34,7 @@ ITEM_LISTED = (
     "summary", "summary_override", "summary_source", "section", "section_source", "status",
     "why", "note", "votes", "featured", "word_count", "site_name", "enrich_status",
     "enrich_error", "enrich_attempts", "assist_error", "suggested_section", "suggested_why",
-    "first_shared_at",
+    "first_shared_at", "published_issue_id",
 )  # fmt: skip
 SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at", "active")
 LISTING_BATCH = 1000
@@ -41,6 +42,7 @@ IN_CHUNK = 5000  # values per IN list: far below PostgreSQL's 65,535 bind parame
 V = TypeVar("V")
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 SHARES: Table = Share.__table__  # type: ignore[attr-defined]
+ISSUES: Table = Issue.__table__  # type: ignore[attr-defined]
 
 
 def chunked(values: Iterable[V]) -> Iterator[list[V]]:
@@ -187,13 +189,21 @@ class Repo:
 
         One LEFT JOIN read in batches of ``LISTING_BATCH`` rows (a server-side cursor on
         PostgreSQL): linear in items and shares, no ``IN`` list, nothing held but one item's
-        rows. Share columns come prefixed ``share_``; an item without shares gets ``[]``.
+        rows. Share columns come prefixed ``share_``; an item without shares gets ``[]``. The
+        issue it was published in comes as ``issue_number`` and ``issue_date`` (or None).
         """
-        items, shares = ITEMS, SHARES
+        items, shares, issues = ITEMS, SHARES, ISSUES
         share_columns = [shares.c[name].label(f"share_{name}") for name in SHARE_LISTED]
+        issue_columns = [
+            issues.c.number.label("issue_number"),
+            func.coalesce(issues.c.published_at, issues.c.created_at).label("issue_date"),
+        ]
+        joined = items.outerjoin(shares, shares.c.item_id == items.c.id).outerjoin(
+            issues, issues.c.id == items.c.published_issue_id
+        )
         query = (
-            select_columns(*(items.c[name] for name in ITEM_LISTED), *share_columns)
-            .select_from(items.outerjoin(shares, shares.c.item_id == items.c.id))
+            select_columns(*(items.c[name] for name in ITEM_LISTED), *share_columns, *issue_columns)
+            .select_from(joined)
             .where(items.c.merged_into.is_(None))
         )
         if digest:
@@ -214,13 +224,13 @@ class Repo:
         return dict(rows)
 
     def ready_for_issue(self, digest: str) -> list[Item]:
-        """Approved items of a digest not yet in a published issue (uses ix_item_digest_status)."""
+        """Approved items of a digest (uses ix_item_digest_status): not yet in a published
+        issue, or approved again by an editor after theirs came out (revisited)."""
         return list(
             self.session.exec(
                 select(Item).where(
                     Item.digest == digest,
                     Item.status == ItemStatus.approved,
-                    col(Item.published_issue_id).is_(None),
                     col(Item.merged_into).is_(None),
                 )
             ).all()

@@ -21,6 +21,7 @@ from bot.curate.rules import (
     ItemFacts,
     MessageFact,
     ReactionFact,
+    aware,
     derive,
     reaction_fact,
 )
@@ -39,16 +40,13 @@ from bot.events import (
     UnfurlsAdded,
 )
 from storage.facts import AnyMessage, Facts
+from storage.history import PublishedIn, published_in
 from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _newer(incoming: datetime, stored: datetime | None) -> bool:
-    return stored is None or _aware(incoming) >= _aware(stored)
+    return stored is None or aware(incoming) >= aware(stored)
 
 
 class Ingest:
@@ -200,22 +198,24 @@ class Ingest:
     def _after_message_change(
         self, message: AnyMessage, forced: list[DigestConfig] | None, receipts: bool
     ) -> None:
-        created, duplicated = self._sync_shares(message, forced or self._digests(message.channel))
+        created, again = self._sync_shares(message, forced or self._digests(message.channel))
         if message.thread_parent:
             self._touch_message(message.channel, message.thread_parent)
         if receipts and message.author:
-            self._receipt(message, created, duplicated)
+            self._receipt(message, created, again)
 
-    def _sync_shares(self, message: AnyMessage, digests: list[DigestConfig]) -> tuple[bool, bool]:
+    def _sync_shares(
+        self, message: AnyMessage, digests: list[DigestConfig]
+    ) -> tuple[bool, list[int]]:
         """Make the message's shares match the links in its latest text.
 
-        Returns (a new item was created, an existing item got a new share).
+        Returns (a new item was created, the existing items that got a new share).
         """
         # a deleted message's items stay, withdrawn
         keyed = self._shared_links(message.thread_parent, message.text)
         existing = list(self.facts.shares_of_message(message.channel, message.message_id))
         wanted: set[int] = set()
-        created = duplicated = False
+        created, again = False, []
         for digest in digests:
             for key, link in keyed.items():
                 item_id, is_new = self.facts.item_id_for(digest.name, key, link)
@@ -227,21 +227,34 @@ class Ingest:
                 wanted.add(item_id)
                 self.touched.add(item_id)
                 created |= is_new and not message.deleted
-                duplicated |= not is_new and not share_was_known and not message.deleted
+                if not is_new and not share_was_known and not message.deleted:
+                    again.append(item_id)
         for share in existing:
             if share.item_id not in wanted and share.active:
                 share.active = False
                 self.touched.add(share.item_id)
-        return created, duplicated
+        return created, again
 
-    def _receipt(self, message: AnyMessage, created: bool, duplicated: bool) -> None:
+    def _receipt(self, message: AnyMessage, created: bool, again: list[int]) -> None:
         receipts, where = self.config.receipts, (message.channel, message.message_id)
+        published = self._published_before(again) if again and not created else None
         if created:
             self.effects.append(AddReaction(*where, receipts.captured))
-        elif duplicated and receipts.duplicate_mode == "reaction":
+        elif receipts.duplicate_mode == "none":
+            return
+        elif published is not None:  # a reaction cannot say which issue: always a reply
+            text = receipts.published_reply.replace("{issue}", published.label())
+            self.effects.append(ReplyInThread(*where, text))
+        elif again and receipts.duplicate_mode == "reaction":
             self.effects.append(AddReaction(*where, receipts.duplicate))
-        elif duplicated and receipts.duplicate_mode == "reply":
+        elif again and receipts.duplicate_mode == "reply":
             self.effects.append(ReplyInThread(*where, receipts.duplicate_reply))
+
+    def _published_before(self, item_ids: list[int]) -> PublishedIn | None:
+        """The issue the first of these items went out in, if one did."""
+        items = [item for item in self.repo.items_by_id(item_ids) if item.published_issue_id]
+        issues = published_in(self.repo, (item.published_issue_id for item in items))
+        return next(iter(issues.values()), None)
 
     def _store_unfurls(self, channel: str, message_id: str, unfurls: Iterable[Unfurl]) -> None:
         """Keep the platform's link preview as fallback metadata for the matching item."""
@@ -316,6 +329,7 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
     shares_of: dict[int, list[Share]] = defaultdict(list)
     for share in shares:
         shares_of[share.item_id].append(share)
+    issues = published_in(repo, (item.published_issue_id for item in items))
     facts = {}
     for item in items:
         assert item.id is not None
@@ -341,8 +355,14 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
                 key=lambda pair: pair[0] or datetime.max.replace(tzinfo=UTC),
                 default=None,
             ),
+            published_at=_issue_date(issues, item.published_issue_id),
         )
     return facts
+
+
+def _issue_date(issues: dict[int, PublishedIn], issue_id: int | None) -> datetime | None:
+    found = issues.get(issue_id) if issue_id is not None else None
+    return found.date if found else None
 
 
 def _message_fact(message: Message) -> MessageFact:

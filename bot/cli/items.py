@@ -57,7 +57,17 @@ def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any
         "assist_error": item["assist_error"],
         "suggested_section": item["suggested_section"],
         "suggested_why": item["suggested_why"],
+        "published_in": _published_in(item),
+        "revisited": item["issue_number"] is not None and item["status"] == ItemStatus.approved,
     }
+
+
+def _published_in(item: RowMapping) -> dict[str, Any] | None:
+    """The issue that carried the item (the latest, for one an editor brought back)."""
+    if item["issue_number"] is None:
+        return None
+    date = item["issue_date"]
+    return {"issue": item["issue_number"], "date": date.date().isoformat() if date else None}
 
 
 def share_record(share: RowMapping) -> dict[str, Any]:

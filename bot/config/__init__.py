@@ -164,6 +164,10 @@ class ReceiptSettings(_Strict):
     duplicate: str = "recycle"
     duplicate_mode: Literal["reaction", "reply", "none"] = "reaction"
     duplicate_reply: str = "Already in the queue: your share was added to it."
+    # a share of an article an earlier issue carried; {issue} is "issue #N (date)"
+    published_reply: str = (
+        "Already in {issue}: it will not go out again unless an editor approves it again."
+    )
 
 
 class FetchConfig(_Strict):

@@ -15,6 +15,7 @@ from bot.config import DigestConfig
 from bot.curate.rules import is_editor
 from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
+from storage.history import PublishedIn, published_in, shared_again
 from storage.models import Decision, Item, ItemStatus
 from storage.repo import Repo
 
@@ -30,6 +31,7 @@ Commands: `add <url> [why]`, `why <item> <text>` (editors: `why <item> accept` t
 suggestion shown in the preview), `queue`, `preview`, `publish`, `intro <text>`, `status`,
 `mine`, `help`."""
 
+QUEUE_LIMIT = 100
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
 
 
@@ -104,8 +106,12 @@ class CommandHandler:
             if outcome.duplicate:
                 return "Already in the queue."
             items = [item for i in outcome.item_ids if (item := repo.item(i)) is not None]
+            issues = published_in(repo, (item.published_issue_id for item in items))
             return (
-                "\n".join(_added(digest, item, item.id in known) for item in items)
+                "\n".join(
+                    _added(digest, item, item.id in known, issues.get(item.published_issue_id or 0))
+                    for item in items
+                )
                 or "No link found."
             )
 
@@ -150,15 +156,10 @@ class CommandHandler:
         return CommandReply(await self.service.run(record))
 
     async def _queue(self, digest: DigestConfig) -> CommandReply:
-        items = await self.service.run(
-            lambda repo: repo.items(digest.name, [ItemStatus.draft, ItemStatus.approved], limit=100)
-        )
-        entries = tuple(_entry(item) for item in items)
+        entries = await self.service.run(lambda repo: queue_entries(repo, digest.name))
         if not entries:
             return CommandReply(f"The *{digest.name}* queue is empty.")
-        lines = [f"*{digest.name}*: {len(entries)} waiting"] + [
-            f"{e.item_id}. [{e.status}] {e.title} ({e.votes} votes, {e.section})" for e in entries
-        ]
+        lines = [f"*{digest.name}*: {len(entries)} waiting", *map(_queue_line, entries)]
         return CommandReply("\n".join(lines), entries=entries)
 
     async def _mine(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
@@ -274,10 +275,29 @@ def _decided(item: Item, action: str) -> str:
     return f"Item {item.id}: {changed} saved{f' ({shown})' if shown else ''}; it is {state}."
 
 
-def _added(digest: DigestConfig, item: Item, known: bool) -> str:
+def queue_entries(repo: Repo, digest: str, limit: int = QUEUE_LIMIT) -> tuple[QueueEntry, ...]:
+    """What waits for an editor: drafts and approved items, then published items shared again
+    since their issue came out (an editor may bring one back by approving it again)."""
+    waiting = repo.items(digest, [ItemStatus.draft, ItemStatus.approved], limit=limit)
+    again = shared_again(repo, digest, limit=max(limit - len(waiting), 0))
+    items = [*waiting, *again]
+    issues = published_in(repo, (item.published_issue_id for item in items))
+    return tuple(_entry(item, issues.get(item.published_issue_id or 0)) for item in items)
+
+
+def _queue_line(entry: QueueEntry) -> str:
+    line = f"{entry.item_id}. [{entry.status}] {entry.title} ({entry.votes} votes, {entry.section})"
+    return f"{line} · in {entry.published_in}" if entry.published_in else line
+
+
+def _added(digest: DigestConfig, item: Item, known: bool, issue: PublishedIn | None) -> str:
     """What ``add`` did to one item: added, shared again, or nothing because it is done."""
     if item.status == "published":
-        return f"Item {item.id} was already published in *{digest.name}*; it will not go out again."
+        where = f"in {issue.label()}" if issue else f"in *{digest.name}*"
+        return (
+            f"Item {item.id} was already published {where}; it will not go out again "
+            "unless an editor approves it again."
+        )
     if item.status in ("rejected", "withdrawn"):
         return f"Item {item.id} was {item.status} by an editor; your share is noted on it."
     if known:
@@ -289,9 +309,11 @@ def _title(item: Item) -> str:
     return item.title_override or item.title or item.unfurl_title or item.url
 
 
-def _entry(item: Item) -> QueueEntry:
+def _entry(item: Item, issue: PublishedIn | None) -> QueueEntry:
     assert item.id is not None
     return QueueEntry(
+        published_in=issue.label() if issue else None,
+        revisited=issue is not None and item.status == ItemStatus.approved,
         item_id=item.id,
         title=_title(item),
         url=item.url,

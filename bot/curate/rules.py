@@ -5,7 +5,9 @@ redelivered, replayed or shuffled stream converges. Rules (issue 2):
 
 - status: an editor's approve/reject (reaction or command) — the latest one in force wins; a
   removed reaction no longer counts, so removing undoes exactly its effect. Editor ⭐ features
-  (and approves). Published is final; an item with no remaining share leaves the queue.
+  (and approves). Published is final unless an editor approves the item again after its issue
+  came out (issue 21: it is then approved again, "revisited"); an item with no remaining share
+  leaves the queue.
 - votes: distinct people whose reactions are not editor curation reactions (a non-editor's ✅
   is a vote), bots excluded.
 - why: the latest why by an editor, else by a sharer, else by anyone else.
@@ -75,6 +77,8 @@ class ItemFacts:
     # (when, who) of the earliest share of all, deleted messages' too: a withdrawn item keeps
     # when and by whom it was shared, however its events were batched
     first_share: tuple[datetime | None, str | None] | None = None
+    # when the issue it was published in came out: only an approval after it brings it back
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +133,24 @@ def _curation(facts: ItemFacts, digest: DigestConfig) -> tuple[str, bool, str | 
             sections.append((decision.at, decision.value))
     verdict = _latest(verdicts) or "draft"
     status = VERDICT_STATUS.get(verdict, ItemStatus.draft)
-    if facts.published:
+    if facts.published and not _approved_again(verdicts, facts.published_at):
         status = ItemStatus.published
     elif not facts.shares:
         status = ItemStatus.withdrawn
     return status, bool(_latest(features)) and status != ItemStatus.rejected, _latest(sections)
+
+
+def _approved_again(verdicts: Sequence[tuple[datetime, str]], published: datetime | None) -> bool:
+    """Whether the verdict in force is an approval given after the item's issue came out."""
+    if published is None or not verdicts:
+        return False
+    moment, verdict = max(verdicts, key=lambda pair: pair[0])
+    return verdict == "approve" and aware(moment) > aware(published)
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` as an aware time: SQLite hands back naive UTC times."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _votes(facts: ItemFacts, digest: DigestConfig) -> int:

@@ -81,6 +81,7 @@ def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
         featured=item.featured,
         votes=item.votes,
         summary_generated=item.summary_source == "assist" and not item.summary_override,
+        revisited=item.published_issue_id is not None,
     )
 
 

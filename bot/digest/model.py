@@ -26,6 +26,7 @@ class IssueItem:
     featured: bool = False
     votes: int = 0
     summary_generated: bool = False
+    revisited: bool = False  # an earlier issue carried it; an editor approved it again
 
 
 @dataclass(frozen=True, slots=True)

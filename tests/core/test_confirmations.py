@@ -60,7 +60,8 @@ async def test_adding_a_published_link_says_it_will_not_go_out_again(
     item = only_item(db)
     assert item.status == "published"
     assert reply.text == (
-        f"Item {item.id} was already published in *weekly*; it will not go out again."
+        f"Item {item.id} was already published in issue #1 (2026-11-16); it will not go out "
+        "again unless an editor approves it again."
     )
 
 

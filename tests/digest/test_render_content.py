@@ -142,7 +142,7 @@ def test_json_follows_the_documented_schema() -> None:
     item = data["sections"][0]["items"][0]
     assert list(item) == [
         "number", "title", "url", "summary", "why", "image_url", "site_name", "word_count",
-        "reading_minutes", "shared_by", "featured", "votes",
+        "reading_minutes", "shared_by", "featured", "votes", "revisited",
     ]  # fmt: skip
     assert data["period"] == {"start": PERIOD_START.isoformat(), "end": PERIOD_END.isoformat()}
     assert [i["number"] for s in data["sections"] for i in s["items"]] == list(range(1, 61))

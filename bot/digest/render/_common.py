@@ -170,13 +170,15 @@ def section_name(name: str) -> str:
 
 
 def item_heading(item: IssueItem) -> str:
-    """'3. Title', with a star for a featured item (raw)."""
+    """'3. Title', with a star for a featured item and a mark for a revisited one (raw)."""
     star = "⭐ " if item.featured else ""
-    return f"{star}{item.number}. {clean(item.title) or clean(item.url)}"
+    again = f" ({REVISITED_NOTE})" if item.revisited else ""
+    return f"{star}{item.number}. {clean(item.title) or clean(item.url)}{again}"
 
 
 DEFAULT_SECTION_NAME = "Links"
 FEATURED_NOTE = "Lead story"
+REVISITED_NOTE = "revisited"
 WHY_ICON = "🏛️"
 WHY_TEXT = "Why this matters:"
 READ_MORE_ICON = "📖"
@@ -228,6 +230,7 @@ class ItemView:
     read_more: str | None
     byline: tuple[str, ...]
     featured: bool
+    revisited: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +251,7 @@ def item_view(item: IssueItem, read_more: str) -> ItemView:
         read_more=reading_label(item, read_more),
         byline=tuple(byline(item)),
         featured=item.featured,
+        revisited=item.revisited,
     )
 
 

@@ -27,6 +27,7 @@ def item_json(item: IssueItem) -> dict[str, Any]:
         "shared_by": item.shared_by,
         "featured": item.featured,
         "votes": item.votes,
+        "revisited": item.revisited,
     }
 
 
