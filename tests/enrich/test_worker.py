@@ -249,3 +249,33 @@ async def test_a_page_whose_attempts_never_finish_is_not_claimed_forever(db: Dat
     item = items(db)[0]
     assert (item.enrich_status, item.enrich_attempts) == ("failed", max_attempts + 1)
     assert "never finished" in (item.enrich_error or "")
+
+
+async def test_a_short_link_to_a_published_article_lands_on_it_and_shows_in_the_queue(
+    db: Database, server: LocalServer, worker: Workers
+) -> None:
+    """Issue 21: the same final URL as an article an earlier issue carried is recognised."""
+    from bot.curate.commands import queue_entries
+    from bot.deliver.destinations import build_destinations
+    from bot.deliver.engine import PublishEngine
+    from tests.core.fakes import RecordingPublisher
+    from tests.core.helpers import CONFIG, EDITOR, react
+
+    article = server.url("/pages/mozilla-1")
+    short = server.url(f"/redirect-to?target={quote(article, safe='')}")
+    config = CONFIG.replace('default_section = "Elsewhere"', 'publish_to = ["slack:CPUB"]')
+    core = service(db, config)
+    core.handle_sync(post("slack:C1", "1", ANN, article))
+    core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
+    publisher = {"slack": RecordingPublisher()}
+    engine = PublishEngine(
+        core.config, db, lambda d: build_destinations(d.publish_to, publisher), now=lambda: at(30)
+    )
+    assert (await engine.publish("weekly", "p1")).outcome == "published"
+    core.handle_sync(post("discord:100", "2", BOB, short, 40))
+    await worker(db).run_once()
+    [target] = [i for i in items(db) if i.merged_into is None]
+    assert target.status == "published"
+    with db.session() as session:
+        [entry] = queue_entries(Repo(session), "weekly")
+    assert (entry.item_id, entry.published_in) == (target.id, "issue #1 (2026-11-16)")
