@@ -59,6 +59,7 @@ class QueueEntry:
     digest: str
     published_in: str | None = None  # "issue #N (date)" when an earlier issue carried it
     revisited: bool = False  # approved again after that issue: it goes out once more
+    score: float = 0  # engagement score (the digest's [digest.score] weights)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("digest", "canonical_url"),
         Index("ix_item_digest_status", "digest", "status"),
+        Index("ix_item_digest_status_shared", "digest", "status", "first_shared_at"),
         Index("ix_item_enrich", "enrich_status", "enrich_next_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -94,6 +95,12 @@ class Item(SQLModel, table=True):
     first_shared_at: datetime | None = None
     first_shared_by: str | None = None
     approved_at: datetime | None = None
+    # engagement (issue 21): counted by the rules, weighted by the digest's [digest.score]
+    reactor_count: int = 0
+    reply_count: int = 0
+    participant_count: int = 0
+    channel_count: int = 0
+    platform_count: int = 0
     published_issue_id: int | None = Field(default=None, index=True)
     merged_into: int | None = None
     # page metadata (enrichment)

@@ -84,7 +84,8 @@ def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
     lines = [f"{star}{link(entry.url, escape_label(entry.title))}"]
     if entry.why:
         lines.append(f"_{escape(entry.why)}_")
-    shown = f"{entry.votes} votes · {escape(entry.section)} · {entry.status}"
+    shown = f"{entry.votes} votes · score {entry.score:g} · {escape(entry.section)}"
+    shown += f" · {entry.status}"
     lines.append(f"{shown} · in {entry.published_in}" if entry.published_in else shown)
     blocks = [_section("\n".join(lines))]
     if buttons:

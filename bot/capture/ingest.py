@@ -408,6 +408,11 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
         "title_override": state.title_override,
         "summary_override": state.summary_override,
         "image_override": state.image_override,
+        "reactor_count": state.engagement.reactors,
+        "reply_count": state.engagement.replies,
+        "participant_count": state.engagement.participants,
+        "channel_count": state.engagement.channels,
+        "platform_count": state.engagement.platforms,
     }
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:

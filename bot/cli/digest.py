@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
-from bot.cli.terminal import markdown, print_table, table
+from bot.cli.terminal import markdown, plain, print_table, table
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
@@ -109,13 +109,16 @@ def preview(
     chosen = _digest(context, digest)
     engine = _engine(context)
     issue: CompiledIssue = run_async(lambda: engine.preview(chosen))
+    notes = run_async(lambda: engine.preview_notes(chosen, issue))
     if issue.is_empty:
         console.print(
             f"Nothing approved for {chosen.name} yet. Approve items with ✅ in chat or "
             "`linkletter items approve ID` (`linkletter items list` shows the queue)."
         )
+        _print_notes(notes)
         return
     _print_issue(issue)
+    _print_notes(notes)
     if drafts:
         line = run_async(lambda: _preview_drafts(engine, chosen, issue))
         console.print(line or "No buttondown:, ghost: or mailchimp: entry in publish_to.")
@@ -131,6 +134,11 @@ async def _preview_drafts(engine: PublishEngine, digest: DigestConfig, issue: Co
         fail(f"{digest.name} has no next scheduled run to make drafts for")
     period = period_key(upcoming, digest.timezone)
     return drafts_line(await engine.preview_drafts(digest, period, issue))
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(plain(note))
 
 
 def _print_issue(issue: CompiledIssue) -> None:

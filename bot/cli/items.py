@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
@@ -17,7 +17,7 @@ from storage.states import EnrichStatus, ItemStatus
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from sqlalchemy import RowMapping
 
-    from bot.config import DigestConfig
+    from bot.config import Config, DigestConfig, ScoreWeights
     from bot.curate.service import CurationService
     from bot.enrich.worker import EnrichmentWorker
     from storage.repo import Repo
@@ -28,9 +28,14 @@ app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args
 Status = ItemStatus  # --status takes the item statuses the database holds
 
 
-def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any]:
+def item_record(
+    item: RowMapping, shares: Sequence[RowMapping], weights: ScoreWeights
+) -> dict[str, Any]:
     """The documented ``items list --json`` shape (docs/cli.md), from the rows of
-    ``Repo.item_listing`` (share columns prefixed ``share_``)."""
+    ``Repo.item_listing`` (share columns prefixed ``share_``); ``weights`` are the item's
+    digest's ``[digest.score]``."""
+    from bot.curate.rules import COUNT_COLUMNS, stored_score
+
     return {
         "id": item["id"],
         "digest": item["digest"],
@@ -46,6 +51,8 @@ def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any
         "note": item["note"],
         "votes": item["votes"],
         "featured": item["featured"],
+        "score": stored_score(item, weights),
+        "engagement": {name.removesuffix("_count"): item[name] for name in COUNT_COLUMNS},
         "shares": [share_record(share) for share in shares],
         "word_count": item["word_count"],
         "site_name": item["site_name"],
@@ -68,6 +75,15 @@ def _published_in(item: RowMapping) -> dict[str, Any] | None:
         return None
     date = item["issue_date"]
     return {"issue": item["issue_number"], "date": date.date().isoformat() if date else None}
+
+
+def score_weights(config: Config) -> Callable[[str], ScoreWeights]:
+    """Each digest's score weights by name; the defaults for a digest no longer configured."""
+    from bot.config import ScoreWeights
+
+    known = {digest.name: digest.score for digest in config.digests}
+    default = ScoreWeights()
+    return lambda name: known.get(name, default)
 
 
 def share_record(share: RowMapping) -> dict[str, Any]:
@@ -113,7 +129,8 @@ def list_items(
     # so the blocking read does not need a worker thread.
     with friendly_errors(), service.db.reading() as session:
         listing = Repo(session).item_listing(digest, [status.value] if status else None)
-        records = (item_record(item, shares) for item, shares in listing)
+        weights = score_weights(service.config)
+        records = (item_record(i, shares, weights(i["digest"])) for i, shares in listing)
         if as_json:
             write_json_array(records, sys.stdout)
             return

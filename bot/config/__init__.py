@@ -124,6 +124,18 @@ class SectionRule(_Strict):
     keywords: list[str] = Field(default_factory=list)
 
 
+class ScoreWeights(_Strict):
+    """How much each sign of discussion adds to an item's engagement score (issue 21)."""
+
+    reactors: float = Field(default=1, ge=0)  # distinct people who reacted, editors too
+    votes: float = Field(default=1, ge=0)  # reactions counted as votes (see the rules)
+    replies: float = Field(default=1, ge=0)  # thread replies to the sharing messages
+    participants: float = Field(default=1, ge=0)  # distinct sharers, repliers and reactors
+    channels: float = Field(default=2, ge=0)  # each channel beyond the first that shared it
+    platforms: float = Field(default=2, ge=0)  # each platform beyond the first
+    featured: float = Field(default=5, ge=0)  # the editor boost: ⭐
+
+
 class DigestConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str = "{name} — Issue {number}"
@@ -143,6 +155,8 @@ class DigestConfig(_Strict):
     post_when_empty: bool = False
     empty_text: str = "Nothing this week."
     read_more: Literal["words", "minutes"] = "words"
+    order: Literal["votes", "score"] = "votes"  # within a section, after featured items
+    score: ScoreWeights = Field(default_factory=ScoreWeights)
     show_sharer: bool = True
     intro: str | None = None
     outro: str | None = None

@@ -12,7 +12,7 @@ from bot.capture.ingest import recompute_item
 from bot.capture.links import extract_links
 from bot.capture.text import clean_text
 from bot.config import DigestConfig
-from bot.curate.rules import is_editor
+from bot.curate.rules import is_editor, item_score
 from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from storage.history import PublishedIn, published_in, shared_again
@@ -156,7 +156,7 @@ class CommandHandler:
         return CommandReply(await self.service.run(record))
 
     async def _queue(self, digest: DigestConfig) -> CommandReply:
-        entries = await self.service.run(lambda repo: queue_entries(repo, digest.name))
+        entries = await self.service.run(lambda repo: queue_entries(repo, digest))
         if not entries:
             return CommandReply(f"The *{digest.name}* queue is empty.")
         lines = [f"*{digest.name}*: {len(entries)} waiting", *map(_queue_line, entries)]
@@ -275,18 +275,26 @@ def _decided(item: Item, action: str) -> str:
     return f"Item {item.id}: {changed} saved{f' ({shown})' if shown else ''}; it is {state}."
 
 
-def queue_entries(repo: Repo, digest: str, limit: int = QUEUE_LIMIT) -> tuple[QueueEntry, ...]:
+def queue_entries(
+    repo: Repo, digest: DigestConfig, limit: int = QUEUE_LIMIT
+) -> tuple[QueueEntry, ...]:
     """What waits for an editor: drafts and approved items, then published items shared again
     since their issue came out (an editor may bring one back by approving it again)."""
-    waiting = repo.items(digest, [ItemStatus.draft, ItemStatus.approved], limit=limit)
-    again = shared_again(repo, digest, limit=max(limit - len(waiting), 0))
+    waiting = repo.items(digest.name, [ItemStatus.draft, ItemStatus.approved], limit=limit)
+    again = shared_again(repo, digest.name, limit=max(limit - len(waiting), 0))
     items = [*waiting, *again]
     issues = published_in(repo, (item.published_issue_id for item in items))
-    return tuple(_entry(item, issues.get(item.published_issue_id or 0)) for item in items)
+    return tuple(
+        _entry(item, issues.get(item.published_issue_id or 0), item_score(item, digest.score))
+        for item in items
+    )
 
 
 def _queue_line(entry: QueueEntry) -> str:
-    line = f"{entry.item_id}. [{entry.status}] {entry.title} ({entry.votes} votes, {entry.section})"
+    line = (
+        f"{entry.item_id}. [{entry.status}] {entry.title} "
+        f"({entry.votes} votes, score {entry.score:g}, {entry.section})"
+    )
     return f"{line} · in {entry.published_in}" if entry.published_in else line
 
 
@@ -309,9 +317,10 @@ def _title(item: Item) -> str:
     return item.title_override or item.title or item.unfurl_title or item.url
 
 
-def _entry(item: Item, issue: PublishedIn | None) -> QueueEntry:
+def _entry(item: Item, issue: PublishedIn | None, score: float) -> QueueEntry:
     assert item.id is not None
     return QueueEntry(
+        score=score,
         published_in=issue.label() if issue else None,
         revisited=issue is not None and item.status == ItemStatus.approved,
         item_id=item.id,

@@ -12,21 +12,24 @@ redelivered, replayed or shuffled stream converges. Rules (issue 2):
   is a vote), bots excluded.
 - why: the latest why by an editor, else by a sharer, else by anyone else.
 - section: editor override, hashtag, channel map, domain rule, keyword rule, suggestion, default.
+- engagement (issue 21): distinct reactors, thread replies, distinct participants (sharers,
+  repliers, reactors), channels and platforms that shared it; bots never count. The digest's
+  ``[digest.score]`` weights turn it, with votes and ⭐, into the item's score.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.capture.canonical import domain_of
 from bot.capture.links import extract_links, plain_text
 from bot.capture.why import split_why, starts_with_why
-from bot.config import DigestConfig
-from storage.models import ItemStatus
+from bot.config import DigestConfig, ScoreWeights
+from storage.models import Item, ItemStatus
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HASHTAG = re.compile(r"(?<![\w&/#])#([A-Za-z][\w-]{0,49})")
@@ -82,6 +85,52 @@ class ItemFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Engagement:
+    """How much an item was discussed: the counts stored on the item (``*_count``)."""
+
+    reactors: int = 0
+    replies: int = 0
+    participants: int = 0
+    channels: int = 0
+    platforms: int = 0
+
+    def score(self, weights: ScoreWeights, votes: int, featured: bool) -> float:
+        """The weighted sum; a second channel or platform is what counts as spreading."""
+        return round(
+            weights.reactors * self.reactors
+            + weights.votes * votes
+            + weights.replies * self.replies
+            + weights.participants * self.participants
+            + weights.channels * max(self.channels - 1, 0)
+            + weights.platforms * max(self.platforms - 1, 0)
+            + (weights.featured if featured else 0),
+            2,
+        )
+
+
+COUNT_COLUMNS = (
+    "reactor_count",
+    "reply_count",
+    "participant_count",
+    "channel_count",
+    "platform_count",
+)
+
+
+def stored_score(values: Mapping[Any, Any], weights: ScoreWeights) -> float:
+    """The score of an item from its stored columns (a listing row, or an item's fields)."""
+    counts = Engagement(*(values[name] or 0 for name in COUNT_COLUMNS))
+    return counts.score(weights, values["votes"] or 0, bool(values["featured"]))
+
+
+def item_score(item: Item, weights: ScoreWeights) -> float:
+    return stored_score({name: getattr(item, name) for name in SCORED}, weights)
+
+
+SCORED = (*COUNT_COLUMNS, "votes", "featured")
+
+
+@dataclass(frozen=True, slots=True)
 class Derived:
     status: str
     featured: bool
@@ -94,6 +143,7 @@ class Derived:
     title_override: str | None
     summary_override: str | None
     image_override: str | None
+    engagement: Engagement
 
 
 def is_editor(digest: DigestConfig, user: str | None, roles: Sequence[str] = ()) -> bool:
@@ -164,6 +214,19 @@ def _votes(facts: ItemFacts, digest: DigestConfig) -> int:
         )
     }
     return len(voters)
+
+
+def _engagement(facts: ItemFacts) -> Engagement:
+    reactors = {reaction.user for reaction in facts.reactions if not reaction.user_is_bot}
+    talkers = {m.author for m in (*facts.shares, *facts.replies) if m.author is not None}
+    channels = {share.channel for share in facts.shares}
+    return Engagement(
+        reactors=len(reactors),
+        replies=len(facts.replies),
+        participants=len(reactors | talkers),
+        channels=len(channels),
+        platforms=len({channel.split(":", 1)[0] for channel in channels}),
+    )
 
 
 def _why(facts: ItemFacts, digest: DigestConfig) -> tuple[str | None, str | None]:
@@ -271,6 +334,7 @@ def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
         title_override=overrides["title"],
         summary_override=overrides["summary"],
         image_override=overrides["image"],
+        engagement=_engagement(facts),
     )
 
 

@@ -35,6 +35,7 @@ from bot.deliver.drafts import DraftLink
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
+from bot.digest.score import preview_notes
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import DeliveryState, Issue, IssueState, utcnow
@@ -132,6 +133,15 @@ class PublishEngine:
 
     async def preview(self, digest: DigestConfig) -> CompiledIssue:
         return await self.tx(lambda repo: self.compile_next(repo, digest, self.now()))
+
+    async def preview_notes(self, digest: DigestConfig, issue: CompiledIssue) -> list[str]:
+        """The editors' engagement notes under a preview of ``issue`` (bot.digest.score)."""
+
+        def notes(repo: IssueRepo) -> list[str]:
+            last = repo.last_published(digest.name)
+            return preview_notes(repo, digest, issue, last.published_at if last else None)
+
+        return await self.tx(notes)
 
     async def preview_drafts(
         self, digest: DigestConfig, period: str, issue: CompiledIssue

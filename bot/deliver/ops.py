@@ -19,10 +19,11 @@ class EngineOps:
         self.now = now
 
     async def preview_text(self, digest: str) -> str:
-        issue = await self.engine.preview(self.engine.config.digest(digest))
-        if issue.is_empty:
-            return f"Nothing is approved for {digest} yet."
-        return render_text(issue)
+        config = self.engine.config.digest(digest)
+        issue = await self.engine.preview(config)
+        notes = await self.engine.preview_notes(config, issue)
+        shown = f"Nothing is approved for {digest} yet." if issue.is_empty else render_text(issue)
+        return "\n\n".join([shown, *notes])
 
     async def publish(self, digest: str, actor: str) -> str:
         """An extra issue now (its own period), exactly once like any other."""

@@ -137,7 +137,8 @@ class DigestScheduler:
         issue = await self.engine.preview(digest)
         drafts = await self.engine.preview_drafts(digest, period, issue)
         suggestions = await self.engine.tx(lambda repo: repo.why_suggestions(digest.name))
-        payloads = preview_payloads(issue, upcoming, suggestions, drafts)
+        notes = await self.engine.preview_notes(digest, issue)
+        payloads = preview_payloads(issue, upcoming, suggestions, drafts, notes)
         await self.notifier.send(digest, payloads, f"preview:{period}")
         log_event(
             log,
@@ -219,10 +220,11 @@ def preview_payloads(
     when: datetime,
     suggestions: Sequence[tuple[int, str]] = (),
     drafts: Sequence[DraftLink] = (),
+    engagement: Sequence[str] = (),
 ) -> dict[str, list[dict[str, Any]]]:
     """The issue as it would go out, after a short heading for the editors with the links to
     its newsletter-platform drafts, and the assist's why-suggestions (editors only; accepted
-    with ``/linkletter why <item> accept``)."""
+    with ``/linkletter why <item> accept``) and the engagement notes (``preview_notes``)."""
     heading = (
         f"Preview of {issue.title}, publishing {when:%a %d %b %H:%M %Z}: "
         f"{len(issue.items)} items. React ✅/❌/⭐ on the shared messages to change it."
@@ -239,6 +241,7 @@ def preview_payloads(
         f"Suggested why for item {item_id}: {why} (`/linkletter why {item_id} accept`)"
         for item_id, why in suggestions
     ]
+    notes += engagement
     if generated:
         notes.append(
             "Summaries written by the AI assist (reply `summary: …` to replace one): items "

@@ -1,18 +1,19 @@
 """Build the next issue of a digest from its approved, unpublished items.
 
-Order: sections in configured order; within a section featured items first, then by votes, then
-by when they were first shared. Caps (per section, total) hold items back for the next issue;
-nothing is dropped.
+Order: sections in configured order; within a section featured items first, then by votes (or
+by engagement score with ``order = "score"``), then by when they were first shared. Caps (per
+section, total) hold items back for the next issue; nothing is dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.capture.canonical import clean_url
 from bot.config import DigestConfig
+from bot.curate.rules import item_score
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from storage.models import Item
 
@@ -29,9 +30,16 @@ class IssueContext:
     public_url: str | None = None
 
 
-def _rank(item: Item) -> tuple[bool, int, float, int]:
-    shared = item.first_shared_at.timestamp() if item.first_shared_at else float("inf")
-    return (not item.featured, -item.votes, shared, item.id or 0)
+def _rank(digest: DigestConfig) -> Callable[[Item], tuple[bool, float, float, int]]:
+    """Featured first, then by votes or (``order = "score"``) by engagement score, then by
+    when the item was first shared."""
+
+    def rank(item: Item) -> tuple[bool, float, float, int]:
+        shared = item.first_shared_at.timestamp() if item.first_shared_at else float("inf")
+        weight = item_score(item, digest.score) if digest.order == "score" else item.votes
+        return (not item.featured, -weight, shared, item.id or 0)
+
+    return rank
 
 
 def select_items(items: Sequence[Item], digest: DigestConfig) -> list[tuple[str, list[Item]]]:
@@ -41,7 +49,7 @@ def select_items(items: Sequence[Item], digest: DigestConfig) -> list[tuple[str,
     """
     order = digest.section_order
     by_section: dict[str, list[Item]] = {name: [] for name in order}
-    for item in sorted(items, key=_rank):
+    for item in sorted(items, key=_rank(digest)):
         by_section.setdefault(item.section or digest.default_section, []).append(item)
     budget = digest.max_items if digest.max_items is not None else len(items)
     chosen: list[tuple[str, list[Item]]] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cli.items import item_record
+from bot.config import ScoreWeights
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
 from bot.digest.render.markdown import render_markdown
@@ -48,7 +49,8 @@ async def _published_once(db: Database) -> None:
 
 def _listed(db: Database) -> dict[str, Any]:
     with db.session() as session:
-        [record] = [item_record(i, s) for i, s in Repo(session).item_listing("weekly")]
+        listing = Repo(session).item_listing("weekly")
+        [record] = [item_record(i, s, ScoreWeights()) for i, s in listing]
     return record
 
 

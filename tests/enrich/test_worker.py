@@ -258,6 +258,7 @@ async def test_a_short_link_to_a_published_article_lands_on_it_and_shows_in_the_
     from bot.curate.commands import queue_entries
     from bot.deliver.destinations import build_destinations
     from bot.deliver.engine import PublishEngine
+    from bot.ports import ChatPublisher
     from tests.core.fakes import RecordingPublisher
     from tests.core.helpers import CONFIG, EDITOR, react
 
@@ -267,7 +268,7 @@ async def test_a_short_link_to_a_published_article_lands_on_it_and_shows_in_the_
     core = service(db, config)
     core.handle_sync(post("slack:C1", "1", ANN, article))
     core.handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 1))
-    publisher = {"slack": RecordingPublisher()}
+    publisher: dict[str, ChatPublisher] = {"slack": RecordingPublisher()}
     engine = PublishEngine(
         core.config, db, lambda d: build_destinations(d.publish_to, publisher), now=lambda: at(30)
     )
@@ -277,5 +278,5 @@ async def test_a_short_link_to_a_published_article_lands_on_it_and_shows_in_the_
     [target] = [i for i in items(db) if i.merged_into is None]
     assert target.status == "published"
     with db.session() as session:
-        [entry] = queue_entries(Repo(session), "weekly")
+        [entry] = queue_entries(Repo(session), core.config.digest("weekly"))
     assert (entry.item_id, entry.published_in) == (target.id, "issue #1 (2026-11-16)")
