@@ -11,8 +11,9 @@ import pytest
 
 from adapters.slack.backfill import Backfiller
 from adapters.slack.publisher import SlackPublisher
-from adapters.slack.pump import EventPump
 from adapters.slack.settings import make_client
+from adapters.slack.translate import ts_key
+from bot.capture.consumer import EventConsumer
 from bot.events import ChatEvent, MessagePosted, Outcome, ReactionAdded
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import WATCHED, RecordingCore, load_fixture, settings_for
@@ -25,19 +26,20 @@ Factory = Callable[..., Backfiller]
 
 @pytest.fixture
 async def make_backfiller(fake: FakeSlack) -> AsyncIterator[Factory]:
-    """Backfillers on the fake, each with a running pump (stopped at the end)."""
-    pumps: list[EventPump] = []
+    """Backfillers on the fake, each with a running consumer (stopped at the end)."""
+    consumers: list[EventConsumer] = []
 
     def make(core: RecordingCore, **options: Any) -> Backfiller:
         client = make_client(settings_for(fake, socket_mode=False))
-        pump = EventPump(core, SlackPublisher(client, min_interval=0.0))
-        pump.start()
-        pumps.append(pump)
-        return Backfiller(client, core, pump, **options)
+        publisher = SlackPublisher(client, min_interval=0.0)
+        consumer = EventConsumer(core, publisher, position_key=ts_key)
+        consumer.start()
+        consumers.append(consumer)
+        return Backfiller(client, core, consumer, **options)
 
     yield make
-    for pump in pumps:
-        await pump.stop()
+    for consumer in consumers:
+        await consumer.stop()
 
 
 def seed_thread_week(fake: FakeSlack) -> list[str]:
