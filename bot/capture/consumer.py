@@ -186,6 +186,10 @@ class EventConsumer:
                 log.exception("%s: a batch of %d failed", self.name, len(entries))
                 for entry in entries:
                     _settle(entry, error)
+            except asyncio.CancelledError:  # stopped past the drain deadline
+                for entry in entries:
+                    _abandon(entry)
+                raise
             finally:
                 for _ in entries:
                     self._queue.task_done()
@@ -265,8 +269,8 @@ class EventConsumer:
         while not self._queue.empty():
             entry = self._queue.get_nowait()
             self._queue.task_done()
-            if entry is not None and entry.done is not None and not entry.done.done():
-                entry.done.cancel()
+            if entry is not None:
+                _abandon(entry)
 
 
 def _settle(entry: _Entry, result: Outcome | BaseException | None) -> None:
@@ -277,6 +281,12 @@ def _settle(entry: _Entry, result: Outcome | BaseException | None) -> None:
         entry.done.set_exception(result)
     else:
         entry.done.set_result(result)
+
+
+def _abandon(entry: _Entry) -> None:
+    """Its waiter must not wait forever for work that will not be done."""
+    if entry.done is not None and not entry.done.done():
+        entry.done.cancel()
 
 
 async def _finish(task: asyncio.Task[None], seconds: float) -> bool:

@@ -51,6 +51,7 @@ class FakeCore:
     saves: list[tuple[str, str]] = field(default_factory=list)
     fail: Exception | None = None
     receipt: bool = True
+    stall: asyncio.Event | None = None  # batches wait for it (a database that hangs)
 
     def is_watched(self, channel: str) -> bool:
         return True
@@ -63,6 +64,8 @@ class FakeCore:
 
     async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
         await asyncio.sleep(0)
+        if self.stall is not None:
+            await self.stall.wait()
         if self.fail is not None:
             error, self.fail = self.fail, None
             raise error
@@ -230,6 +233,21 @@ async def test_stop_gives_up_on_a_hanging_receipt_at_the_deadline(
     await asyncio.wait_for(consumer.stop(drain_timeout=0.2), 2)
     assert core.batches == [[post("1")]]
     assert publisher.applied == []
+
+
+async def test_stop_past_the_deadline_releases_every_waiter(
+    core: FakeCore, publisher: FakePublisher
+) -> None:
+    core.stall = asyncio.Event()
+    consumer = EventConsumer(core, publisher, position_key=int)
+    consumer.start()
+    in_batch = asyncio.create_task(consumer.process(Capture(post("1"))))
+    await asyncio.sleep(0.01)
+    queued = asyncio.create_task(consumer.process(Capture(post("2"))))
+    await asyncio.wait_for(consumer.stop(drain_timeout=0.1), 2)
+    for waiter in (in_batch, queued):
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiter, 1)
 
 
 async def test_a_batch_is_whatever_queued_up_at_most_max_batch(
