@@ -65,14 +65,6 @@ class _Entry:
     done: asyncio.Future[Outcome | None] | None
 
 
-@dataclass(slots=True)
-class _Read:
-    """An entry whose work has been read: its capture (None when there is nothing to store)."""
-
-    entry: _Entry
-    capture: Capture | None
-
-
 class EventConsumer:
     """Feeds queued work to ``core.handle_batch`` in order; see the module docstring."""
 
@@ -181,7 +173,7 @@ class EventConsumer:
                     break
                 entries.append(queued)
             try:
-                await self._handle([await self._read(entry) for entry in entries])
+                await self._handle([(entry, await self._read(entry)) for entry in entries])
             except Exception as error:  # a bug here must not stop capture for good
                 log.exception("%s: a batch of %d failed", self.name, len(entries))
                 for entry in entries:
@@ -194,24 +186,25 @@ class EventConsumer:
                 for _ in entries:
                     self._queue.task_done()
 
-    async def _read(self, entry: _Entry) -> _Read:
+    async def _read(self, entry: _Entry) -> Capture | None:
         """Run a job (in order, on this task); a failed read skips the event, not the batch."""
         if isinstance(entry.work, Capture):
-            return _Read(entry, entry.work)
+            return entry.work
         try:
-            return _Read(entry, await entry.work())
+            return await entry.work()
         except Exception as error:
             log.exception("%s: an event could not be read; skipped", self.name)
             _settle(entry, error)
-            return _Read(entry, None)
+            return None
 
-    async def _handle(self, reads: list[_Read]) -> None:
+    async def _handle(self, reads: list[tuple[_Entry, Capture | None]]) -> None:
+        """Store the captures of one batch; settle every waiter (None: nothing was read)."""
         stored: list[tuple[_Entry, Capture]] = []
-        for read in reads:
-            if read.capture is None:
-                _settle(read.entry, None)
+        for entry, capture in reads:
+            if capture is None:
+                _settle(entry, None)
             else:
-                stored.append((read.entry, read.capture))
+                stored.append((entry, capture))
         if not stored:
             return
         events = [capture.event for _entry, capture in stored]
@@ -265,7 +258,8 @@ class EventConsumer:
         self._receipts.task_done()
 
     def _abandon_waiters(self) -> None:
-        """After a stop that did not drain: waiters of what is left must not wait forever."""
+        """What is left after a stop (past its deadline, or queued after it) is not handled:
+        its waiters must not wait forever."""
         while not self._queue.empty():
             entry = self._queue.get_nowait()
             self._queue.task_done()
