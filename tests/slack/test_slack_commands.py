@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.commands import home_view, parse_slash, reply_message, request_from
+from adapters.slack.commands import home_view, reply_message, request_from
 from bot.ports import CommandReply, QueueEntry
 
 HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<@U1>", "<https://evil|ok>", "<!subteam^S1>"]
@@ -29,20 +29,6 @@ def entry(title: str, why: str | None = None) -> QueueEntry:
 
 def texts(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks)
-
-
-@pytest.mark.parametrize(
-    ("text", "parsed"),
-    [
-        ("add https://x.org  because", ("add", "https://x.org  because")),
-        ("  QUEUE ", ("queue", "")),
-        ("why 12 it is good", ("why", "12 it is good")),
-        ("", ("help", "")),
-        ("unknown thing", ("help", "")),
-    ],
-)
-def test_parse_slash(text: str, parsed: tuple[str, str]) -> None:
-    assert parse_slash(text) == parsed
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
