@@ -89,7 +89,8 @@ Handler = Callable[["CommandHandler", CommandRequest, "DigestConfig"], Awaitable
 @dataclass(frozen=True, slots=True)
 class Command:
     """One command. ``usage`` is its arguments as help shows them and ``note`` what help adds
-    after them; ``summary`` is one line (≤ 100 characters, Discord's limit for a description).
+    after them; ``summary`` is one line of plain text, at most 100 characters (platforms show
+    it beside the sub-command, and some allow no more).
 
     ``listed`` commands are the ones help names and platforms offer as sub-commands; the others
     are decisions on one item, sent by the button labelled ``button`` (looking ``tone``) drawn
@@ -295,7 +296,7 @@ COMMANDS: dict[str, Command] = {
         Command(
             "intro",
             "<text>",
-            "The next issue's intro; `clear` removes it (editors)",
+            "Set the next issue's intro, or clear it (editors)",
             Access.editor,
             CommandHandler._intro,
         ),
