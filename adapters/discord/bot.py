@@ -406,6 +406,8 @@ def _subcommand(
         request = await _request(client, interaction, command.name, text)
         await _answer(client, interaction, request)
 
+    if command.usage:  # what to type in the ``text`` option, as help writes it
+        app_commands.describe(text=command.usage)(callback)
     return app_commands.Command(name=command.name, description=command.summary, callback=callback)
 
 

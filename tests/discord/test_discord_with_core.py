@@ -147,6 +147,10 @@ async def test_the_command_tree_is_the_command_table(
     [group] = [c for c in fake.commands if c["name"] == "linkletter"]
     tree = {o["name"]: o["description"] for o in group["options"]}
     assert tree == {command.name: command.summary for command in listed()}
+    [add] = [o for o in group["options"] if o["name"] == "add"]
+    assert [(o["name"], o["description"], o["required"]) for o in add["options"]] == [
+        ("text", "<url> [why]", False)
+    ]
 
     assert help_names(await answer(fake, MEMBER, "help")) == set(tree)
     for name in EDITOR_ONLY:
