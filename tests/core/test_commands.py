@@ -3,6 +3,9 @@ the table, and who may run what (on a real database)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.curate.commands import COMMANDS, REFUSAL, listed, parse_command_text
@@ -52,3 +55,12 @@ async def test_editor_commands_refuse_everyone_else(db: Database, name: str) -> 
     for editor in (EDITOR, ROLE_EDITOR):  # by id, and by role
         allowed = await core.command(CommandRequest(name, "", editor, "slack:C1", "slack"))
         assert allowed.text != REFUSAL
+
+
+def test_the_commands_do_not_import_the_service() -> None:
+    """The service hands itself to the commands (``Curation``): no import cycle between them."""
+    probe = "import sys, bot.curate.commands; print('bot.curate.service' in sys.modules)"
+    result = subprocess.run(  # noqa: S603 - our interpreter, a fixed program
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
