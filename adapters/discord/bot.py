@@ -53,23 +53,14 @@ from adapters.discord.translate import (
     user_ref,
 )
 from bot.capture.consumer import Capture, EventConsumer
+from bot.curate.commands import Command, Tone, item_buttons, listed
 from bot.events import Author, ChatEvent, ReactionAdded, ReactionRemoved
-from bot.ports import CommandName, CommandReply, CommandRequest, Core, QueueEntry
+from bot.ports import CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
-SLASH_COMMANDS: tuple[CommandName, ...] = (
-    "add",
-    "why",
-    "queue",
-    "preview",
-    "publish",
-    "intro",
-    "status",
-    "help",
-)
 MESSAGE_CONTENT_FIX = (
     "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "
     "for this application. Fix: Developer Portal -> your application -> Bot -> Privileged "
@@ -341,20 +332,22 @@ def _translate(
 
 def _register_commands(client: LinkletterDiscord) -> None:
     group = app_commands.Group(name="linkletter", description="Linkletter: the weekly digest")
-    for name in SLASH_COMMANDS:
-        group.add_command(_subcommand(client, name))
+    for command in listed():
+        group.add_command(_subcommand(client, command))
     client.tree.add_command(group)
     client.tree.add_command(_message_shortcut(client))
 
 
 def _subcommand(
-    client: LinkletterDiscord, name: CommandName
+    client: LinkletterDiscord, command: Command
 ) -> app_commands.Command[Any, Any, None]:
     async def callback(interaction: discord.Interaction, text: str = "") -> None:
-        request = await _request(client, interaction, name, text)
+        request = await _request(client, interaction, command.name, text)
         await _answer(client, interaction, request)
 
-    return app_commands.Command(name=name, description=f"/linkletter {name}", callback=callback)
+    if command.usage:  # what to type in the ``text`` option, as help writes it
+        app_commands.describe(text=command.usage)(callback)
+    return app_commands.Command(name=command.name, description=command.summary, callback=callback)
 
 
 def _message_shortcut(client: LinkletterDiscord) -> app_commands.ContextMenu:
@@ -385,7 +378,7 @@ async def _add_message(
 
 
 async def _request(
-    client: LinkletterDiscord, interaction: discord.Interaction, name: CommandName, text: str
+    client: LinkletterDiscord, interaction: discord.Interaction, name: str, text: str
 ) -> CommandRequest:
     channel_id = str(interaction.channel_id)
     parent = await client.parent_of(channel_id)
@@ -488,11 +481,11 @@ async def run(client: LinkletterDiscord, token: str) -> None:
             ) from exc
 
 
-QUEUE_ACTIONS: tuple[tuple[CommandName, str, discord.ButtonStyle], ...] = (
-    ("approve", "Approve", discord.ButtonStyle.success),
-    ("reject", "Reject", discord.ButtonStyle.danger),
-    ("feature", "Feature", discord.ButtonStyle.primary),
-)
+STYLES = {
+    Tone.go: discord.ButtonStyle.success,
+    Tone.stop: discord.ButtonStyle.danger,
+    Tone.plain: discord.ButtonStyle.primary,
+}
 QUEUE_ROWS = 5  # Discord allows five rows of buttons per message
 
 
@@ -508,15 +501,15 @@ class QueueView(discord.ui.View):
     ) -> None:
         super().__init__(timeout=900)
         for row, entry in enumerate(entries[:QUEUE_ROWS]):
-            for action, label, style in QUEUE_ACTIONS:
+            for command in item_buttons():
                 self.add_item(
                     _QueueButton(
                         client,
                         request,
-                        action,
+                        command.name,
                         entry.item_id,
-                        label=f"{label} {entry.item_id}",
-                        style=style,
+                        label=f"{command.button} {entry.item_id}",
+                        style=STYLES[command.tone],
                         row=row,
                     )
                 )
@@ -527,7 +520,7 @@ class _QueueButton(discord.ui.Button[QueueView]):
         self,
         client: LinkletterDiscord,
         request: CommandRequest,
-        action: CommandName,
+        action: str,
         item_id: int,
         *,
         label: str,

@@ -38,9 +38,8 @@ from starlette.routing import Route
 from adapters.slack.backfill import Backfiller
 from adapters.slack.commands import (
     ACTION_PREFIX,
-    ITEM_BUTTONS,
+    ITEM_ACTIONS,
     home_view,
-    parse_slash,
     queue_update,
     reply_message,
     request_from,
@@ -52,6 +51,7 @@ from adapters.slack.publisher import SlackPublisher
 from adapters.slack.settings import SlackSettings, make_client
 from adapters.slack.translate import MalformedEvent, message_event, slack_id, translate, ts_key
 from bot.capture.consumer import Capture, EventConsumer
+from bot.curate.commands import parse_command_text
 from bot.events import Author
 from bot.ports import CommandRequest, Core
 
@@ -218,7 +218,7 @@ class SlackAdapter:
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        name, args = parse_slash(str(body.get("text", "")))
+        name, args = parse_command_text(str(body.get("text", "")))
         request = request_from(name, args, body["user_id"], body["channel_id"])
         await self._answer(request, respond)
 
@@ -262,7 +262,7 @@ class SlackAdapter:
         if from_home:
             await self.core.command(request)
             await self._publish_home(user_id, channel_id)
-        elif request.name in ITEM_BUTTONS and self.core.is_editor(request.user):
+        elif request.name in ITEM_ACTIONS and self.core.is_editor(request.user):
             await self._update_queue(request, respond)
         else:
             await self._answer(request, respond)
