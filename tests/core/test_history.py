@@ -55,7 +55,7 @@ def _listed(db: Database) -> dict[str, Any]:
 
 
 def _command(name: str, args: str, user: Any = EDITOR) -> CommandRequest:
-    return CommandRequest(name, args, user, "slack:C1", "slack")  # type: ignore[arg-type]
+    return CommandRequest(name, args, user, "slack:C1", "slack")
 
 
 async def test_a_share_of_a_published_article_says_which_issue(db: Database) -> None:
