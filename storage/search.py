@@ -1,0 +1,107 @@
+"""Full-text search over items (issue 21): one API on SQLite FTS5 and PostgreSQL full-text
+search. The ``item_search`` index (migration 0004) is kept current by triggers on ``item`` and
+``share``: title, summary, why, site and sharers' names.
+
+People's words never reach a query language: they are cut into plain word tokens, each matched
+as a word (all must match), so no input can be a syntax error — hostile or empty input just finds
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+
+from storage.repo import Repo
+
+MAX_TERMS = 12
+MAX_TERM = 60
+LIMIT = 20
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One matching item, best first."""
+
+    item_id: int
+    digest: str
+    title: str
+    url: str
+    status: str
+    why: str | None
+    site: str | None
+    issue_number: int | None  # the issue that carried it, if one did
+    issue_date: datetime | None
+
+
+def search_terms(words: str) -> list[str]:
+    """The plain word tokens of ``words`` (letters, digits, underscores), lower-cased."""
+    return [term[:MAX_TERM].lower() for term in _WORD.findall(words)][:MAX_TERMS]
+
+
+_COLUMNS = """
+    item.id, item.digest, coalesce(item.title_override, item.title, item.unfurl_title, item.url),
+    item.url, item.status, item.why, coalesce(item.site_name, item.unfurl_site),
+    issue.number, coalesce(issue.published_at, issue.created_at)
+"""
+# bm25 weights per column: title, summary, why, site, sharer (lower rank is better)
+SQLITE = f"""
+SELECT {_COLUMNS} FROM item_search JOIN item ON item.id = item_search.rowid
+LEFT JOIN issue ON issue.id = item.published_issue_id
+WHERE item_search MATCH :query AND item.merged_into IS NULL {{filters}}
+ORDER BY bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0), item.id DESC LIMIT :limit
+"""  # noqa: S608 - constants; people's words are bound parameters
+POSTGRES = f"""
+SELECT {_COLUMNS} FROM item_search JOIN item ON item.id = item_search.item_id
+LEFT JOIN issue ON issue.id = item.published_issue_id
+WHERE item_search.document @@ to_tsquery('english', :query) AND item.merged_into IS NULL {{filters}}
+ORDER BY ts_rank(item_search.document, to_tsquery('english', :query)) DESC, item.id DESC
+LIMIT :limit
+"""  # noqa: S608 - as above
+
+
+def _query(dialect: str, terms: Sequence[str]) -> str:
+    """All ``terms`` as words: FTS5 strings ("term"), or tsquery lexemes joined by ``&``."""
+    if dialect == "postgresql":
+        return " & ".join(f"'{term}'" for term in terms)
+    return " ".join(f'"{term}"' for term in terms)
+
+
+def search_items(
+    repo: Repo,
+    words: str,
+    digest: str | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int = LIMIT,
+) -> list[SearchHit]:
+    """Items matching every word of ``words``, best first (in ``digest``, with ``statuses``)."""
+    terms = search_terms(words)
+    if not terms:
+        return []
+    dialect = repo.session.get_bind().dialect.name
+    filters, values = "", dict[str, Any](query=_query(dialect, terms), limit=limit)
+    if digest is not None:
+        filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
+    if statuses:
+        filters, values["statuses"] = f"{filters} AND item.status IN :statuses", list(statuses)
+    sql = (POSTGRES if dialect == "postgresql" else SQLITE).format(filters=filters)
+    statement = text(sql)
+    if statuses:
+        statement = statement.bindparams(bindparam("statuses", expanding=True))
+    rows = repo.session.execute(statement, values).all()
+    return [_hit(row) for row in rows]
+
+
+def _hit(row: Any) -> SearchHit:
+    item_id, digest, title, url, status, why, site, number, date = row
+    if isinstance(date, str):  # SQLite hands back text from a raw query
+        date = datetime.fromisoformat(date)
+    if date is not None and date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return SearchHit(item_id, digest, title, url, status, why, site, number, date)

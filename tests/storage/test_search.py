@@ -1,0 +1,93 @@
+"""Full-text search (issue 21) on SQLite FTS5 and PostgreSQL: the index follows inserts, edits,
+enrichment, renames and merges through the triggers, ranks the title first, and no input —
+however hostile — is a syntax error."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.db import Database
+from storage.models import Item
+from storage.repo import Repo
+from storage.search import search_items, search_terms
+from tests.core.helpers import ANN, BOB, EDITOR, items, post, react, service
+
+
+def _search(db: Database, words: str, **options: object) -> list[str]:
+    with db.session() as session:
+        return [hit.url for hit in search_items(Repo(session), words, **options)]  # type: ignore[arg-type]
+
+
+def _seed(db: Database) -> None:
+    core = service(db)
+    core.handle_sync(post("slack:C1", "1", ANN, "https://a.com/x why: Postgres indexes explained"))
+    core.handle_sync(post("slack:C1", "2", BOB, "https://b.com/y why: a story about gardens", 1))
+    with db.session() as session:
+        for item in Repo(session).items():
+            if item.url == "https://b.com/y":
+                item.title, item.site_name = "Indexing databases at scale", "Ars Technica"
+                item.summary = "Why PostgreSQL's GIN indexes are fast"
+        session.commit()
+
+
+def test_fields_are_searchable_and_follow_changes(db: Database) -> None:
+    _seed(db)
+    assert _search(db, "gardens") == ["https://b.com/y"]  # why
+    assert _search(db, "ars technica") == ["https://b.com/y"]  # site
+    assert _search(db, "Bob") == ["https://b.com/y"]  # the sharer's name
+    assert _search(db, "databases") == ["https://b.com/y"]  # title, stemmed
+    assert _search(db, "database") == ["https://b.com/y"]
+    assert sorted(_search(db, "indexes")) == ["https://a.com/x", "https://b.com/y"]
+    assert _search(db, "indexes gardens") == ["https://b.com/y"]  # every word must match
+    service(db).handle_sync(post("slack:C1", "3", ANN, "https://a.com/x why: tulips", 5, "1"))
+    assert _search(db, "tulips") == ["https://a.com/x"]  # the sharer's newer why replaces...
+    assert _search(db, "explained") == []  # ...the old one, in the index too
+
+
+def test_title_ranks_first_and_filters_apply(db: Database) -> None:
+    _seed(db)
+    core = service(db)
+    for n in range(4):  # BM25 needs a corpus where "index" is not in most documents
+        core.handle_sync(post("slack:C1", f"o{n}", ANN, f"https://o.com/{n} why: other {n}", 9))
+    with db.session() as session:  # enriched pages all have titles (BM25 weighs by length)
+        for item in Repo(session).items():
+            item.title = item.title or f"A page about things number {item.id}"
+        session.commit()
+    assert _search(db, "indexing") == ["https://b.com/y", "https://a.com/x"]  # title first
+    service(db).handle_sync(react("slack:C1", "1", EDITOR, "white_check_mark", 3))
+    assert _search(db, "indexes", statuses=["approved"]) == ["https://a.com/x"]
+    assert _search(db, "indexes", digest="other") == []
+
+
+def test_a_rename_reaches_the_index(db: Database) -> None:
+    _seed(db)
+    with db.session() as session:
+        Repo(session).save_person_name(BOB.id, "Roberta")
+        session.commit()
+    assert _search(db, "roberta") == ["https://b.com/y"]
+    assert _search(db, "bob") == []
+
+
+def test_deleted_items_leave_the_index(db: Database) -> None:
+    _seed(db)
+    with db.session() as session:
+        for item in Repo(session).items():
+            session.delete(session.get(Item, item.id))
+        session.commit()
+    assert _search(db, "indexes") == []
+    assert items(db) == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['"', "'", "AND", "OR NOT", "title:x", "x*", "(((", "NEAR(a b)", "a & | ! b", "\\", "-", "^",
+     "", "%_", "'; DROP TABLE item; --", "🙂", "a" * 500, " ".join(["w"] * 100)],
+)  # fmt: skip
+def test_hostile_queries_find_nothing_without_an_error(db: Database, hostile: str) -> None:
+    _seed(db)
+    assert _search(db, hostile) == []
+
+
+def test_terms_are_plain_words() -> None:
+    assert search_terms('title:"Rust" OR NEAR(x*)') == ["title", "rust", "or", "near", "x"]
+    assert len(search_terms(" ".join(["w"] * 100))) == 12
