@@ -142,6 +142,39 @@ def list_items(
         console.print(_nothing_listed(service, digest, status))
 
 
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., help="Words to find (every one must match)."),
+    digest: str | None = typer.Option(None, help="Only this digest."),
+    status: Status | None = typer.Option(None, help="Only items in this state."),
+    limit: int = typer.Option(20, min=1, max=500, help="At most this many, best first."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
+) -> None:
+    """Full-text search over titles, summaries, whys, sites and sharers, best match first."""
+    from bot.curate.search import NO_WORDS, hit_line, hit_record, nothing_found, usable
+    from storage.repo import Repo
+    from storage.search import search_items
+
+    text = " ".join(words)
+    if not usable(text):
+        fail(NO_WORDS, code=2)
+    service = state(ctx).service()
+    if digest:
+        _digest(service, digest)
+    statuses = [status.value] if status else None
+    with friendly_errors(), service.db.reading() as session:
+        hits = search_items(Repo(session), text, digest, statuses, limit)
+    if as_json:
+        write_json_array((hit_record(hit) for hit in hits), sys.stdout)
+        return
+    if not hits:
+        console.print(plain(nothing_found(text)))
+    for hit in hits:
+        console.print(plain(hit_line(hit)), soft_wrap=True)
+        console.print(Text("      "), plain(hit.url, "cyan"), sep="", soft_wrap=True)
+
+
 def _print_item(record: dict[str, Any]) -> None:
     """One item as a few lines: nothing is cut off, and the URL has a line of its own (no
     wrapping, so a terminal or a pipe keeps it whole and clickable)."""

@@ -22,10 +22,12 @@ from bot.capture.ingest import recompute_item
 from bot.capture.links import extract_links
 from bot.capture.text import clean_text
 from bot.curate.rules import is_editor, item_score
+from bot.curate.search import NO_WORDS, hit_line, nothing_found, usable
 from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from storage.history import PublishedIn, published_in, shared_again
 from storage.models import Decision, Item, ItemStatus
+from storage.search import search_items
 
 if TYPE_CHECKING:
     from bot.config import Config, DigestConfig
@@ -37,6 +39,7 @@ T = TypeVar("T")
 
 NO_OPS = "Publishing is not running in this process."
 QUEUE_LIMIT = 100
+SEARCH_SHOWN = 10
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
 
 
@@ -230,6 +233,19 @@ class CommandHandler:
             return CommandReply("You have not shared anything yet.")
         return CommandReply("\n".join(f"{i.id}. [{i.status}] {_title(i)}" for i in items))
 
+    async def _search(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        """Editors search every item of the channel's digest; others its published ones."""
+        if not usable(request.args):
+            return CommandReply(NO_WORDS)
+        statuses = None if self._editor(request, digest) else [ItemStatus.published]
+        hits = await self.service.run(
+            lambda repo: search_items(repo, request.args, digest.name, statuses, SEARCH_SHOWN)
+        )
+        if not hits:
+            return CommandReply(nothing_found(request.args))
+        lines = [f"*{digest.name}*: {len(hits)} found, best first", *map(hit_line, hits)]
+        return CommandReply("\n".join(lines))
+
     async def _status(self, _request: CommandRequest, digest: DigestConfig) -> CommandReply:
         counts = await self.service.run(lambda repo: repo.count_by_status(digest.name))
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no items"
@@ -305,6 +321,13 @@ COMMANDS: dict[str, Command] = {
             "status", "", "How many items are in each state", Access.anyone, CommandHandler._status
         ),
         Command("mine", "", "What you shared, and its status", Access.anyone, CommandHandler._mine),
+        Command(
+            "search",
+            "<words>",
+            "Find links by words in their title, summary, why, site or sharer",
+            Access.anyone,
+            CommandHandler._search,
+        ),
         Command(
             "help", "", "What Linkletter does and its commands", Access.anyone, CommandHandler._help
         ),

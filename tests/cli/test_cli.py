@@ -304,3 +304,33 @@ def test_config_errors_keep_their_brackets(workdir: Path) -> None:
     assert code == 1
     assert "needs at least one [[digest]] table" in output
     assert 'unknown key "prt" in [web]' in output
+
+
+def test_items_search_finds_by_words_with_json_and_clear_misses(
+    workdir: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21, on SQLite and PostgreSQL: `items search WORDS` (and --json)."""
+    monkeypatch.setenv("LINKLETTER_DATABASE_URL", db.engine.url.render_as_string(False))
+    core = service(db, (workdir / "linkletter.toml").read_text())
+    core.handle_sync(post("slack:C1", "1", ANN, "https://example.com/a why: columnar storage wins"))
+    core.handle_sync(post("slack:C1", "2", ANN, "https://example.com/b why: gardening", 1))
+    code, output = cli("items", "search", "columnar", "STORAGE", "--json")
+    assert code == 0, output
+    [hit] = json.loads(output)
+    assert hit | {"id": 0} == {
+        "id": 0,
+        "digest": "weekly",
+        "title": "https://example.com/a",
+        "url": "https://example.com/a",
+        "status": "draft",
+        "why": "columnar storage wins",
+        "site_name": None,
+        "published_in": None,
+    }
+    code, output = cli("items", "search", "gardening")
+    assert code == 0
+    assert "[draft] https://example.com/b" in output
+    assert cli("items", "search", "tulips") == (0, "Nothing matches 'tulips'.\n")
+    code, output = cli("items", "search", '"*(')
+    assert code == 2
+    assert "Search for some words" in output
