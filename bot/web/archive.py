@@ -14,7 +14,9 @@ from bot.digest import store
 from bot.digest.model import CompiledIssue
 from storage.db import Database
 from storage.issues import IssueRepo
-from storage.models import IssueState
+from storage.models import IssueState, ItemStatus
+from storage.repo import Repo
+from storage.search import SearchHit, search_items
 from storage.stats import IssueHeader, StatsRepo
 
 
@@ -64,6 +66,11 @@ class Archive:
         if not headers and digest not in self.configured:
             return None
         return _listing(digest, headers)
+
+    def search(self, words: str, limit: int) -> list[SearchHit]:
+        """Published items matching ``words``, best first: the archive shows nothing else."""
+        with self.db.reading() as session:
+            return search_items(Repo(session), words, None, [ItemStatus.published], limit)
 
     def issue(self, digest: str, number: int) -> CompiledIssue | None:
         with self.db.reading() as session:

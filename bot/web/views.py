@@ -16,18 +16,23 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bot.config import Config
+from bot.curate.search import usable
 from bot.digest.model import CompiledIssue
 from bot.digest.render import render_json, render_markdown
+from bot.digest.render._common import safe_url
 from bot.web.archive import Archive, DigestListing, Published
 from bot.web.feeds import FEED_LIMIT, atom_feed, digest_title, rss_feed
 from bot.web.pages import issue_page, page
 from bot.web.security import ISSUE_CSP
 from bot.web.stats import bar_chart, read_stats
 from storage.db import Database
+from storage.search import SearchHit
 
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 MARKDOWN = "text/markdown; charset=utf-8"
+MAX_QUERY = 200  # characters of a search kept (the query uses at most a dozen words anyway)
+SEARCH_SHOWN = 50
 MAX_ISSUE_NUMBER = 2**31 - 1  # the column's range: a larger number cannot exist (nor be queried)
 FeedBuilder = Callable[[DigestListing, list[Published], str, str], bytes]
 
@@ -44,6 +49,7 @@ class ArchiveViews:
         return [
             Route("/", self.index, methods=get),
             Route("/stats", self.stats, methods=get),
+            Route("/search", self.search, methods=get),
             Route("/d/{digest}/", self.digest, methods=get),
             Route("/d/{digest}/feed.xml", self.atom, methods=get),
             Route("/d/{digest}/rss.xml", self.rss, methods=get),
@@ -73,6 +79,18 @@ class ArchiveViews:
     async def issue_json(self, request: Request) -> Response:
         issue = await self._issue(request)
         return Response(render_json(issue), media_type="application/json")
+
+    async def search(self, request: Request) -> Response:
+        """The search box's answer: published items only; any input is a query (no 500s)."""
+        words = request.query_params.get("q", "")[:MAX_QUERY].strip()
+        hits = await run_in_threadpool(self.archive.search, words, SEARCH_SHOWN) if words else []
+        return page(
+            "search.html.j2",
+            request,
+            query=words,
+            hits=[_hit_view(hit) for hit in hits],
+            usable=usable(words),
+        )
 
     async def stats(self, request: Request) -> Response:
         names = [digest.name for digest in self.config.digests]
@@ -134,3 +152,16 @@ class ArchiveViews:
         if issue is None:
             raise HTTPException(404)
         return issue
+
+
+def _hit_view(hit: SearchHit) -> dict[str, object]:
+    """What the results page shows of a hit; a link only to an http(s) page."""
+    return {
+        "title": hit.title,
+        "url": safe_url(hit.url),
+        "site": hit.site,
+        "why": hit.why,
+        "digest": hit.digest,
+        "number": hit.issue_number,
+        "date": hit.issue_date,
+    }

@@ -197,3 +197,31 @@ async def _chunks(total: int, size: int = 64_000) -> AsyncIterator[bytes]:
     """A body sent chunked, without Content-Length."""
     for _ in range(-(-total // size)):
         yield b"x" * size
+
+
+async def test_search_box_finds_published_links_and_survives_any_query(
+    seeded: Config, db: Database
+) -> None:
+    """Issue 21: the archive's search, escaped, published items only, no 500 on any query."""
+    from bot.curate.service import CurationService
+    from tests.core.helpers import ANN, post
+
+    draft = "https://example.com/draft why: hostile drafts stay private"
+    CurationService(seeded, db).handle_sync(post("slack:C1", "d1", ANN, draft, 9000))
+    hostile = ['"', "title:zebra OR", "NEAR(", "*", "<script>alert(9)</script>", "%00", "x" * 5000]
+    async with serving(make_app(seeded, db)) as client:
+        found = await client.get("/search", params={"q": "hostile TITLE"})
+        index = await client.get("/")
+        answers = [await client.get("/search", params={"q": words}) for words in hostile]
+        empty = await client.get("/search")
+    assert found.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Hostile &lt;b&gt;title&lt;/b&gt;" in found.text
+    assert 'href="./d/weekly/' in found.text  # the issue that carried it
+    assert "drafts stay private" not in found.text
+    assert 'action="./search"' in index.text  # the box is on every archive page
+    assert [answer.status_code for answer in answers] == [200] * len(hostile)
+    assert all("<script>alert(9)" not in answer.text for answer in answers)
+    assert "&lt;script&gt;alert(9)&lt;/script&gt;" in answers[4].text
+    assert "has none" in answers[0].text
+    assert "Nothing published matches" in answers[1].text
+    assert empty.status_code == 200
