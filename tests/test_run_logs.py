@@ -160,7 +160,7 @@ async def test_the_slack_apps_own_logger_is_quiet_too() -> None:
 async def test_a_page_that_cannot_be_read_is_one_info_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.app.runner import fetch_settings
+    from bot.app.wiring import fetch_settings
     from bot.enrich.enricher import Enricher
     from bot.enrich.worker import EnrichmentWorker
     from tests.core.helpers import service

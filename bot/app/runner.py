@@ -18,16 +18,15 @@ from starlette.routing import BaseRoute
 
 from bot.app.logs import activity_logger
 from bot.app.metrics import count_handled
-from bot.app.wiring import destinations_for
+from bot.app.wiring import destinations_for, fetch_settings
 from bot.assist.service import AssistService
-from bot.config import Config, allow_private_networks
+from bot.config import Config
 from bot.curate.service import CurationService
 from bot.deliver.engine import PublishEngine
 from bot.deliver.notify import EditorNotifier
 from bot.deliver.ops import EngineOps
 from bot.deliver.scheduler import DigestScheduler
 from bot.enrich.enricher import Enricher
-from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
 from bot.ports import ChatPublisher
 from bot.web import WebServer, create_app
@@ -67,21 +66,6 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
 
 class StartupError(Exception):
     """Something an operator must fix before the bot can run (a missing token, …)."""
-
-
-def fetch_settings(config: Config) -> FetchSettings:
-    fetch = config.fetch
-    return FetchSettings(
-        allow_private_networks=allow_private_networks(config),
-        max_bytes=fetch.max_bytes,
-        timeout=fetch.timeout_seconds,
-        user_agent=fetch.user_agent,
-        global_concurrency=fetch.concurrency,
-        per_host_concurrency=fetch.per_host_concurrency,
-        max_attempts=1,  # the queue retries with backoff across runs (EnrichmentWorker)
-        budget=fetch.budget_seconds,
-        extract_processes=fetch.extract_processes,
-    )
 
 
 @dataclass
@@ -180,7 +164,9 @@ async def serve(
     core = CurationService(config, db)
     adapters = build_adapters(config, core)
 
-    engine = PublishEngine(config, db, destinations_for(config, adapters.publishers))
+    engine = PublishEngine(
+        config, db, destinations_for(config, adapters.publishers), link_check=fetch_settings(config)
+    )
     core.commands.ops = EngineOps(engine)
     scheduler = DigestScheduler(config, engine, EditorNotifier(adapters.publishers))
     enricher = Enricher(fetch_settings(config))

@@ -11,10 +11,11 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from bot.config import Config, DigestConfig
+from bot.config import Config, DigestConfig, allow_private_networks
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
 from bot.deliver.services import build_platform_destinations
+from bot.enrich.fetch import FetchSettings
 from bot.ports import ChatPublisher
 from storage.db import Database
 
@@ -33,10 +34,26 @@ def destinations_for(
     return destinations
 
 
+def fetch_settings(config: Config) -> FetchSettings:
+    fetch = config.fetch
+    return FetchSettings(
+        allow_private_networks=allow_private_networks(config),
+        max_bytes=fetch.max_bytes,
+        timeout=fetch.timeout_seconds,
+        user_agent=fetch.user_agent,
+        global_concurrency=fetch.concurrency,
+        per_host_concurrency=fetch.per_host_concurrency,
+        max_attempts=1,  # the queue retries with backoff across runs (EnrichmentWorker)
+        budget=fetch.budget_seconds,
+        extract_processes=fetch.extract_processes,
+    )
+
+
 def build_engine(
     config: Config, db: Database, chat: dict[str, ChatPublisher] | None = None
 ) -> PublishEngine:
-    return PublishEngine(config, db, destinations_for(config, chat or {}))
+    destinations = destinations_for(config, chat or {})
+    return PublishEngine(config, db, destinations, link_check=fetch_settings(config))
 
 
 @asynccontextmanager

@@ -300,7 +300,7 @@ def enrich(ctx: typer.Context) -> None:
 
     from rich.progress import Progress
 
-    from bot.app.runner import fetch_settings
+    from bot.app.wiring import fetch_settings
     from bot.enrich.enricher import Enricher
     from bot.enrich.worker import EnrichmentWorker
 

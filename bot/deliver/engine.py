@@ -36,6 +36,8 @@ from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
 from bot.digest.score import preview_notes
+from bot.enrich.fetch import FetchSettings
+from bot.enrich.health import check_links
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import DeliveryState, Issue, IssueState, utcnow
@@ -76,6 +78,7 @@ class PublishReport:
     failures: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # drafts and files to look at
     issue: CompiledIssue | None = None
+    link_problems: list[str] = field(default_factory=list)  # bot.enrich.health, at publish
 
     def describe(self) -> str:
         """What happened, with one line per failed destination."""
@@ -86,7 +89,8 @@ class PublishReport:
             lines = [f"{self.digest}: issue {self.number} partly delivered; the next run retries."]
         else:
             lines = [f"{self.digest} ({self.period}): {self.outcome}."]
-        return "\n".join(lines + [f"  failed: {failure}" for failure in self.failures])
+        failed = [f"  failed: {failure}" for failure in self.failures]
+        return "\n".join(lines + failed + self.link_problems)
 
 
 class PublishEngine:
@@ -98,7 +102,11 @@ class PublishEngine:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         owner: str | None = None,
         max_attempts: int = 5,
+        link_check: FetchSettings | None = None,
     ) -> None:
+        """``link_check``: how to re-fetch the issue's links before previews and publishing
+        (bot.enrich.health); None checks nothing."""
+        self.link_check = link_check
         self.config = config
         self.db = db
         self.destinations = destinations
@@ -141,7 +149,20 @@ class PublishEngine:
             last = repo.last_published(digest.name)
             return preview_notes(repo, digest, issue, last.published_at if last else None)
 
-        return await self.tx(notes)
+        return [*await self.link_problems(issue), *await self.tx(notes)]
+
+    async def link_problems(self, issue: CompiledIssue) -> list[str]:
+        """Each link of ``issue`` that is gone, moved, paywalled or unreachable, with what to
+        do; nothing when every link answers (or no check is configured)."""
+        if self.link_check is None or issue.is_empty:
+            return []
+        problems = await check_links(issue.items, self.link_check)
+        if not problems:
+            return []
+        count = f"{len(problems)} link{'s' if len(problems) > 1 else ''}"
+        return [f"Link check: {count} need a look (nothing was dropped):"] + [
+            f"  {problem.advice()}" for problem in problems
+        ]
 
     async def preview_drafts(
         self, digest: DigestConfig, period: str, issue: CompiledIssue
@@ -241,6 +262,7 @@ class PublishEngine:
         report = PublishReport(
             digest.name, period, PublishOutcome.published, row.number, issue=issue
         )
+        report.link_problems = await self.link_problems(issue)
         targets = self.destinations(digest)
         missing = [name for name in digest.publish_to if name not in targets]
         report.failures += [f"{name}: no adapter configured for it" for name in missing]

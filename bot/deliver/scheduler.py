@@ -112,6 +112,12 @@ class DigestScheduler:
                 + " ".join(report.links),
                 key=f"links:{digest.name}:{period}",
             )
+        if report.link_problems:
+            await self.notifier.say(
+                digest,
+                f"{digest.name} issue {report.number}: " + "\n".join(report.link_problems),
+                key=f"link-check:{digest.name}:{period}",
+            )
         if report.failures:
             await self.notifier.say(
                 digest,
