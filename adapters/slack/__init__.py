@@ -1,15 +1,9 @@
-"""Slack adapter: slack-bolt app, publisher, catch-up and doctor checks (see docs/slack.md)."""
+"""Slack adapter: slack-bolt app, publisher, catch-up and doctor checks (see docs/slack.md).
 
-from adapters.slack.connection import SlackAdapter
-from adapters.slack.doctor import NEEDED_SCOPES, run_checks
-from adapters.slack.publisher import SlackPublisher
-from adapters.slack.settings import SlackSettings, make_client
+Importing this package is cheap (``bot.platforms`` does it for ``--help``): slack-bolt and
+slack-sdk load in the modules that need them.
+"""
 
-__all__ = [
-    "NEEDED_SCOPES",
-    "SlackAdapter",
-    "SlackPublisher",
-    "SlackSettings",
-    "make_client",
-    "run_checks",
-]
+from adapters.slack.platform import SlackPlatform
+
+PLATFORM = SlackPlatform()

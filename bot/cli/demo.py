@@ -8,12 +8,13 @@ import typer
 
 from bot.cli.context import console, friendly_errors
 from bot.cli.terminal import markdown, plain
+from bot.platforms import every
 
 
 def demo(
     out: Path = typer.Option(Path("linkletter-demo"), help="Folder for the demo's output."),
 ) -> None:
-    """Play last week of a team's Slack and Discord links, offline, and write the digest."""
+    """The offline demo (its help names the registered platforms: see ``bot.cli``)."""
     from adapters.console.demo import run_demo  # the console adapter, only for this command
 
     with (
@@ -46,5 +47,5 @@ def next_steps(files: dict[str, Path]) -> list[str]:
         "    linkletter items list",
         "    linkletter digest show 1",
         "  set up your own team: linkletter init, then linkletter doctor",
-        "    (docs/slack.md and docs/discord.md walk through the tokens)",
+        f"    ({' and '.join(f'docs/{chat.name}.md' for chat in every())} walk through the tokens)",
     ]

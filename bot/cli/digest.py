@@ -12,6 +12,7 @@ import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
 from bot.cli.terminal import markdown, print_table, table
+from bot.platforms import names, platform
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
@@ -24,13 +25,12 @@ DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the fi
 AS_JSON = typer.Option(False, "--json", help="JSON, for scripts.")
 
 
-class Format(StrEnum):
-    slack = "slack"
-    discord = "discord"
-    markdown = "markdown"
-    html = "html"
-    text = "text"
-    json = "json"
+# ``digest render --format``: each platform's native payloads, then the neutral documents.
+FORMATS = (*names(), "markdown", "html", "text", "json")
+if TYPE_CHECKING:
+    Format = StrEnum
+else:  # the choices Typer offers: an enum made from the registry
+    Format = StrEnum("Format", {name: name for name in FORMATS})
 
 
 def _engine(context: Context) -> PublishEngine:
@@ -169,7 +169,12 @@ def render_issue(
         if issue is not None
         else run_async(lambda: _engine(context).preview(chosen))
     )
-    output = render(compiled, fmt.value)
+    chosen_format = fmt.value
+    output = (
+        platform(chosen_format).render(compiled)
+        if chosen_format in names()
+        else render(compiled, chosen_format)
+    )
     text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, indent=2)
     if out is None:
         print(text)
