@@ -207,6 +207,6 @@ class Platform(Protocol):
         serial: Iterator[int],
         sink: list[ChatEvent],
     ) -> DemoChat:
-        """The demo's payload builder: ``serial``
-        numbers deliveries across platforms, translated events are appended to ``sink``."""
+        """The demo's payload builder: ``serial`` numbers deliveries across platforms,
+        translated events are appended to ``sink``."""
         ...
