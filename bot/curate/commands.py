@@ -1,4 +1,4 @@
-"""``/linkletter`` sub-commands and buttons, the same on Slack, Discord and the CLI."""
+"""``/linkletter`` sub-commands and buttons, the same on every platform and the CLI."""
 
 from __future__ import annotations
 
