@@ -1,9 +1,8 @@
-"""Discord adapter: gateway bot, publisher, catch-up and doctor checks (see docs/discord.md).
+"""Discord adapter: gateway client, publisher, catch-up and doctor checks (see docs/discord.md).
 
-Importing this package is cheap (``bot.platforms`` does it for ``--help``): discord.py loads in
-the modules that need it.
+Cheap to import: ``PLATFORM`` loads discord.py only when it connects or publishes.
 """
 
-from adapters.discord.platform import DiscordPlatform
+from adapters.discord.platform import Discord
 
-PLATFORM = DiscordPlatform()
+PLATFORM = Discord()

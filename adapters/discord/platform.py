@@ -39,7 +39,7 @@ def _open_export(path: Path) -> Export:
     return DiscordExport(path)
 
 
-class DiscordPlatform:
+class Discord:
     name = "discord"
     label = "Discord"
     ids = IDS

@@ -1,9 +1,8 @@
 """Slack adapter: slack-bolt app, publisher, catch-up and doctor checks (see docs/slack.md).
 
-Importing this package is cheap (``bot.platforms`` does it for ``--help``): slack-bolt and
-slack-sdk load in the modules that need them.
+Cheap to import: ``PLATFORM`` loads slack-bolt and slack-sdk only when it connects or publishes.
 """
 
-from adapters.slack.platform import SlackPlatform
+from adapters.slack.platform import Slack
 
-PLATFORM = SlackPlatform()
+PLATFORM = Slack()

@@ -38,7 +38,7 @@ def _open_export(path: Path) -> Export:
     return SlackExport(path)
 
 
-class SlackPlatform:
+class Slack:
     name = "slack"
     label = "Slack"
     ids = IDS

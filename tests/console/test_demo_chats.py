@@ -30,7 +30,7 @@ def test_every_platform_posts_edits_reacts_and_deletes() -> None:
         assert isinstance(posted, MessagePosted)
         assert posted.channel == f"{chat.name}:{channel}"
         assert posted.author.name == "Ann"
-        assert {event.message_id for event in events} == {message}  # type: ignore[attr-defined]
+        assert {event.message_id for event in events} == {message}
 
 
 def test_one_serial_numbers_the_deliveries_across_platforms() -> None:
