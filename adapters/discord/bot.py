@@ -27,7 +27,7 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -112,7 +112,7 @@ class DiscordSettings:
     shard_count: int | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordSettings:
         """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``, and
         ``DISCORD_SHARD_ID`` / ``DISCORD_SHARD_COUNT`` to split guilds across replicas."""
         values = os.environ if env is None else env

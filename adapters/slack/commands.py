@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, get_args
 
+from adapters.slack.render import escape, escape_label, link
 from adapters.slack.translate import slack_id
-from bot.digest.render.slack import escape, escape_label, link
 from bot.events import Author
 from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
 
