@@ -1,9 +1,10 @@
-"""The platform registry: platforms found by name, cheap to import, their own id and position rules."""
+"""The platform registry: platforms found by name, cheap to import, with their own id rules."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,12 @@ from adapters.discord import PLATFORM as DISCORD
 from adapters.slack import PLATFORM as SLACK
 from adapters.slack.platform import SlackConfig
 from bot.config import ConfigError, parse_config
+from bot.deliver.scheduler import preview_payloads
 from bot.platform import Platform, PlatformSettings
 from bot.platforms import REGISTRY, UnknownPlatform, every, names, platform, platform_of
 from storage.db import Database
 from tests.core.helpers import CONFIG, service
+from tests.digest.issues import realistic_issue
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each platform package, and the SDK modules it must not load when imported.
@@ -125,3 +128,18 @@ def test_each_platform_validates_its_own_table() -> None:
         f'x.toml:{lines}: unknown key "backfill_interval_seconds" in [discord] '
         "(known keys: capture_bot_messages)"
     )
+
+
+def test_previews_are_rendered_natively_for_each_connected_platform_only() -> None:
+    issue = realistic_issue()
+    when = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    payloads = preview_payloads(issue, when, ["discord"], [(1, "It matters")])
+    assert set(payloads) == {"discord"}
+    heading, *rendered, suggestion = payloads["discord"]
+    assert heading == DISCORD.text_message(heading["content"])
+    assert heading["content"].startswith(f"Preview of {issue.title}")
+    assert rendered == DISCORD.render(issue)
+    assert suggestion["content"].startswith("Suggested why for item 1: It matters")
+    both = preview_payloads(issue, when, ["slack", "discord"])
+    assert both["slack"][1:] == SLACK.render(issue)
+    assert both["slack"][0]["text"] == heading["content"]
