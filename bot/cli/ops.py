@@ -84,7 +84,7 @@ def doctor(
 
     from bot.app.doctor import config_checks
     from bot.cli.terminal import print_checks
-    from bot.config.envfile import config_path
+    from bot.envfile import config_path
     from bot.platform import Check
 
     context = state(ctx)
