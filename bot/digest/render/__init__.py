@@ -16,6 +16,7 @@ from bot.digest.render.text import render_text
 __all__ = [
     "RENDERERS",
     "clean",
+    "formats",
     "issue_heading",
     "render",
     "render_html_email",
@@ -35,6 +36,11 @@ RENDERERS: dict[str, Callable[[CompiledIssue], Any]] = {
 }
 
 
+def formats() -> tuple[str, ...]:
+    """Every format ``render`` knows: each chat platform's name, then ``RENDERERS``."""
+    return (*platforms.names(), *RENDERERS)
+
+
 def render(issue: CompiledIssue, fmt: str) -> Any:
     """Render ``issue`` as ``fmt``: a key of ``RENDERERS``, or a chat platform's name for its
     native payloads. ValueError for an unknown format."""
@@ -42,5 +48,4 @@ def render(issue: CompiledIssue, fmt: str) -> Any:
         return RENDERERS[fmt](issue)
     if fmt in platforms.names():
         return platforms.platform(fmt).render(issue)
-    known = ", ".join((*platforms.names(), *RENDERERS))
-    raise ValueError(f"unknown format {fmt!r}; expected one of {known}")
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(formats())}")
