@@ -19,30 +19,6 @@ CORE = ("bot", "storage")
 EXEMPT = (ROOT / "bot" / "platforms.py", ROOT / "storage" / "migrations" / "versions")
 TEMPLATES = ("*.html", "*.txt", "*.j2")
 PLATFORM_NAME = re.compile(r"slack|discord|matrix", re.IGNORECASE)
-# Files whose platform code is being moved into adapters/ by the other parts of issue 19 (the
-# registry: set-up, doctor, renderers, destinations; storage: checkpoint order). Each entry
-# must go as soon as its file is clean: the test fails for a listed file that has no hit left.
-PENDING = frozenset(
-    {
-        "bot/app/doctor.py",
-        "bot/app/logs.py",
-        "bot/app/runner.py",
-        "bot/app/wiring.py",
-        "bot/capture/ingest.py",
-        "bot/cli/ops.py",
-        "bot/config/__init__.py",
-        "bot/deliver/destinations.py",
-        "bot/deliver/notify.py",
-        "bot/deliver/scheduler.py",
-        "bot/digest/render/__init__.py",
-        "bot/digest/render/_common.py",
-        "bot/digest/render/discord_embeds.py",
-        "bot/digest/render/html_email.py",
-        "bot/digest/render/slack.py",
-        "bot/ports.py",
-        "storage/repo.py",
-    }
-)
 # Token kinds that carry words: identifiers, strings (docstrings, f-string parts) and comments.
 _WORDS = {tokenize.NAME, tokenize.STRING, tokenize.COMMENT} | {
     getattr(tokenize, kind) for kind in ("FSTRING_MIDDLE",) if hasattr(tokenize, kind)
@@ -87,11 +63,8 @@ def _all_hits() -> dict[str, list[str]]:
 
 
 def test_no_platform_names_in_core() -> None:
-    hits = _all_hits()
-    found = [hit for path, lines in hits.items() if path not in PENDING for hit in lines]
+    found = [hit for lines in _all_hits().values() for hit in lines]
     assert not found, f"{len(found)} platform names in bot/ or storage/:\n" + "\n".join(found)
-    cleaned = sorted(PENDING - set(hits))
-    assert not cleaned, f"clean now, take them out of PENDING: {', '.join(cleaned)}"
 
 
 def test_the_scan_finds_names_in_code_strings_and_comments() -> None:

@@ -12,7 +12,7 @@ import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
 from bot.cli.terminal import markdown, print_table, table
-from bot.platforms import names, platform
+from bot.platforms import names
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
@@ -25,7 +25,9 @@ DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the fi
 AS_JSON = typer.Option(False, "--json", help="JSON, for scripts.")
 
 
-# ``digest render --format``: each platform's native payloads, then the neutral documents.
+# ``digest render --format``: each platform's native payloads, then the neutral documents (what
+# ``bot.digest.render.formats()`` gives, written out here so that ``--help`` stays quick:
+# tests/cli/test_platform_commands.py keeps the two the same).
 FORMATS = (*names(), "markdown", "html", "text", "json")
 if TYPE_CHECKING:
     Format = StrEnum
@@ -169,12 +171,7 @@ def render_issue(
         if issue is not None
         else run_async(lambda: _engine(context).preview(chosen))
     )
-    chosen_format = fmt.value
-    output = (
-        platform(chosen_format).render(compiled)
-        if chosen_format in names()
-        else render(compiled, chosen_format)
-    )
+    output = render(compiled, fmt.value)
     text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, indent=2)
     if out is None:
         print(text)

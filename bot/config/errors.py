@@ -7,7 +7,6 @@ or ``FILE:LINE: unknown key "shedule" in [[digest]]; did you mean "schedule"?``.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,11 +16,25 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from bot.config.toml_lines import Path, line_of
+from bot.platforms import every
 
-# A valid line for the keys people most often get wrong (shown with "e.g."); the ids' examples
-# come from the platforms (``IdRules``), see ``_id_examples``.
+
+def _examples() -> dict[str, str]:
+    """Each registered platform's example ids, as TOML lists."""
+    channels = [f"{p.name}:{p.ids.channel_example}" for p in every()]
+    editors = [f"{p.name}:{p.ids.editor_example}" for p in every()]
+    return {
+        "sources": f"sources = {json.dumps(channels, ensure_ascii=False)}",
+        "publish_to": f"publish_to = {json.dumps([channels[0], 'file:./issues'])}",
+        "editors": f"editors = {json.dumps(editors, ensure_ascii=False)}",
+        "editors_channel": f"editors_channel = {json.dumps(channels[0])}",
+    }
+
+
+# A valid line for the keys people most often get wrong (shown with "e.g.").
 EXAMPLES = {
     "name": 'name = "weekly"',
+    **_examples(),
     "timezone": 'timezone = "Europe/London"',
     "port": "port = 8080",
     "host": 'host = "127.0.0.1"',
@@ -139,25 +152,9 @@ def _unknown(root: type[BaseModel], path: Path) -> str:
     return f"{message} (known keys: {known})" if known else message
 
 
-@functools.cache
-def _id_examples() -> dict[str, str]:
-    """Valid lines for the keys that hold chat ids, one example per registered platform."""
-    from bot.platforms import every  # the registry, asked only when a message needs it
-
-    channels = [f"{chat.name}:{chat.ids.channel_example}" for chat in every()]
-    editors = [f"{chat.name}:{chat.ids.editor_example}" for chat in every()]
-    return {
-        "sources": f"sources = {json.dumps(channels)}",
-        "publish_to": f"publish_to = {json.dumps([*channels[:1], 'file:./issues'])}",
-        "editors": f"editors = {json.dumps(editors)}",
-        "editors_channel": f"editors_channel = {json.dumps(channels[0])}",
-    }
-
-
 def _example(path: Path) -> str:
     key = next((part for part in reversed(path) if isinstance(part, str)), "")
-    examples = EXAMPLES | _id_examples()
-    return f"; e.g. {examples[key]}" if key in examples else ""
+    return f"; e.g. {EXAMPLES[key]}" if key in EXAMPLES else ""
 
 
 def _sentence(error: ErrorDetails, path: Path) -> str:

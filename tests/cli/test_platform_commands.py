@@ -63,6 +63,10 @@ def test_only_platforms_with_commands_get_a_group() -> None:
 
 
 def test_render_formats_are_the_platforms_then_the_documents() -> None:
+    from bot.cli.digest import FORMATS
+    from bot.digest.render import formats
+
+    assert formats() == FORMATS
     code, output = cli("digest", "render", "--help")
     assert code == 0
     assert "slack|discord|markdown|html|text|json" in output
