@@ -8,6 +8,7 @@ a sign its facts are in the wrong place.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -84,3 +85,26 @@ def test_the_scan_covers_the_core() -> None:
     assert "bot/platforms.py" not in scanned
     assert not any(path.startswith("storage/migrations/versions/") for path in scanned)
     assert any(_core_files(TEMPLATES))
+
+
+def _imported(source: str) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.lineno, node.module
+
+
+def test_the_core_imports_no_adapter() -> None:
+    """Platforms (and the demo's console adapter) are found by name through ``bot.platforms``."""
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{line}: {module}"
+        for path in _core_files(("*.py",))
+        for line, module in _imported(path.read_text(encoding="utf-8"))
+        if module == "adapters" or module.startswith("adapters.")
+    ]
+    assert not found, "the core imports an adapter:\n" + "\n".join(found)
+    assert list(_imported("from adapters.slack import translate\nimport os\n")) == [
+        (1, "adapters.slack"),
+        (2, "os"),
+    ]
