@@ -22,6 +22,7 @@ from storage.repo import Repo
 MAX_TERMS = 12
 MAX_TERM = 60
 LIMIT = 20
+WINDOW = 2000
 _WORD = re.compile(r"\w+")
 
 
@@ -50,12 +51,19 @@ _COLUMNS = """
     item.url, item.status, item.why, coalesce(item.site_name, item.unfurl_site),
     issue.number, coalesce(issue.published_at, issue.created_at)
 """
-# bm25 weights per column: title, summary, why, site, sharer (lower rank is better)
+# On SQLite the newest ``WINDOW`` matches are ranked (FTS5 walks its rowids newest first): a word
+# in half the items must not mean ranking half a million rows (bench/search.py). PostgreSQL ranks
+# every match the GIN index finds (a window made its planner scan the table instead). bm25 weighs
+# columns: title, summary, why, site, sharer (lower is better); ts_rank the migration's weights.
 SQLITE = f"""
-SELECT {_COLUMNS} FROM item_search JOIN item ON item.id = item_search.rowid
+WITH matches AS (
+    SELECT rowid AS id, bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0) AS rank FROM item_search
+    WHERE item_search MATCH :query ORDER BY rowid DESC LIMIT :window
+)
+SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
 LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item_search MATCH :query AND item.merged_into IS NULL {{filters}}
-ORDER BY bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0), item.id DESC LIMIT :limit
+WHERE item.merged_into IS NULL {{filters}}
+ORDER BY matches.rank, item.id DESC LIMIT :limit
 """  # noqa: S608 - constants; people's words are bound parameters
 POSTGRES = f"""
 SELECT {_COLUMNS} FROM item_search JOIN item ON item.id = item_search.item_id
@@ -80,12 +88,13 @@ def search_items(
     statuses: Sequence[str] | None = None,
     limit: int = LIMIT,
 ) -> list[SearchHit]:
-    """Items matching every word of ``words``, best first (in ``digest``, with ``statuses``)."""
+    """Items matching every word of ``words``, best first (in ``digest``, with ``statuses``):
+    on SQLite the best of the newest ``WINDOW`` matches."""
     terms = search_terms(words)
     if not terms:
         return []
     dialect = repo.session.get_bind().dialect.name
-    filters, values = "", dict[str, Any](query=_query(dialect, terms), limit=limit)
+    filters, values = "", dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
     if digest is not None:
         filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
     if statuses:
