@@ -26,12 +26,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.events import ChatEvent, Outcome
 from storage.db import Database
+from storage.errors import StorageError
 from storage.models import ItemStatus
-from storage.stats import StatsRepo
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +157,11 @@ class DatabaseGauges:
 def read_database_gauges(db: Database) -> DatabaseGauges | None:
     """The gauges' values, or None when the database cannot be read (blocking: run in a thread)."""
     try:
-        with db.session() as session:
-            repo = StatsRepo(session)
-            return DatabaseGauges(repo.items_by_digest_and_status(), repo.pending_enrichment())
-    except SQLAlchemyError as exc:
+        with db.reading() as uow:
+            return DatabaseGauges(
+                uow.stats.items_by_digest_and_status(), uow.stats.pending_enrichment()
+            )
+    except StorageError as exc:
         log.warning("metrics: cannot read the database: %s", exc)
         return None
 

@@ -48,7 +48,7 @@ from bot.config import Config
 from storage.assist_repo import AssistRepo, Attempts
 from storage.db import Database
 from storage.models import AssistLog, Item, ItemStatus, utcnow
-from storage.repo import Repo
+from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -294,7 +294,7 @@ class AssistService:
             entry.error, entry.tokens = exc.reason, exc.tokens
         except ValueError as exc:
             entry.error = str(exc)
-        await self._db(lambda repo: self._record(repo, entry, answer))
+        await self.db.write(lambda uow: self._record(uow, entry, answer))
         if entry.error:
             log.info("assist %s for item %s failed: %s", feature, plan.item_id, entry.error)
         return entry.error
@@ -308,7 +308,8 @@ class AssistService:
             raise ValueError("the answer was empty once reduced to plain text")
         return text
 
-    def _record(self, repo: AssistRepo, entry: AssistLog, answer: str | None) -> None:
+    def _record(self, uow: UnitOfWork, entry: AssistLog, answer: str | None) -> None:
+        repo = uow.assist
         repo.log(entry)
         item = repo.item(entry.item_id) if entry.item_id is not None else None
         if item is None or entry.error:
@@ -320,7 +321,7 @@ class AssistService:
         elif entry.feature == "section":
             item.suggested_section = answer
             if answer:
-                recompute_item(self.config, Repo(repo.session), item)
+                recompute_item(self.config, uow.items, item)
         elif entry.feature == "why":
             item.suggested_why = answer
         item.updated_at = self._now()
@@ -339,4 +340,4 @@ class AssistService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def _db(self, work: Callable[[AssistRepo], T]) -> T:
-        return await self.db.transaction(lambda session: work(AssistRepo(session)))
+        return await self.db.write(lambda uow: work(uow.assist))

@@ -17,6 +17,7 @@ from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from storage.models import Decision, Item, ItemStatus
 from storage.repo import Repo
+from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,14 @@ class CommandHandler:
                 at=datetime.now(UTC),
             )
 
-        def add(repo: Repo) -> str:
+        def add(uow: UnitOfWork) -> str:
+            repo = uow.items
             known = {
                 item.id
                 for link in extract_links(event.text)
                 if (item := find_item(repo, digest, link))
             }
-            outcome = self.service.apply(repo, event, [digest])
+            outcome = self.service.apply(uow, event, [digest])
             if outcome.duplicate:
                 return "Already in the queue."
             items = [item for i in outcome.item_ids if (item := repo.item(i)) is not None]
@@ -109,7 +111,7 @@ class CommandHandler:
                 or "No link found."
             )
 
-        return CommandReply(await self.service.run(add))
+        return CommandReply(await self.service.write(add))
 
     async def _why(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         target, _, text = request.args.strip().partition(" ")

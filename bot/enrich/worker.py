@@ -85,7 +85,7 @@ class EnrichmentWorker:
         self.retries = 0
 
     async def _tx(self, work: Callable[[Repo], T]) -> T:
-        return await self.db.transaction(lambda session: work(Repo(session)))
+        return await self.db.write(lambda uow: work(uow.items))
 
     def wake(self) -> None:
         """New items are waiting: stop idling."""
