@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import AssistLog, EnrichStatus, Item, ItemStatus
+from storage.models import AssistLog, EnrichStatus, Item, ItemStatus, SectionSource
 
 OPEN_STATUSES = (ItemStatus.draft, ItemStatus.approved)
 
@@ -53,7 +53,7 @@ class AssistRepo:
                 or_(
                     unsettled_summary,
                     and_(
-                        col(Item.section_source) == "default",
+                        col(Item.section_source) == SectionSource.default,
                         col(Item.suggested_section).is_(None),
                     ),
                     and_(

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from bot.cli.context import console, fail, friendly_errors, run_async, state
 from bot.cli.terminal import plain
-from storage.states import EnrichStatus, ItemStatus
+from storage.states import EnrichStatus, ItemStatus, SummarySource
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
@@ -36,7 +36,9 @@ def item_record(item: Row, shares: Sequence[Row]) -> dict[str, Any]:
         "canonical_url": item["canonical_url"],
         "title": item["title_override"] or item["title"] or item["unfurl_title"],
         "summary": item["summary_override"] or item["summary"],
-        "summary_source": "editor" if item["summary_override"] else item["summary_source"],
+        "summary_source": SummarySource.editor
+        if item["summary_override"]
+        else item["summary_source"],
         "section": item["section"],
         "section_source": item["section_source"],
         "status": item["status"],

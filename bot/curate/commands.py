@@ -278,9 +278,9 @@ def _decided(item: Item, action: str) -> str:
 
 def _added(digest: DigestConfig, item: Item, known: bool) -> str:
     """What ``add`` did to one item: added, shared again, or nothing because it is done."""
-    if item.status == "published":
+    if item.status == ItemStatus.published:
         return f"Item {item.id} was already published in *{digest.name}*; it will not go out again."
-    if item.status in ("rejected", "withdrawn"):
+    if item.status in (ItemStatus.rejected, ItemStatus.withdrawn):
         return f"Item {item.id} was {item.status} by an editor; your share is noted on it."
     if known:
         return f"Already in the *{digest.name}* queue as item {item.id}; your share was added."
