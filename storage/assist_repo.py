@@ -24,7 +24,7 @@ class Attempts:
 
 
 class AssistRepo:
-    """The assist's queries in one transaction (the caller owns the session)."""
+    """The assist's queries in one transaction (``UnitOfWork.assist``)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -1,4 +1,5 @@
-"""Queries. Everything that speaks SQL lives here; callers pass a session (one transaction)."""
+"""Queries. Everything that speaks SQL lives here; a unit of work (``storage.unit``) gives each
+repository its session (one transaction), which stays private to it."""
 
 from __future__ import annotations
 
