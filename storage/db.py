@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -272,10 +272,6 @@ class Database:
         """
         return await self._waiting(lambda: self.write_now(work), patience)
 
-    async def read(self, work: Callable[[UnitOfWork], T], *, patience: float | None = None) -> T:
-        """``work`` in a read-only unit (see ``reading``), with ``write``'s outage retry."""
-        return await self._waiting(lambda: self._attempt(work, self.reading), patience)
-
     @contextmanager
     def unit(self) -> Iterator[UnitOfWork]:
         """A unit whose work commits at the end of the block, or rolls back entirely; no retry
@@ -324,18 +320,11 @@ class Database:
             raise DatabaseUnavailable(f"database {safe_url(self.url)}: {error}", "error") from error
 
     def write_now(self, work: Callable[[UnitOfWork], T]) -> T:
-        """``write`` in this thread without the outage retry (scripts outside an event loop)."""
-        return self._attempt(work, self.unit)
-
-    def _attempt(
-        self,
-        work: Callable[[UnitOfWork], T],
-        opened: Callable[[], AbstractContextManager[UnitOfWork]],
-    ) -> T:
-        """One unit; a unique-key race with another process is retried once."""
+        """``write`` in this thread without the outage retry (scripts outside an event loop);
+        a unique-key race with another process is retried once all the same."""
         for attempt in (1, 2):
             try:
-                with opened() as uow:
+                with self.unit() as uow:
                     return work(uow)
             except Conflict:
                 if attempt == 2:

@@ -1,7 +1,8 @@
 """``UnitOfWork``: the repositories of one transaction, the only way ``bot/`` reaches the database.
 
-A unit is opened by ``storage.db.Database`` (``write``/``read`` on a worker thread with the outage
-retry, ``unit``/``reading`` for the CLI) and is valid only inside that call or block. Its session
+A unit is opened by ``storage.db.Database`` (``write`` on a worker thread with the outage retry,
+``write_now``, ``unit`` and ``reading`` in the caller's thread) and is valid only inside that call
+or block. Its session
 stays here: callers see repositories and a ``savepoint`` method, and storage's own exceptions
 (``DatabaseUnavailable``, ``Conflict``), never SQLAlchemy's.
 """
