@@ -20,7 +20,7 @@ from bot.curate.commands import CommandHandler, DigestOps
 from bot.curate.rules import is_editor
 from bot.events import Author, ChatEvent, Outcome
 from bot.ports import CommandReply, CommandRequest
-from storage.db import Database
+from storage.db import OUTAGE_PATIENCE, Database
 from storage.errors import StorageError
 from storage.repo import Repo
 from storage.unit import UnitOfWork
@@ -37,7 +37,7 @@ class CurationService:
         config: Config,
         db: Database,
         ops: DigestOps | None = None,
-        outage_patience: float = 120.0,
+        outage_patience: float = OUTAGE_PATIENCE,
     ) -> None:
         self.config = config
         self.db = db
