@@ -156,8 +156,8 @@ class Share(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """A chat user's display name as the platform last told it (Slack ``users.info`` and
-    ``user_change``, Discord's member and user names). Shares and messages keep a copy of it,
+    """A chat user's display name as the platform last told it (its user lookups and change
+    events, its member and user names). Shares and messages keep a copy of it,
     rewritten when it changes, so every output shows the current name."""
 
     __tablename__ = "person"

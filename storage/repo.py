@@ -360,7 +360,8 @@ class Repo:
 
 
 def _position_key(position: str) -> tuple[int, float | str]:
-    """Order Slack ``ts`` strings and Discord snowflakes numerically, anything else as text."""
+    """Order numeric positions (decimal timestamps, integer ids) as numbers, anything else as
+    text."""
     try:
         return (0, float(position))
     except ValueError:
