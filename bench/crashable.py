@@ -5,7 +5,7 @@
 
 ``replay`` feeds Slack Events API envelopes through the real translator and
 ``CurationService.handle_batch`` in bursts of 1 to 100 events (one transaction each, as the
-adapters' pumps hand them over), from the first line each time it is started: after a crash
+event consumer hands them over), from the first line each time it is started: after a crash
 everything is redelivered and the durable dedup must absorb it, as when Slack retries.
 ``publish`` runs the real ``PublishEngine`` for one period against a destination that appends
 each message it receives to a ledger file (the stand-in for a chat channel, which keeps what

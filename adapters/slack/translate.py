@@ -66,6 +66,12 @@ def is_slack_ts(value: object) -> bool:
     return isinstance(value, str) and _TS.fullmatch(value) is not None
 
 
+def ts_key(ts: str) -> tuple[int, int]:
+    """A sort key for Slack's ``"seconds.micros"`` positions: exact, where ``float()`` rounds."""
+    seconds, _, fraction = ts.partition(".")
+    return int(seconds), int(fraction.ljust(6, "0"))
+
+
 def ts_to_datetime(ts: str) -> datetime:
     """Slack's ``"1663969334.001500"`` -> an aware UTC datetime."""
     seconds, _, fraction = ts.partition(".")
