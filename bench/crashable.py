@@ -27,12 +27,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.discord.render import render_discord
+from adapters.slack.render import render_slack
 from bench import workload
 from bot.curate.service import CurationService
 from bot.deliver.destinations import Destination
 from bot.deliver.engine import LEASE, PublishEngine
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_slack
 from bot.events import ChatEvent
 from storage.db import Database
 

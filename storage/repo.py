@@ -3,7 +3,7 @@ repository its session (one transaction), which stays private to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any, TypeVar
@@ -291,7 +291,11 @@ class Repo:
         row = self._session.get(Checkpoint, channel)
         return row.position if row else None
 
-    def save_checkpoint(self, channel: str, position: str) -> None:
+    def save_checkpoint(self, channel: str, position: str, later: Callable[[str], Any]) -> None:
+        """Move the channel's checkpoint to ``position`` unless it is already further on.
+
+        ``later`` is the sort key of the channel's positions (its platform's ``position_key``;
+        storage does not know how a platform numbers its messages)."""
         row = self._session.get(Checkpoint, channel)
         if row is None:
             insert_ignore(
@@ -301,7 +305,7 @@ class Repo:
             )
             row = self._session.get(Checkpoint, channel)
             assert row is not None
-        if _position_key(position) >= _position_key(row.position):
+        if later(position) >= later(row.position):
             row.position, row.updated_at = position, utcnow()
 
     def digest_state(self, digest: str) -> DigestState:
@@ -357,12 +361,3 @@ class Repo:
                 .where(Item.enrich_status == EnrichStatus.pending)
             ).one()
         )
-
-
-def _position_key(position: str) -> tuple[int, float | str]:
-    """Order numeric positions (decimal timestamps, integer ids) as numbers, anything else as
-    text."""
-    try:
-        return (0, float(position))
-    except ValueError:
-        return (1, position)

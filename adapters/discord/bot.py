@@ -28,7 +28,7 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -50,6 +50,7 @@ from adapters.discord.translate import (
     reaction_added,
     reaction_removed,
     role_ref,
+    snowflake_key,
     user_ref,
 )
 from bot.capture.consumer import Capture, EventConsumer
@@ -94,7 +95,7 @@ class DiscordSettings:
     shard_count: int | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordSettings:
         """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``, and
         ``DISCORD_SHARD_ID`` / ``DISCORD_SHARD_COUNT`` to split guilds across replicas."""
         values = os.environ if env is None else env
@@ -147,7 +148,9 @@ class LinkletterDiscord(discord.Client):
         self.answer_within = settings.answer_within
         self.publisher = DiscordPublisher(self.http)
         self.tree = app_commands.CommandTree(self)
-        self.consumer = EventConsumer(core, self.publisher, position_key=int, name="discord")
+        self.consumer = EventConsumer(
+            core, self.publisher, position_key=snowflake_key, name="discord"
+        )
         self._backfill_task: asyncio.Task[None] | None = None
         self._parents: dict[str, str | None] = {}
         self._reaction_fetches = ReactionFetchLimiter()  # shared by every backfill (row 7)

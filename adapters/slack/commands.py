@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.slack.render import escape, escape_label, link
 from adapters.slack.translate import slack_id
 from bot.curate.commands import Tone, item_buttons, parse_command_text
-from bot.digest.render.slack import escape, escape_label, link
 from bot.events import Author
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 

@@ -67,8 +67,11 @@ def is_slack_ts(value: object) -> bool:
 
 
 def ts_key(ts: str) -> tuple[int, int]:
-    """A sort key for Slack's ``"seconds.micros"`` positions: exact, where ``float()`` rounds."""
+    """A sort key for Slack's ``"seconds.micros"`` positions: exact, where ``float()`` rounds;
+    an unreadable one sorts first."""
     seconds, _, fraction = ts.partition(".")
+    if not (seconds.isdigit() and (fraction.isdigit() or not fraction)) or len(fraction) > 6:
+        return (-1, 0)
     return int(seconds), int(fraction.ljust(6, "0"))
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from adapters.slack.connection import SHORTCUT_CALLBACK_ID, SlackAdapter
+from adapters.slack.render import escape
 from bot.config import parse_config
 from bot.curate.commands import REFUSAL, listed
 from bot.curate.service import CurationService
-from bot.digest.render.slack import escape
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo
