@@ -1,6 +1,7 @@
 """Configuration is a leaf: ``import bot.config`` (the settings models every command and the
-doctor read first) loads no renderer, no destination, no HTTP or mail client and no database
-layer. They used to come in through ``bot.deliver.services``' package module."""
+doctor read first) loads no renderer, no destination, no HTTP or mail client, no chat SDK and no
+database layer. The first ones used to come in through ``bot.deliver.services``' package
+module."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ HEAVY = {
     "httpx": "outgoing HTTP",
     "smtplib": "sending mail",
     "jinja2": "the HTML templates",
-    "adapters": "the chat platforms",
+    # The platforms' cheap modules (their settings and id rules) are read; their SDKs are not.
+    "slack_sdk": "a chat SDK",
+    "slack_bolt": "a chat SDK",
+    "discord": "a chat SDK",
+    "aiohttp": "the chat SDKs' HTTP client",
 }
 
 
