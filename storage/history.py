@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage.models import Issue, Item, ItemStatus, Share
-from storage.repo import Repo, chunked
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +34,27 @@ def _came_out() -> ColumnElement[datetime]:
     return func.coalesce(col(Issue.published_at), col(Issue.created_at))
 
 
-def published_in(repo: Repo, issue_ids: Iterable[int | None]) -> dict[int, PublishedIn]:
-    """Number and date of each of these issues (ids of ``Item.published_issue_id``)."""
+class HistoryQueries:
+    """Part of ``storage.repo.Repo``: its queries about earlier issues."""
+
+    _session: Session
+
+    def published_in(self, issue_ids: Iterable[int | None]) -> dict[int, PublishedIn]:
+        """Number and date of each of these issues (ids of ``Item.published_issue_id``)."""
+        return _published_in(self._session, issue_ids)
+
+    def shared_again(self, digest: str, limit: int) -> list[Item]:
+        """Published items of ``digest`` with a live share made after their issue came out."""
+        return _shared_again(self._session, digest, limit)
+
+
+def _published_in(session: Session, issue_ids: Iterable[int | None]) -> dict[int, PublishedIn]:
+    from storage.repo import chunked  # repo.py is built on this module
+
     wanted = sorted({issue_id for issue_id in issue_ids if issue_id is not None})
     found: dict[int, PublishedIn] = {}
     for chunk in chunked(wanted):
-        rows = repo.session.exec(
+        rows = session.exec(
             select(Issue.id, Issue.number, _came_out()).where(col(Issue.id).in_(chunk))
         )
         for issue_id, number, date in rows:
@@ -49,8 +63,7 @@ def published_in(repo: Repo, issue_ids: Iterable[int | None]) -> dict[int, Publi
     return found
 
 
-def shared_again(repo: Repo, digest: str, limit: int) -> list[Item]:
-    """Published items of ``digest`` with a live share made after their issue came out."""
+def _shared_again(session: Session, digest: str, limit: int) -> list[Item]:
     newer = (
         select(Share.item_id)
         .where(
@@ -68,4 +81,4 @@ def shared_again(repo: Repo, digest: str, limit: int) -> list[Item]:
         .order_by(col(Item.id))
         .limit(limit)
     )
-    return list(repo.session.exec(query).all())
+    return list(session.exec(query).all())

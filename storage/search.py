@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
-
-from storage.repo import Repo
+from sqlmodel import Session
 
 MAX_TERMS = 12
 MAX_TERM = 60
@@ -81,19 +80,34 @@ def _query(dialect: str, terms: Sequence[str]) -> str:
     return " ".join(f'"{term}"' for term in terms)
 
 
-def search_items(
-    repo: Repo,
+class SearchQueries:
+    """Part of ``storage.repo.Repo``: full-text search."""
+
+    _session: Session
+
+    def search_items(
+        self,
+        words: str,
+        digest: str | None = None,
+        statuses: Sequence[str] | None = None,
+        limit: int = LIMIT,
+    ) -> list[SearchHit]:
+        """Items matching every word of ``words``, best first (in ``digest``, with
+        ``statuses``); on SQLite the best of the newest ``WINDOW`` matches."""
+        return _search(self._session, words, digest, statuses, limit)
+
+
+def _search(
+    session: Session,
     words: str,
-    digest: str | None = None,
-    statuses: Sequence[str] | None = None,
-    limit: int = LIMIT,
+    digest: str | None,
+    statuses: Sequence[str] | None,
+    limit: int,
 ) -> list[SearchHit]:
-    """Items matching every word of ``words``, best first (in ``digest``, with ``statuses``):
-    on SQLite the best of the newest ``WINDOW`` matches."""
     terms = search_terms(words)
     if not terms:
         return []
-    dialect = repo.session.get_bind().dialect.name
+    dialect = session.get_bind().dialect.name
     filters, values = "", dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
     if digest is not None:
         filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
@@ -103,7 +117,7 @@ def search_items(
     statement = text(sql)
     if statuses:
         statement = statement.bindparams(bindparam("statuses", expanding=True))
-    rows = repo.session.execute(statement, values).all()
+    rows = session.execute(statement, values).all()
     return [_hit(row) for row in rows]
 
 

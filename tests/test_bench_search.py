@@ -8,7 +8,6 @@ import random
 from bench import databases
 from bench.search import populate, word
 from storage.repo import Repo
-from storage.search import search_items
 
 
 def test_bulk_loaded_items_are_indexed_and_found() -> None:
@@ -16,6 +15,6 @@ def test_bulk_loaded_items_are_indexed_and_found() -> None:
     with databases.fresh("sqlite") as db:
         populate(db, 500)
         with db.session() as session:
-            hits = search_items(Repo(session), common, limit=5)
+            hits = Repo(session).search_items(common, limit=5)
     assert hits
     assert all(hit.digest == "weekly" for hit in hits)

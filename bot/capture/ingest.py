@@ -41,10 +41,11 @@ from bot.events import (
 )
 from bot.platform import PlatformSettings
 from bot.platforms import platform_of
-from storage.facts import AnyMessage, Facts
-from storage.history import PublishedIn, published_in
+from storage.facts import AnyMessage
+from storage.history import PublishedIn
 from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
+from storage.unit import UnitOfWork
 
 
 def _newer(incoming: datetime, stored: datetime | None) -> bool:
@@ -55,10 +56,10 @@ class Ingest:
     """The event rules of issue 2, applied to one unit of work: ``load`` what the events need,
     ``record`` each, then ``finish`` writes the new rows and re-derives the touched items."""
 
-    def __init__(self, config: Config, repo: Repo) -> None:
+    def __init__(self, config: Config, uow: UnitOfWork) -> None:
         self.config = config
-        self.repo = repo
-        self.facts = Facts(repo.session)
+        self.repo = uow.items
+        self.facts = uow.facts()
         self.effects: list[Effect] = []
         self.touched: set[int] = set()
         self._keyed: dict[str, dict[str, str]] = {}
@@ -256,7 +257,7 @@ class Ingest:
     def _published_before(self, item_ids: list[int]) -> PublishedIn | None:
         """The issue the first of these items went out in, if one did."""
         items = [item for item in self.repo.items_by_id(item_ids) if item.published_issue_id]
-        issues = published_in(self.repo, (item.published_issue_id for item in items))
+        issues = self.repo.published_in(item.published_issue_id for item in items)
         return next(iter(issues.values()), None)
 
     def _store_unfurls(self, channel: str, message_id: str, unfurls: Iterable[Unfurl]) -> None:
@@ -332,7 +333,7 @@ def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
     shares_of: dict[int, list[Share]] = defaultdict(list)
     for share in shares:
         shares_of[share.item_id].append(share)
-    issues = published_in(repo, (item.published_issue_id for item in items))
+    issues = repo.published_in(item.published_issue_id for item in items)
     facts = {}
     for item in items:
         assert item.id is not None

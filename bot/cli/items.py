@@ -13,15 +13,13 @@ from rich.text import Text
 from bot.cli.context import console, fail, friendly_errors, run_async, state
 from bot.cli.terminal import plain
 from bot.platforms import every
-from storage.states import EnrichStatus, ItemStatus
+from storage.states import EnrichStatus, ItemStatus, SummarySource
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
-    from sqlalchemy import RowMapping
-
     from bot.config import Config, DigestConfig, ScoreWeights
     from bot.curate.service import CurationService
     from bot.enrich.worker import EnrichmentWorker
-    from storage.repo import Repo
+    from storage.repo import Repo, Row
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
 
@@ -29,13 +27,11 @@ app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args
 Status = ItemStatus  # --status takes the item statuses the database holds
 
 
-def item_record(
-    item: RowMapping, shares: Sequence[RowMapping], weights: ScoreWeights
-) -> dict[str, Any]:
+def item_record(item: Row, shares: Sequence[Row], weights: ScoreWeights) -> dict[str, Any]:
     """The documented ``items list --json`` shape (docs/cli.md), from the rows of
     ``Repo.item_listing`` (share columns prefixed ``share_``); ``weights`` are the item's
     digest's ``[digest.score]``."""
-    from bot.curate.rules import COUNT_COLUMNS, stored_score
+    from bot.capture.engagement import COUNT_COLUMNS, stored_score
 
     return {
         "id": item["id"],
@@ -44,7 +40,9 @@ def item_record(
         "canonical_url": item["canonical_url"],
         "title": item["title_override"] or item["title"] or item["unfurl_title"],
         "summary": item["summary_override"] or item["summary"],
-        "summary_source": "editor" if item["summary_override"] else item["summary_source"],
+        "summary_source": SummarySource.editor
+        if item["summary_override"]
+        else item["summary_source"],
         "section": item["section"],
         "section_source": item["section_source"],
         "status": item["status"],
@@ -70,7 +68,7 @@ def item_record(
     }
 
 
-def _published_in(item: RowMapping) -> dict[str, Any] | None:
+def _published_in(item: Row) -> dict[str, Any] | None:
     """The issue that carried the item (the latest, for one an editor brought back)."""
     if item["issue_number"] is None:
         return None
@@ -87,7 +85,7 @@ def score_weights(config: Config) -> Callable[[str], ScoreWeights]:
     return lambda name: known.get(name, default)
 
 
-def share_record(share: RowMapping) -> dict[str, Any]:
+def share_record(share: Row) -> dict[str, Any]:
     shared_at = share["share_shared_at"]
     return {
         "platform": share["share_channel"].split(":", 1)[0],
@@ -121,15 +119,13 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
 ) -> None:
     """Every captured item with its shares, votes, why and enrichment state."""
-    from storage.repo import Repo
-
     service = state(ctx).service()
     if digest:
         _digest(service, digest)
     # Read and printed as a stream (one item's rows at a time): no event loop is running here,
     # so the blocking read does not need a worker thread.
-    with friendly_errors(), service.db.reading() as session:
-        listing = Repo(session).item_listing(digest, [status.value] if status else None)
+    with friendly_errors(), service.db.reading() as uow:
+        listing = uow.items.item_listing(digest, [status.value] if status else None)
         weights = score_weights(service.config)
         records = (item_record(i, shares, weights(i["digest"])) for i, shares in listing)
         if as_json:
@@ -154,8 +150,6 @@ def search(
 ) -> None:
     """Full-text search over titles, summaries, whys, sites and sharers, best match first."""
     from bot.curate.search import NO_WORDS, hit_line, hit_record, nothing_found, usable
-    from storage.repo import Repo
-    from storage.search import search_items
 
     text = " ".join(words)
     if not usable(text):
@@ -164,8 +158,8 @@ def search(
     if digest:
         _digest(service, digest)
     statuses = [status.value] if status else None
-    with friendly_errors(), service.db.reading() as session:
-        hits = search_items(Repo(session), text, digest, statuses, limit)
+    with friendly_errors(), service.db.reading() as uow:
+        hits = uow.items.search_items(text, digest, statuses, limit)
     if as_json:
         write_json_array((hit_record(hit) for hit in hits), sys.stdout)
         return

@@ -18,21 +18,22 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.app.logs import log_event
 from bot.capture.canonical import NotHttpUrl, canonical_url
+from bot.capture.engagement import item_score
 from bot.capture.ingest import recompute_item
 from bot.capture.links import extract_links
 from bot.capture.text import clean_text
-from bot.curate.rules import is_editor, item_score
+from bot.curate.rules import is_editor
 from bot.curate.search import NO_WORDS, hit_line, nothing_found, usable
 from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
-from storage.history import PublishedIn, published_in, shared_again
+from storage.history import PublishedIn
 from storage.models import Decision, Item, ItemStatus
-from storage.search import search_items
 
 if TYPE_CHECKING:
     from bot.config import Config, DigestConfig
     from bot.events import ChatEvent, Outcome
     from storage.repo import Repo
+    from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,11 +52,15 @@ class Curation(Protocol):
     def config(self) -> Config: ...
 
     async def run(self, work: Callable[[Repo], T]) -> T:
-        """``work`` in one transaction."""
+        """``work`` in one transaction, with the items' queries."""
+        ...
+
+    async def write(self, work: Callable[[UnitOfWork], T]) -> T:
+        """``work`` in one unit of work."""
         ...
 
     def apply(
-        self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
+        self, uow: UnitOfWork, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
         """Capture one event (``digests`` forces capture into them)."""
         ...
@@ -159,17 +164,18 @@ class CommandHandler:
                 at=datetime.now(UTC),
             )
 
-        def add(repo: Repo) -> str:
+        def add(uow: UnitOfWork) -> str:
+            repo = uow.items
             known = {
                 item.id
                 for link in extract_links(event.text)
                 if (item := find_item(repo, digest, link))
             }
-            outcome = self.service.apply(repo, event, [digest])
+            outcome = self.service.apply(uow, event, [digest])
             if outcome.duplicate:
                 return "Already in the queue."
             items = [item for i in outcome.item_ids if (item := repo.item(i)) is not None]
-            issues = published_in(repo, (item.published_issue_id for item in items))
+            issues = repo.published_in(item.published_issue_id for item in items)
             return (
                 "\n".join(
                     _added(digest, item, item.id in known, issues.get(item.published_issue_id or 0))
@@ -178,7 +184,7 @@ class CommandHandler:
                 or "No link found."
             )
 
-        return CommandReply(await self.service.run(add))
+        return CommandReply(await self.service.write(add))
 
     async def _why(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         target, _, text = request.args.strip().partition(" ")
@@ -239,7 +245,7 @@ class CommandHandler:
             return CommandReply(NO_WORDS)
         statuses = None if self._editor(request, digest) else [ItemStatus.published]
         hits = await self.service.run(
-            lambda repo: search_items(repo, request.args, digest.name, statuses, SEARCH_SHOWN)
+            lambda repo: repo.search_items(request.args, digest.name, statuses, SEARCH_SHOWN)
         )
         if not hits:
             return CommandReply(nothing_found(request.args))
@@ -460,9 +466,9 @@ def queue_entries(
     """What waits for an editor: drafts and approved items, then published items shared again
     since their issue came out (an editor may bring one back by approving it again)."""
     waiting = repo.items(digest.name, [ItemStatus.draft, ItemStatus.approved], limit=limit)
-    again = shared_again(repo, digest.name, limit=max(limit - len(waiting), 0))
+    again = repo.shared_again(digest.name, limit=max(limit - len(waiting), 0))
     items = [*waiting, *again]
-    issues = published_in(repo, (item.published_issue_id for item in items))
+    issues = repo.published_in(item.published_issue_id for item in items)
     return tuple(
         _entry(item, issues.get(item.published_issue_id or 0), item_score(item, digest.score))
         for item in items
@@ -479,13 +485,13 @@ def _queue_line(entry: QueueEntry) -> str:
 
 def _added(digest: DigestConfig, item: Item, known: bool, issue: PublishedIn | None) -> str:
     """What ``add`` did to one item: added, shared again, or nothing because it is done."""
-    if item.status == "published":
+    if item.status == ItemStatus.published:
         where = f"in {issue.label()}" if issue else f"in *{digest.name}*"
         return (
             f"Item {item.id} was already published {where}; it will not go out again "
             "unless an editor approves it again."
         )
-    if item.status in ("rejected", "withdrawn"):
+    if item.status in (ItemStatus.rejected, ItemStatus.withdrawn):
         return f"Item {item.id} was {item.status} by an editor; your share is noted on it."
     if known:
         return f"Already in the *{digest.name}* queue as item {item.id}; your share was added."

@@ -20,16 +20,17 @@ redelivered, replayed or shuffled stream converges. Rules (issue 2):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.capture.canonical import domain_of
+from bot.capture.engagement import Engagement
 from bot.capture.links import extract_links, plain_text
 from bot.capture.why import split_why, starts_with_why
-from bot.config import DigestConfig, ScoreWeights
-from storage.models import Item, ItemStatus
+from bot.config import DigestConfig
+from storage.models import ItemStatus, SectionSource
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HASHTAG = re.compile(r"(?<![\w&/#])#([A-Za-z][\w-]{0,49})")
@@ -85,52 +86,6 @@ class ItemFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Engagement:
-    """How much an item was discussed: the counts stored on the item (``*_count``)."""
-
-    reactors: int = 0
-    replies: int = 0
-    participants: int = 0
-    channels: int = 0
-    platforms: int = 0
-
-    def score(self, weights: ScoreWeights, votes: int, featured: bool) -> float:
-        """The weighted sum; a second channel or platform is what counts as spreading."""
-        return round(
-            weights.reactors * self.reactors
-            + weights.votes * votes
-            + weights.replies * self.replies
-            + weights.participants * self.participants
-            + weights.channels * max(self.channels - 1, 0)
-            + weights.platforms * max(self.platforms - 1, 0)
-            + (weights.featured if featured else 0),
-            2,
-        )
-
-
-COUNT_COLUMNS = (
-    "reactor_count",
-    "reply_count",
-    "participant_count",
-    "channel_count",
-    "platform_count",
-)
-
-
-def stored_score(values: Mapping[Any, Any], weights: ScoreWeights) -> float:
-    """The score of an item from its stored columns (a listing row, or an item's fields)."""
-    counts = Engagement(*(values[name] or 0 for name in COUNT_COLUMNS))
-    return counts.score(weights, values["votes"] or 0, bool(values["featured"]))
-
-
-def item_score(item: Item, weights: ScoreWeights) -> float:
-    return stored_score({name: getattr(item, name) for name in SCORED}, weights)
-
-
-SCORED = (*COUNT_COLUMNS, "votes", "featured")
-
-
-@dataclass(frozen=True, slots=True)
 class Derived:
     status: str
     featured: bool
@@ -139,7 +94,7 @@ class Derived:
     why_by: str | None
     note: str | None
     section: str
-    section_source: str
+    section_source: SectionSource
     title_override: str | None
     summary_override: str | None
     image_override: str | None
@@ -291,26 +246,31 @@ def _hashtags(facts: ItemFacts) -> set[str]:
     return {tag.lower() for text in texts for tag in _HASHTAG.findall(plain_text(text))}
 
 
-def _section(facts: ItemFacts, digest: DigestConfig, override: str | None) -> tuple[str, str]:
+def _section(
+    facts: ItemFacts, digest: DigestConfig, override: str | None
+) -> tuple[str, SectionSource]:
     if override:
-        return override, "override"
+        return override, SectionSource.override
     tags = _hashtags(facts)
     channels = {share.channel for share in facts.shares}
     domain = domain_of(facts.url)
     haystack = " ".join(filter(None, [facts.title, facts.summary, *(s.text for s in facts.shares)]))
-    rules: list[tuple[str, Callable[..., bool]]] = [
-        ("hashtag", lambda r: any(h.lower().lstrip("#") in tags for h in r.hashtags)),
-        ("channel", lambda r: bool(channels & set(r.channels))),
-        ("domain", lambda r: any(domain == d or domain.endswith("." + d) for d in r.domains)),
-        ("keyword", lambda r: any(_has_word(haystack, k) for k in r.keywords)),
+    rules: list[tuple[SectionSource, Callable[..., bool]]] = [
+        (SectionSource.hashtag, lambda r: any(h.lower().lstrip("#") in tags for h in r.hashtags)),
+        (SectionSource.channel, lambda r: bool(channels & set(r.channels))),
+        (
+            SectionSource.domain,
+            lambda r: any(domain == d or domain.endswith("." + d) for d in r.domains),
+        ),
+        (SectionSource.keyword, lambda r: any(_has_word(haystack, k) for k in r.keywords)),
     ]
     for source, matches in rules:
         for rule in digest.sections:
             if matches(rule):
                 return rule.name, source
     if facts.suggested_section:
-        return facts.suggested_section, "suggested"
-    return digest.default_section, "default"
+        return facts.suggested_section, SectionSource.suggested
+    return digest.default_section, SectionSource.default
 
 
 def _has_word(text: str, word: str) -> bool:

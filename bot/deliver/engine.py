@@ -32,12 +32,12 @@ from bot.app.metrics import count_publish_failure, count_published
 from bot.config import Config, DigestConfig
 from bot.deliver.destinations import Destination, DraftDestination, SavedDraft
 from bot.deliver.drafts import DraftLink
+from bot.deliver.health import check_links
 from bot.digest import store
 from bot.digest.compile import IssueContext, compile_issue
 from bot.digest.model import CompiledIssue
 from bot.digest.score import preview_notes
 from bot.enrich.fetch import FetchSettings
-from bot.enrich.health import check_links
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import DeliveryState, Issue, IssueState, utcnow
@@ -78,7 +78,7 @@ class PublishReport:
     failures: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # drafts and files to look at
     issue: CompiledIssue | None = None
-    link_problems: list[str] = field(default_factory=list)  # bot.enrich.health, at publish
+    link_problems: list[str] = field(default_factory=list)  # bot.deliver.health, at publish
 
     def describe(self) -> str:
         """What happened, with one line per failed destination."""
@@ -105,7 +105,7 @@ class PublishEngine:
         link_check: FetchSettings | None = None,
     ) -> None:
         """``link_check``: how to re-fetch the issue's links before previews and publishing
-        (bot.enrich.health); None checks nothing."""
+        (bot.deliver.health); None checks nothing."""
         self.link_check = link_check
         self.config = config
         self.db = db
@@ -115,7 +115,7 @@ class PublishEngine:
         self.max_attempts = max_attempts
 
     async def tx(self, work: Callable[[IssueRepo], T]) -> T:
-        return await self.db.transaction(lambda session: work(IssueRepo(session)))
+        return await self.db.write(lambda uow: work(uow.issues))
 
     # --- compile ----------------------------------------------------------------------------
     def compile_next(

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.capture.canonical import clean_url
+from bot.capture.engagement import item_score
 from bot.config import DigestConfig
-from bot.curate.rules import item_score
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
-from storage.models import Item
+from storage.models import Item, SummarySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
         shared_by=sharer,
         featured=item.featured,
         votes=item.votes,
-        summary_generated=item.summary_source == "assist" and not item.summary_override,
+        summary_generated=item.summary_source == SummarySource.assist and not item.summary_override,
         revisited=item.published_issue_id is not None,
     )
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.capture.engagement import item_score
 from bot.config import DigestConfig
-from bot.curate.rules import item_score
 from bot.digest.model import CompiledIssue
-from storage.engagement import drafts_since
 from storage.models import Item
 from storage.repo import Repo
 
@@ -41,7 +40,7 @@ def preview_notes(
             "Most discussed in this issue: "
             + ", ".join(f"{numbers[i.id or 0]}. {_title(i)} (score {s:g})" for s, i in top)
         )
-    lively = _best(drafts_since(repo, digest.name, since), digest)
+    lively = _best(repo.drafts_since(digest.name, since), digest)
     if lively:
         links = "; ".join(f"item {i.id}: {_title(i)} (score {s:g})" for s, i in lively)
         count = f"{len(lively)} more link{'s' if len(lively) > 1 else ''}"

@@ -9,13 +9,13 @@ import pytest
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo
-from storage.search import search_items, search_terms
+from storage.search import search_terms
 from tests.core.helpers import ANN, BOB, EDITOR, items, post, react, service
 
 
 def _search(db: Database, words: str, **options: object) -> list[str]:
     with db.session() as session:
-        return [hit.url for hit in search_items(Repo(session), words, **options)]  # type: ignore[arg-type]
+        return [hit.url for hit in Repo(session).search_items(words, **options)]  # type: ignore[arg-type]
 
 
 def _seed(db: Database) -> None:

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
+from bot.deliver.health import check_links
 from bot.enrich.fetch import FetchSettings
-from bot.enrich.health import check_links
 from bot.ports import ChatPublisher
 from storage.db import Database
 from tests.core.fakes import RecordingPublisher
