@@ -50,10 +50,11 @@ _COLUMNS = """
     item.url, item.status, item.why, coalesce(item.site_name, item.unfurl_site),
     issue.number, coalesce(issue.published_at, issue.created_at)
 """
-# On SQLite the newest ``WINDOW`` matches are ranked (FTS5 walks its rowids newest first): a word
-# in half the items must not mean ranking half a million rows (bench/search.py). PostgreSQL ranks
-# every match the GIN index finds (a window made its planner scan the table instead). bm25 weighs
-# columns: title, summary, why, site, sharer (lower is better); ts_rank the migration's weights.
+# The newest ``WINDOW`` matches are ranked: a word in half the items must not mean ranking half a
+# million rows (bench/search.py). FTS5 walks its rowids newest first; on PostgreSQL the GIN
+# index's matches are materialized first (ids only), so the planner cannot trade the index for a
+# backward scan of the whole table. bm25 weighs columns: title, summary, why, site, sharer (lower
+# is better); ts_rank the weights the migration gave the fields.
 SQLITE = f"""
 WITH matches AS (
     SELECT rowid AS id, bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0) AS rank FROM item_search
@@ -65,11 +66,18 @@ WHERE item.merged_into IS NULL {{filters}}
 ORDER BY matches.rank, item.id DESC LIMIT :limit
 """  # noqa: S608 - constants; people's words are bound parameters
 POSTGRES = f"""
-SELECT {_COLUMNS} FROM item_search JOIN item ON item.id = item_search.item_id
+WITH hits AS MATERIALIZED (
+    SELECT item_id FROM item_search WHERE document @@ to_tsquery('english', :query)
+), newest AS (
+    SELECT item_id FROM hits ORDER BY item_id DESC LIMIT :window
+), matches AS (
+    SELECT s.item_id AS id, ts_rank(s.document, to_tsquery('english', :query)) AS rank
+    FROM newest JOIN item_search s ON s.item_id = newest.item_id
+)
+SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
 LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item_search.document @@ to_tsquery('english', :query) AND item.merged_into IS NULL {{filters}}
-ORDER BY ts_rank(item_search.document, to_tsquery('english', :query)) DESC, item.id DESC
-LIMIT :limit
+WHERE item.merged_into IS NULL {{filters}}
+ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
 """  # noqa: S608 - as above
 
 
@@ -93,7 +101,7 @@ class SearchQueries:
         limit: int = LIMIT,
     ) -> list[SearchHit]:
         """Items matching every word of ``words``, best first (in ``digest``, with
-        ``statuses``); on SQLite the best of the newest ``WINDOW`` matches."""
+        ``statuses``): the best of the newest ``WINDOW`` matches."""
         return _search(self._session, words, digest, statuses, limit)
 
 
