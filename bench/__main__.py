@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FULL: list[list[str]] = [
     ["bench.ingest", "--events", "3000"],
     ["bench.digest_scale", "--items", "1000000"],
+    ["bench.search", "--items", "1000000"],
     ["bench.slack_ack", "--seconds", "60"],
     ["bench.enrichment", "--links", "1000"],
     ["bench.enrich", "--concurrency", "16"],
@@ -27,6 +28,7 @@ FULL: list[list[str]] = [
 QUICK: list[list[str]] = [
     ["bench.ingest", "--events", "300"],
     ["bench.digest_scale", "--items", "20000"],
+    ["bench.search", "--items", "20000"],
     ["bench.slack_ack", "--seconds", "5"],
     ["bench.enrichment", "--links", "200"],
     ["bench.enrich", "--links", "200", "--concurrency", "16"],
