@@ -26,6 +26,7 @@ CommandName = Literal[
     "reject",
     "feature",
     "mine",
+    "desk",
 ]
 
 

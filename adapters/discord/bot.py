@@ -74,6 +74,7 @@ SLASH_COMMANDS: tuple[CommandName, ...] = (
     "intro",
     "status",
     "help",
+    "desk",
 )
 MESSAGE_CONTENT_FIX = (
     "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -28,7 +29,7 @@ HELP = """*Linkletter* turns the links shared here into the team's newsletter.
 • Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
 Commands: `add <url> [why]`, `why <item> <text>` (editors: `why <item> accept` takes the
 suggestion shown in the preview), `queue`, `preview`, `publish`, `intro <text>`, `status`,
-`mine`, `help`."""
+`mine`, `desk` (editors: a sign-in link to the desk in the browser), `help`."""
 
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
 
@@ -72,6 +73,8 @@ class CommandHandler:
             return CommandReply(REFUSAL)
         if name == "queue":
             return await self._queue(digest)
+        if name == "desk":
+            return await self._desk(request)
         if name == "intro":
             return await self._intro(request, digest)
         return await self._digest_op(request, digest)
@@ -160,6 +163,18 @@ class CommandHandler:
             f"{e.item_id}. [{e.status}] {e.title} ({e.votes} votes, {e.section})" for e in entries
         ]
         return CommandReply("\n".join(lines), entries=entries)
+
+    async def _desk(self, request: CommandRequest) -> CommandReply:
+        """A one-time sign-in link to the desk, for the caller's eyes only."""
+        from bot.web.desk.signin import Editor, SignIn
+
+        signin = SignIn(self.service.config, self.service.db)
+        editor = Editor(request.user.id, request.user.roles)
+        link = await asyncio.to_thread(signin.mint_link, editor)
+        return CommandReply(
+            f"Your sign-in link to the desk (works once, for 15 minutes; keep it to yourself):"
+            f"\n{link}"
+        )
 
     async def _mine(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         items = await self.service.run(
