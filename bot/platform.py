@@ -142,4 +142,3 @@ class Platform(Protocol):
     def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
         """``linkletter import <command>`` readers of its history exports, by command name."""
         ...
-

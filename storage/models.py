@@ -209,7 +209,8 @@ class Issue(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=100)
-    period: str = Field(max_length=40)  # e.g. 2026-11-23T09:00 in the digest's zone
+    # e.g. 2026-11-23T09:00 in the digest's zone; manual:<when>:<editor> for a publish on request
+    period: str = Field(max_length=100)
     number: int
     title: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default=IssueState.claimed, max_length=20)
@@ -249,7 +250,7 @@ class NewsletterDraft(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("digest", "period", "destination"),)
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=100)
-    period: str = Field(max_length=40)
+    period: str = Field(max_length=100)  # the issue's period
     destination: str = Field(max_length=200)
     key: str = Field(max_length=200)
     platform_id: str | None = Field(default=None, max_length=200)

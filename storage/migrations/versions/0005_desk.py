@@ -1,4 +1,5 @@
-"""the editors' desk: its signing key, one-time sign-in links, and items' manual order
+"""the editors' desk: its signing key, one-time sign-in links, and items' manual order;
+issue periods up to 100 characters (a manual publish's period names its editor)
 
 Revision ID: 0005
 Revises: 0003
@@ -13,6 +14,7 @@ revision = "0005"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+PERIODS = ("issue", "newsletter_draft")
 
 
 def upgrade() -> None:
@@ -35,9 +37,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("item") as batch:
         batch.add_column(sa.Column("position", sa.Integer(), nullable=True))
+    for table in PERIODS:
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column("period", type_=sa.String(100), existing_type=sa.String(40))
 
 
 def downgrade() -> None:
+    for table in PERIODS:
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column("period", type_=sa.String(40), existing_type=sa.String(100))
     with op.batch_alter_table("item") as batch:
         batch.drop_column("position")
     op.drop_table("desk_login")
