@@ -63,3 +63,15 @@ def full_page_screenshot(browser: Chrome, path: Path) -> None:
         "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
     )
     path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def phone(browser: Chrome, width: int = 375) -> None:
+    """Lay pages out as a phone of this width does (a mobile viewport, touch-sized)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": True},
+    )
+
+
+def desktop(browser: Chrome) -> None:
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

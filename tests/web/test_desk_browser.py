@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli_app
 from storage.db import Database
 from tests.core.helpers import EDITOR, react
-from tests.web.browser import BROWSER_MARKS, full_page_screenshot
+from tests.web.browser import BROWSER_MARKS, desktop, full_page_screenshot, phone
 from tests.web.browser import browser as make_browser
 from tests.web.conftest import PageSite, serving
 from tests.web.desk_world import DESK_CONFIG, World, build_world
@@ -153,13 +153,13 @@ def _second_walk(browser: Chrome, base: str, shots: Path) -> dict[str, Any]:
     browser.get(f"{base}/desk/weekly/")
     seen["links"] = order(browser, "Links")
     full_page_screenshot(browser, shots / "desk-issue-full.png")
-    browser.set_window_size(375, 900)
+    phone(browser)
     browser.get(f"{base}/desk/weekly/")
     seen["phone_overflow"] = browser.execute_script(
         "return document.documentElement.scrollWidth > window.innerWidth"
     )
     full_page_screenshot(browser, shots / "desk-phone.png")
-    browser.set_window_size(1000, 1100)
+    desktop(browser)
     browser.find_element(By.LINK_TEXT, "Markdown").click()
     seen["markdown"] = browser.find_element(By.ID, "preview").text
     browser.back()
