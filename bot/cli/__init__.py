@@ -14,7 +14,7 @@ from bot.cli import assist, db, desk, digest, imports, items, ops
 from bot.cli.context import LOG_FORMAT, Context, LogFormat, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
-from bot.config.envfile import load_env_files
+from bot.envfile import load_env_files
 
 app = typer.Typer(
     name="linkletter",

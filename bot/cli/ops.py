@@ -127,7 +127,7 @@ def doctor(
 
     from bot.app.doctor import Check, config_checks
     from bot.cli.terminal import print_checks
-    from bot.config.envfile import config_path
+    from bot.envfile import config_path
 
     context = state(ctx)
     config = context.config()

@@ -24,13 +24,13 @@ from pydantic import (
 
 from bot.assist.settings import AssistConfig
 from bot.capture.emoji import normalise
-from bot.config.envfile import config_path
 from bot.config.errors import describe, report, toml_value
 from bot.config.toml_lines import Path as KeyPath
 from bot.config.toml_lines import key_lines
 from bot.deliver.cadence import FORMS as SCHEDULE_FORMS
 from bot.deliver.cadence import next_slot, parse_schedule
 from bot.deliver.services.settings import DestinationConfig, unknown_references
+from bot.envfile import config_path
 
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 
