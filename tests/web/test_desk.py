@@ -3,14 +3,18 @@ action is an editor fact chat, CLI and renderers agree on."""
 
 from __future__ import annotations
 
+import asyncio
+import html
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
 from bot.digest.render import render_markdown
 from bot.ports import CommandRequest
 from bot.web.desk.signin import Editor
@@ -18,9 +22,10 @@ from storage.db import Database
 from storage.repo import Repo
 from tests.core.helpers import ANN, EDITOR, READER, post, react
 from tests.web.conftest import PageSite, serving
-from tests.web.desk_world import World, build_world, sign_in
+from tests.web.desk_world import DESK_CONFIG, World, build_world, sign_in
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+PREVIEW = re.compile(r'<pre class="preview" id="preview" tabindex="0">(.*?)</pre>', re.DOTALL)
 
 
 @pytest.fixture
@@ -255,3 +260,45 @@ async def test_sub_path_and_https_make_a_secure_cookie(
     assert "Secure" in cookie
     assert "Path=/news/desk/" in cookie
     assert Editor("slack:UED").edits(world.config.digest("weekly"))
+
+
+async def test_every_preview_equals_digest_render(
+    world: World, client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's previews and ``linkletter digest render`` make the same output, format by
+    format (only Markdown's ``date:``, the compile time to the microsecond, may differ)."""
+    config_file = tmp_path / "linkletter.toml"
+    config_file.write_text(DESK_CONFIG.format(out=world.out, web=""))
+    monkeypatch.setenv("LINKLETTER_CONFIG", str(config_file))
+    monkeypatch.setenv("LINKLETTER_DATABASE_URL", world.db.url)
+    world.clock.value = datetime.now(UTC)  # the CLI compiles with the real clock
+    await signed_in(world, client)
+    date = re.compile(r"^date: .*$", re.MULTILINE)
+    for fmt in ("html", "slack", "discord", "markdown"):
+        page = await client.get(f"/desk/weekly/preview/{fmt}")
+        result = await asyncio.to_thread(
+            CliRunner().invoke, cli_app, ["digest", "render", "--format", fmt]
+        )
+        assert result.exit_code == 0, result.output
+        if fmt == "html":
+            assert page.text == result.output.removesuffix("\n")
+            continue
+        [shown] = PREVIEW.findall(page.text)
+        assert date.sub("", html.unescape(shown).strip()) == date.sub("", result.output.strip())
+
+
+async def test_a_why_candidate_can_be_taken_from_the_queue(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await signed_in(world, client)
+    draft = item_id(world, "m4")
+    ours = {"csrf": csrf, "action": "edit", "why": "Our why", "back": "queue"}
+    assert (await client.post(f"/desk/weekly/items/{draft}", data=ours)).status_code == 303
+    queue = (await client.get("/desk/weekly/queue")).text
+    assert 'name="why" value="Le Monde&#39;s view"' in queue  # the reply's, offered again
+    taken = {**ours, "why": "Le Monde's view"}
+    assert (await client.post(f"/desk/weekly/items/{draft}", data=taken)).status_code == 303
+    with world.db.reading() as session:
+        item = Repo(session).item(draft)
+    assert item is not None
+    assert (item.why, item.why_by) == ("Le Monde's view", EDITOR.id)
