@@ -65,7 +65,8 @@ def title_for(digest: DigestConfig, number: int, when: datetime) -> str:
     )
 
 
-def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
+def issue_item(item: Item, number: int = 0, sharer: str | None = None) -> IssueItem:
+    """An item as issues show it: the editor's overrides before the page's and the unfurl's."""
     assert item.id is not None
     summary = item.summary_override or item.summary or item.unfurl_description
     return IssueItem(
@@ -101,7 +102,7 @@ def compile_issue(
         for item in section_items:
             number += 1
             sharer = sharers.get(item.id or 0) if digest.show_sharer else None
-            entries.append(_issue_item(item, number, sharer))
+            entries.append(issue_item(item, number, sharer))
         sections.append(IssueSection(name=name, items=tuple(entries)))
     return CompiledIssue(
         digest=digest.name,

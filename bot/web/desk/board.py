@@ -17,6 +17,8 @@ from bot.capture.why import split_why, starts_with_why
 from bot.config import DigestConfig
 from bot.curate.rules import ItemFacts, is_editor
 from bot.deliver.cadence import next_slot, parse_schedule
+from bot.digest.compile import issue_item
+from bot.digest.model import IssueItem
 from bot.web.archive import as_utc
 from storage.db import Database
 from storage.desk import DeskRepo
@@ -55,9 +57,9 @@ class QueueCard:
     whys: tuple[WhyCandidate, ...]
 
     @property
-    def title(self) -> str:
-        item = self.item
-        return item.title_override or item.title or item.unfurl_title or item.url
+    def shown(self) -> IssueItem:
+        """The item as the issue would show it (title, summary, image)."""
+        return issue_item(self.item)
 
 
 def queue(db: Database, digest: DigestConfig, chosen: QueueFilter) -> list[QueueCard]:

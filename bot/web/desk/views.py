@@ -27,6 +27,7 @@ from bot.curate.arrange import arrange
 from bot.curate.commands import Refused, decide, find_item, known_sections
 from bot.curate.service import CurationService
 from bot.deliver.engine import PublishEngine
+from bot.digest.compile import issue_item
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from bot.digest.render import render
 from bot.web.desk.board import QueueFilter, next_run, queue
@@ -119,10 +120,11 @@ class DeskViews:
         if isinstance(opened, str):
             raise Refusal(403, opened)
         log_event(log, "desk_signin", "desk: {editor} signed in", editor=opened.editor.user)
+        cookie = await run_in_threadpool(self.signin.cookie, opened)  # the key may be read
         response = RedirectResponse("./", 303, headers=PRIVATE)
         response.set_cookie(
             COOKIE,
-            self.signin.cookie(opened),
+            cookie,
             max_age=int((opened.expires - self.now()).total_seconds()),
             path=self.cookie_path,
             secure=self.secure,
@@ -303,12 +305,13 @@ class DeskViews:
 
     def _edit(self, repo: Repo, item: Item, changes: dict[str, str], actor: str) -> None:
         """A decision for each field the editor changed (an unchanged field records nothing)."""
+        shown = issue_item(item)
         current = {
-            "title": item.title_override or item.title or item.unfurl_title or item.url,
-            "summary": item.summary_override or item.summary or item.unfurl_description or "",
+            "title": shown.title,
+            "summary": shown.summary or "",
             "why": item.why or "",
             "section": item.section or "",
-            "image": item.image_override or item.image_url or item.unfurl_image or "",
+            "image": shown.image_url or "",
         }
         for field, value in changes.items():
             if field == "image" and value and not value.startswith(("https://", "http://")):
