@@ -11,7 +11,7 @@ Identity is always ``<name>:<id>`` (see ``bot.events``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +42,15 @@ class Check:
 class IdRules:
     """How a platform writes its ids in ``linkletter.toml`` (the part after ``<name>:``).
 
-    ``channel`` and ``editor`` are full-match patterns; the hints say how to find an id in the
-    platform's own interface; the examples are used in messages and by ``linkletter init``.
+    ``channel`` and ``editor`` are full-match patterns; the forms are how messages write them
+    (``C…``, ``<user id>``); the hints say how to find an id in the platform's own interface
+    (may be empty); the examples are used in messages and by ``linkletter init``.
     """
 
     channel: re.Pattern[str]
     editor: re.Pattern[str]
+    channel_forms: tuple[str, ...]
+    editor_forms: tuple[str, ...]
     channel_hint: str
     editor_hint: str
     channel_example: str
@@ -68,7 +71,7 @@ class Connection(Protocol):
     @property
     def publisher(self) -> ChatPublisher: ...
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> Sequence[BaseRoute]:
         """HTTP routes the web server mounts (an events endpoint), open: the adapter checks
         the platform's signatures itself."""
         ...

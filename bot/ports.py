@@ -9,40 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from bot.events import Author, ChatEvent, Effect, Outcome
-
-CommandName = Literal[
-    "add",
-    "why",
-    "queue",
-    "preview",
-    "publish",
-    "intro",
-    "status",
-    "help",
-    "approve",
-    "reject",
-    "feature",
-    "mine",
-    "desk",
-]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandRequest:
     """``/linkletter <name> <args>`` or a button press, from a user in a channel.
 
+    ``name`` is one of ``bot.curate.commands.COMMANDS`` (any other gets the help);
+    ``platform`` is the name of the platform it came from (``bot.platforms``), or ``"cli"``.
     ``message`` is set for the "Add to digest" message shortcut: the message to capture.
     ``confirmed`` is True when the user already confirmed a publish.
     """
 
-    name: CommandName
+    name: str
     args: str
     user: Author
     channel: str
-    platform: Literal["slack", "discord", "cli"]
+    platform: str
     message: ChatEvent | None = None
     confirmed: bool = False
 

@@ -18,7 +18,7 @@ from bot.config import Config, parse_config
 from bot.curate.service import CurationService
 from bot.deliver.engine import PublishEngine
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_markdown, render_slack
+from bot.digest.render import render, render_markdown
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
@@ -128,8 +128,8 @@ def _write_renderings(out: Path, issue: CompiledIssue) -> dict[str, Path]:
         "slack": out / f"{stem}.slack.json",
         "discord": out / f"{stem}.discord.json",
     }
-    files["slack"].write_text(json.dumps(render_slack(issue), indent=2, ensure_ascii=False))
-    files["discord"].write_text(json.dumps(render_discord(issue), indent=2, ensure_ascii=False))
+    files["slack"].write_text(json.dumps(render(issue, "slack"), indent=2, ensure_ascii=False))
+    files["discord"].write_text(json.dumps(render(issue, "discord"), indent=2, ensure_ascii=False))
     if not files["markdown"].exists():  # the file destination wrote it; keep the demo honest
         files["markdown"].write_text(render_markdown(issue))
     return files

@@ -347,3 +347,9 @@ def _timestamp(data: Mapping[str, Any], key: str) -> datetime:
     if parsed.tzinfo is None:
         raise MalformedEvent(f"{key} has no time zone: {value!r}")
     return parsed
+
+
+def snowflake_key(position: str) -> int:
+    """A snowflake as the integer it is (``float`` cannot tell two apart past 2**53); an
+    unreadable one sorts first."""
+    return int(position) if position.isdigit() else -1

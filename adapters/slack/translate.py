@@ -66,6 +66,15 @@ def is_slack_ts(value: object) -> bool:
     return isinstance(value, str) and _TS.fullmatch(value) is not None
 
 
+def ts_key(ts: str) -> tuple[int, int]:
+    """A sort key for Slack's ``"seconds.micros"`` positions: exact, where ``float()`` rounds;
+    an unreadable one sorts first."""
+    seconds, _, fraction = ts.partition(".")
+    if not (seconds.isdigit() and (fraction.isdigit() or not fraction)) or len(fraction) > 6:
+        return (-1, 0)
+    return int(seconds), int(fraction.ljust(6, "0"))
+
+
 def ts_to_datetime(ts: str) -> datetime:
     """Slack's ``"1663969334.001500"`` -> an aware UTC datetime."""
     seconds, _, fraction = ts.partition(".")

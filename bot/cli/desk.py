@@ -15,11 +15,11 @@ def link(
     editor: str = typer.Option(
         ...,
         "--editor",
-        help="The editor's id as in the digest's editors, e.g. slack:U0123ABCD.",
+        help="The editor's id as the digest's editors write it: <platform>:<user>.",
     ),
 ) -> None:
     """Print a one-time sign-in link to the desk for an editor (valid 15 minutes, once)."""
-    from bot.web.desk.signin import Editor, SignIn
+    from bot.curate.signin import Editor, SignIn
 
     context = state(ctx)
     signin = SignIn(context.config(), context.database())

@@ -1,7 +1,7 @@
 """How ``linkletter import`` applies an export (``bot.cli.imports`` holds the commands).
 
 The export is read in a worker thread, ``MAX_BATCH`` events at a time, and each batch goes
-through ``handle_batch`` (one transaction), as the live pumps do; a progress bar shows on a
+through ``handle_batch`` (one transaction), as the live consumer does; a progress bar shows on a
 terminal. Every import ends with a summary and the warnings of what it skipped.
 """
 

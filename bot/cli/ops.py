@@ -11,8 +11,8 @@ import typer
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 
 if TYPE_CHECKING:
-    from bot.app.doctor import Check
     from bot.config import Config
+    from bot.platform import Check
 
 discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
@@ -44,63 +44,20 @@ def run(
         fail(str(exc))
 
 
-def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
-    """The configured channels (or editors) of one platform, each once, sorted."""
-    from bot.app.doctor import platform_ids
-
-    return platform_ids(config, platform, channels=not editors, editors=editors)
-
-
-async def _slack_checks(config: Config) -> list[Check]:
-    from adapters.slack.doctor import EventSettings, run_checks
-    from adapters.slack.settings import DEFAULT_API_URL, SlackSettings, make_client
-
-    client = make_client(
-        SlackSettings(
-            bot_token=os.environ["SLACK_BOT_TOKEN"],
-            api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-        )
-    )
-    events = EventSettings(
-        app_token=os.environ.get("SLACK_APP_TOKEN") or None,
-        signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
-        public_url=config.web.public_url,
-    )
-    return await run_checks(
-        client, _ids(config, "slack"), _ids(config, "slack", editors=True), events
-    )
-
-
-async def _discord_checks(config: Config) -> list[Check]:
-    from adapters.discord.bot import DiscordSettings
-    from adapters.discord.doctor import doctor as discord_doctor
-    from bot.app.doctor import Check
-
-    try:
-        settings = DiscordSettings.from_env()
-    except ValueError as exc:
-        return [Check("discord", False, str(exc), "fix the DISCORD_* variables")]
-    return await discord_doctor(
-        settings.token,
-        _ids(config, "discord"),
-        _ids(config, "discord", editors=True),
-        api_url=settings.api_url,
-        gateway_url=settings.gateway_url,
-    )
-
-
 async def _platform_checks(config: Config) -> list[Check]:
+    """Each platform whose token is set checks its own token, scopes, channels and editors."""
+    from bot.platforms import every
+
     checks: list[Check] = []
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        checks += await _slack_checks(config)
-    if os.environ.get("DISCORD_TOKEN"):
-        checks += await _discord_checks(config)
+    for platform in every():
+        if os.environ.get(platform.token_variable):
+            checks += await platform.doctor(config, os.environ)
     return checks
 
 
 def _schema_check() -> Check:
-    from bot.app.doctor import Check
     from bot.config import database_url
+    from bot.platform import Check
     from storage.db import Database, DatabaseUnavailable
 
     try:
@@ -125,9 +82,10 @@ def doctor(
     """Check the config, the database, the tokens, scopes, intents, channels and editors."""
     import asyncio
 
-    from bot.app.doctor import Check, config_checks
+    from bot.app.doctor import config_checks
     from bot.cli.terminal import print_checks
     from bot.envfile import config_path
+    from bot.platform import Check
 
     context = state(ctx)
     config = context.config()

@@ -20,7 +20,9 @@ from bot.capture.text import clean_text, cleaned
 from bot.config import Config, DigestConfig
 from bot.curate.commands import CommandHandler, DigestOps
 from bot.curate.rules import is_editor
+from bot.curate.signin import SignIn
 from bot.events import Author, ChatEvent, Outcome
+from bot.platforms import platform_of
 from bot.ports import CommandReply, CommandRequest
 from storage.db import Database
 from storage.repo import Repo
@@ -42,7 +44,7 @@ class CurationService:
         self.config = config
         self.db = db
         self.outage_patience = outage_patience
-        self.commands = CommandHandler(self, ops)
+        self.commands = CommandHandler(self, ops, SignIn(config, db))
         self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
 
@@ -67,7 +69,10 @@ class CurationService:
         return await self.run(lambda repo: repo.checkpoint(channel))
 
     async def save_checkpoint(self, channel: str, position: str) -> None:
-        await self.run(lambda repo: repo.save_checkpoint(channel, position))
+        """Positions compare by the channel's platform's ``position_key`` (else as text)."""
+        found = platform_of(channel)
+        later = found.position_key if found is not None else str
+        await self.run(lambda repo: repo.save_checkpoint(channel, position, later))
 
     async def name_resolved(self, user: str, name: str) -> None:
         await self.run(lambda repo: repo.save_person_name(user, clean_text(name)))

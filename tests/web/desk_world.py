@@ -11,13 +11,13 @@ from starlette.applications import Starlette
 
 from bot.config import Config, parse_config
 from bot.curate.service import CurationService
+from bot.curate.signin import Editor, SignIn
 from bot.deliver.destinations import build_destinations
 from bot.deliver.engine import PublishEngine
 from bot.deliver.ops import EngineOps
 from bot.enrich.enricher import Enricher
 from bot.enrich.worker import EnrichmentWorker
 from bot.web import create_app
-from bot.web.desk.signin import Editor, SignIn
 from storage.db import Database
 from tests.core.helpers import ANN, BOB, EDITOR, READER, at, post, react
 from tests.web.conftest import LOCAL, Clock, PageSite

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
+from bot.curate.signin import Editor
 from bot.digest.render import render_markdown
 from bot.ports import CommandRequest
-from bot.web.desk.signin import Editor
 from storage.db import Database
 from storage.repo import Repo
 from tests.core.helpers import ANN, EDITOR, READER, post, react

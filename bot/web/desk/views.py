@@ -26,12 +26,12 @@ from bot.config import Config, DigestConfig
 from bot.curate.arrange import arrange
 from bot.curate.commands import Refused, decide, find_item, known_sections
 from bot.curate.service import CurationService
+from bot.curate.signin import NOT_AN_EDITOR, DeskSession, SignIn, editable
 from bot.deliver.engine import PublishEngine
 from bot.digest.compile import issue_item
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from bot.digest.render import render
 from bot.web.desk.board import QueueFilter, next_run, queue
-from bot.web.desk.signin import NOT_AN_EDITOR, DeskSession, SignIn, editable
 from bot.web.pages import app_path, relative_root
 from bot.web.pages import render as render_template
 from bot.web.security import DESK_CSP, ISSUE_CSP
@@ -59,7 +59,7 @@ class Refusal(Exception):
 
 def formats() -> dict[str, str]:
     """Preview formats: the e-mail, every chat platform's (from the registry), Markdown."""
-    chats = {name: name.capitalize() for name in platforms.names()}
+    chats = {chat.name: chat.label for chat in platforms.every()}
     return {"html": "E-mail", **chats, "markdown": "Markdown"}
 
 

@@ -1,4 +1,5 @@
-"""Sign-in to the desk with no new secret: one-time links and signed session cookies.
+"""Sign-in to the editors' desk (``bot.web.desk``) with no new secret: one-time links and
+signed session cookies. ``/linkletter desk`` and ``linkletter desk link`` mint the links.
 
 The signing key is made once and kept in the database (``desk_secret``), so every process of a
 deployment signs alike and nothing is added to the environment. A sign-in link carries a random
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Config, DigestConfig
 from bot.curate.rules import is_editor
+from bot.events import Author
 from storage.db import Database
 from storage.desk import DeskRepo, Redeemed
 
@@ -102,6 +104,10 @@ class SignIn:
         return _b64(hmac.new(self.key, data, hashlib.sha256).digest())
 
     # --- links ------------------------------------------------------------------------------
+    def link_for(self, user: Author) -> str:
+        """``mint_link`` for a chat user, with the roles the platform says they have."""
+        return self.mint_link(Editor(user.id, user.roles))
+
     def mint_link(self, editor: Editor) -> str:
         """A one-time sign-in link for ``editor``; ``PermissionError`` if they edit no digest."""
         if not editable(self.config, editor):
