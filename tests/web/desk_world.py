@@ -89,6 +89,7 @@ async def build_world(db: Database, pages: PageSite, tmp_path: Path, web: str = 
         if verdict:
             await core.handle(react("slack:C1", mid, EDITOR, verdict, minute + 0.5))
     await core.handle(post("slack:C1", "r4", ANN, "why this matters: Le Monde's view", 10, "m4"))
+    await core.name_resolved(ANN.id, ANN.name or "Ann")  # as an adapter learns it
     await core.handle(react("slack:C1", "m4", READER, "thumbsup", 11))
     await core.handle(react("slack:C1", "m4", ANN, "thumbsup", 12))
     enricher = Enricher(LOCAL)

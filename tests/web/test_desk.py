@@ -213,7 +213,7 @@ async def test_a_chat_reaction_shows_in_the_queue_and_issue(
     queue = await client.get("/desk/weekly/queue")
     assert "Le Monde" in queue.text
     assert "👍 2" in queue.text
-    assert "Le Monde&#39;s view" in queue.text  # a reply's why, offered as a candidate
+    assert 'Le Monde&#39;s view <span class="muted">(Ann)</span>' in queue.text  # a reply's why
     failed = await client.get("/desk/weekly/queue?filter=failed")
     assert failed.text.count('class="card"') == 1
     assert "failed" in failed.text

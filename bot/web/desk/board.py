@@ -8,7 +8,7 @@ candidates, enrichment); the next issue is compiled by the publish engine exactl
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,7 +45,7 @@ class ShareView:
 @dataclass(frozen=True, slots=True)
 class WhyCandidate:
     kind: str  # editor, sharer, other, assist
-    who: str | None
+    who: str | None  # a user id, or their display name once known
     text: str
 
 
@@ -77,12 +77,17 @@ def queue(db: Database, digest: DigestConfig, chosen: QueueFilter) -> list[Queue
         facts = items_facts(repo, items)
         shares = repo.shares_of_items([item.id for item in items if item.id is not None])
         links = DeskRepo(session).permalinks((s.channel, s.message_id) for s in shares)
+        authors = {m.author for f in facts.values() for m in (*f.shares, *f.replies) if m.author}
+        names = repo.person_names(authors) | {
+            s.user: s.user_name for s in shares if s.user and s.user_name
+        }
     shares_of: dict[int, list[ShareView]] = {}
     for share in shares:
         if share.active:
             shares_of.setdefault(share.item_id, []).append(_share(share, links))
     return [
-        _card(item, facts[item.id or 0], shares_of.get(item.id or 0, []), digest) for item in items
+        _card(item, facts[item.id or 0], shares_of.get(item.id or 0, []), digest, names)
+        for item in items
     ]
 
 
@@ -96,7 +101,13 @@ def _share(share: Share, links: dict[tuple[str, str], str]) -> ShareView:
     return ShareView(share.user_name or share.user or "someone", share.channel, when, link)
 
 
-def _card(item: Item, facts: ItemFacts, shares: list[ShareView], digest: DigestConfig) -> QueueCard:
+def _card(
+    item: Item,
+    facts: ItemFacts,
+    shares: list[ShareView],
+    digest: DigestConfig,
+    names: dict[str, str],
+) -> QueueCard:
     people = Counter(
         reaction.emoji for reaction in {(r.user, r.emoji): r for r in facts.reactions}.values()
     )
@@ -104,7 +115,10 @@ def _card(item: Item, facts: ItemFacts, shares: list[ShareView], digest: DigestC
         item=item,
         shares=tuple(sorted(shares, key=lambda s: (s.when is None, s.when and s.when.timestamp()))),
         reactions=tuple(people.most_common()),
-        whys=tuple(why_candidates(item, facts, digest)),
+        whys=tuple(
+            replace(why, who=names.get(why.who, why.who)) if why.who else why
+            for why in why_candidates(item, facts, digest)
+        ),
     )
 
 
