@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
+    from selenium.webdriver.remote.webelement import WebElement
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -75,3 +76,26 @@ def phone(browser: Chrome, width: int = 375) -> None:
 
 def desktop(browser: Chrome) -> None:
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def mark_page(browser: Chrome) -> None:
+    """Mark the current document, so ``reloaded`` can tell when another one has loaded."""
+    browser.execute_script("window.testMark = true")
+
+
+def reloaded(browser: Chrome) -> bool:
+    script = "return !window.testMark && document.readyState === 'complete'"
+    return bool(browser.execute_script(script))
+
+
+def wait_for_load(browser: Chrome) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(reloaded)
+
+
+def follow(browser: Chrome, element: WebElement) -> None:
+    """Click a link or a submit button and wait for the page it leads to."""
+    mark_page(browser)
+    element.click()
+    wait_for_load(browser)

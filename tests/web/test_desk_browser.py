@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,15 @@ from typer.testing import CliRunner
 from bot.cli import app as cli_app
 from storage.db import Database
 from tests.core.helpers import EDITOR, react
-from tests.web.browser import BROWSER_MARKS, desktop, full_page_screenshot, phone
+from tests.web.browser import (
+    BROWSER_MARKS,
+    desktop,
+    follow,
+    full_page_screenshot,
+    mark_page,
+    phone,
+    wait_for_load,
+)
 from tests.web.browser import browser as make_browser
 from tests.web.conftest import PageSite, serving
 from tests.web.desk_world import DESK_CONFIG, World, build_world
@@ -45,22 +52,6 @@ def order(browser: Chrome, section: str) -> list[str]:
     return found
 
 
-def wait_for(browser: Chrome, check: Callable[[Chrome], bool]) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, 10).until(check)
-
-
-def mark_page(browser: Chrome) -> None:
-    """Mark the current document, so ``reloaded`` can tell when a new one has loaded."""
-    browser.execute_script("window.deskTestMark = true")
-
-
-def reloaded(browser: Chrome) -> bool:
-    script = "return !window.deskTestMark && document.readyState === 'complete'"
-    return bool(browser.execute_script(script))
-
-
 def card(browser: Chrome, item: str) -> WebElement:
     from selenium.webdriver.common.by import By
 
@@ -81,9 +72,9 @@ def _first_walk(browser: Chrome, base: str, link: str, shots: Path) -> dict[str,
 
     seen: dict[str, Any] = {}
     browser.get(link)
-    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     seen["cookie_visible_to_scripts"] = browser.execute_script("return document.cookie")
-    browser.find_element(By.PARTIAL_LINK_TEXT, "weekly: next issue").click()
+    follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "weekly: next issue"))
     seen["issue_url"] = browser.current_url
     seen["links_before"] = order(browser, "Links")
     seen["news_before"] = order(browser, "News")
@@ -98,7 +89,7 @@ def _first_walk(browser: Chrome, base: str, link: str, shots: Path) -> dict[str,
     mark_page(browser)
     drag = ActionChains(browser).click_and_hold(handle)
     drag.move_to_element_with_offset(target, 0, below_middle).release().perform()
-    wait_for(browser, reloaded)  # the script posted the new order and reloaded the page
+    wait_for_load(browser)  # the script posted the new order and reloaded the page
     seen["links_after_drag"] = order(browser, "Links")
 
     # keyboard: Tab to the first card's "Down" button, press Enter
@@ -107,7 +98,7 @@ def _first_walk(browser: Chrome, base: str, link: str, shots: Path) -> dict[str,
     browser.execute_script("arguments[0].focus()", down)
     mark_page(browser)
     down.send_keys(Keys.ENTER)
-    wait_for(browser, reloaded)
+    wait_for_load(browser)
     seen["links_after_keyboard"] = order(browser, "Links")
     up = card(browser, first).find_element(By.CSS_SELECTOR, 'button[value="up"]')
     browser.execute_script("arguments[0].focus()", up)
@@ -126,18 +117,18 @@ def _first_walk(browser: Chrome, base: str, link: str, shots: Path) -> dict[str,
     why.clear()
     why.send_keys("Because the desk says so")
     full_page_screenshot(browser, shots / "desk-edit.png")
-    card(browser, edited).find_element(By.CSS_SELECTOR, 'button[value="edit"]').click()
+    follow(browser, card(browser, edited).find_element(By.CSS_SELECTOR, 'button[value="edit"]'))
     seen["edited"] = edited
     seen["edited_heading"] = card(browser, edited).find_element(By.TAG_NAME, "h3").text
 
     # the queue: approve the draft with a why reply
-    browser.find_element(By.LINK_TEXT, "Queue").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Queue"))
     full_page_screenshot(browser, shots / "desk-queue.png")
     drafts = browser.find_elements(By.CSS_SELECTOR, ".queue .card")
     seen["queue_titles"] = [d.find_element(By.TAG_NAME, "h3").text for d in drafts]
     lemonde = next(d for d in drafts if "Monde" in d.text)
     seen["approved"] = (lemonde.get_attribute("id") or "").removeprefix("item-")
-    lemonde.find_element(By.CSS_SELECTOR, 'button[value="approve"]').click()
+    follow(browser, lemonde.find_element(By.CSS_SELECTOR, 'button[value="approve"]'))
     seen["queue_after"] = [
         d.find_element(By.TAG_NAME, "h3").text
         for d in browser.find_elements(By.CSS_SELECTOR, ".queue .card")
@@ -160,13 +151,13 @@ def _second_walk(browser: Chrome, base: str, shots: Path) -> dict[str, Any]:
     )
     full_page_screenshot(browser, shots / "desk-phone.png")
     desktop(browser)
-    browser.find_element(By.LINK_TEXT, "Markdown").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Markdown"))
     seen["markdown"] = browser.find_element(By.ID, "preview").text
     browser.back()
-    browser.find_element(By.LINK_TEXT, "Slack").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Slack"))
     seen["slack"] = browser.find_element(By.ID, "preview").text
     browser.back()
-    browser.find_element(By.LINK_TEXT, "E-mail").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "E-mail"))
     seen["email_title"] = browser.title
     browser.save_screenshot(str(shots / "desk-email-preview.png"))
     return seen
@@ -176,8 +167,8 @@ def _publish(browser: Chrome, base: str) -> str:
     from selenium.webdriver.common.by import By
 
     browser.get(f"{base}/desk/weekly/")
-    browser.find_element(By.LINK_TEXT, "Publish now…").click()
-    browser.find_element(By.ID, "confirm-publish").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Publish now…"))
+    follow(browser, browser.find_element(By.ID, "confirm-publish"))
     return str(browser.find_element(By.CSS_SELECTOR, "pre.report").text)
 
 

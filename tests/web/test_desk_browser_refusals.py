@@ -12,7 +12,7 @@ import pytest
 
 from storage.db import Database
 from storage.repo import Repo
-from tests.web.browser import BROWSER_MARKS
+from tests.web.browser import BROWSER_MARKS, follow
 from tests.web.browser import browser as make_browser
 from tests.web.conftest import PageSite, serving
 from tests.web.desk_world import World, build_world
@@ -29,7 +29,7 @@ def _sign_in(browser: Chrome, link: str) -> str:
     from selenium.webdriver.common.by import By
 
     browser.get(link)
-    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     return str(browser.find_element(By.TAG_NAME, "main").text)
 
 
@@ -46,10 +46,10 @@ def _walk(browser: Chrome, base: str, link: str) -> dict[str, Any]:
     form = card.find_element(By.CSS_SELECTOR, "form.actions")
     csrf = form.find_element(By.NAME, "csrf")
     browser.execute_script("arguments[0].value = 'forged'", csrf)
-    form.find_element(By.CSS_SELECTOR, 'button[value="approve"]').click()
+    follow(browser, form.find_element(By.CSS_SELECTOR, 'button[value="approve"]'))
     seen["forged"] = browser.find_element(By.TAG_NAME, "main").text
     browser.get(f"{base}/desk/weekly/")
-    browser.find_element(By.CSS_SELECTOR, "form.inline button.link").click()  # Sign out
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.inline button.link"))  # Sign out
     browser.get(f"{base}/desk/weekly/")
     seen["signed_out"] = browser.find_element(By.TAG_NAME, "main").text
     return seen
