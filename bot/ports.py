@@ -99,8 +99,9 @@ class ChatPublisher(Protocol):
     async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
         """Post one rendered message; return its platform message id.
 
-        ``key`` is unique per (digest, issue, destination, part): the adapter attaches it
-        (Slack message metadata, Discord nonce) so ``find_posted`` can recognise the message.
+        ``key`` is unique per (digest, issue, destination, part): the adapter attaches it (in
+        the platform's message metadata or nonce, see its publisher) so ``find_posted`` can
+        recognise the message.
         """
         ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,12 +11,27 @@ from typing import TYPE_CHECKING, Any
 from bot.platform import Check, IdRules, Importer, PlatformSettings
 
 if TYPE_CHECKING:
+    import typer
+
     from adapters.discord.connection import DiscordConnection
     from bot.config import Config
     from bot.digest.model import CompiledIssue
+    from bot.events import ChatEvent
+    from bot.platform import DemoChat, DemoUsers, Export
     from bot.ports import ChatPublisher, Core
 
 CONTENT_LIMIT = 2_000  # characters in one message's content
+
+
+# Message links open only for the server's members; attachment links are signed and expire.
+_HOSTS = frozenset({"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"})
+_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
+
+
+def _open_export(path: Path) -> Export:
+    from adapters.discord.export import DiscordExport
+
+    return DiscordExport(path)
 
 
 class Discord:
@@ -32,6 +47,13 @@ class Discord:
         channel_example="112233445566778899",
         editor_example="role:123456789012345678",
     )
+    env_template = """\
+DISCORD_TOKEN=
+# DISCORD_API_URL=https://discord.com/api/v10
+# DISCORD_GATEWAY_URL=wss://gateway.discord.gg
+# DISCORD_SHARD_ID=0
+# DISCORD_SHARD_COUNT=1
+"""
     token_variable = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
     settings_model = PlatformSettings
     quiet_loggers = ("discord",)
@@ -98,5 +120,28 @@ class Discord:
 
         return snowflake_key(position)
 
-    def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
-        return {}
+    def importers(self) -> tuple[Importer, ...]:
+        return (
+            Importer(
+                command="discord-export",
+                help="A DiscordChatExporter JSON export of one channel or thread.",
+                path_help="FILE.json",
+                open=_open_export,
+            ),
+        )
+
+    def cli(self) -> typer.Typer | None:
+        from adapters.discord.cli import app
+
+        return app
+
+    def members_only(self, host: str, path: str) -> bool:
+        """Message links (``discord.com/channels/…``) and attachments (``…/attachments/…``)."""
+        return (host in _HOSTS and path.startswith("/channels/")) or (
+            host in _CDN_HOSTS and path.startswith("/attachments/")
+        )
+
+    def demo_chat(self, users: DemoUsers, serial: Iterator[int], sink: list[ChatEvent]) -> DemoChat:
+        from adapters.discord.demo import DiscordDemo
+
+        return DiscordDemo(users, serial, sink)

@@ -4,6 +4,10 @@ Pure functions over the ``d`` dicts of MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE
 MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE (and REST message objects, which share the shape).
 Anything that is not the documented shape raises :class:`MalformedEvent` and nothing else.
 
+Text is passed on as Discord writes it: ``<https://x>`` is a link whose embed is suppressed,
+mentions are ``<@1>``, ``<@&1>``, ``<#1>``; the core's ``bot.capture.links`` reads that
+angle-bracket markup.
+
 Threads. A message in a thread has the thread's id as ``channel_id``. For watching and sections
 the thread belongs to its parent channel, so the adapter passes ``parent_id`` (the thread's
 ``parent_id``, from discord.py's cache or one GET /channels/{id}) and the event's ``channel`` is

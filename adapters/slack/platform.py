@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,12 +13,26 @@ from pydantic import Field
 from bot.platform import Check, IdRules, Importer, PlatformSettings
 
 if TYPE_CHECKING:
+    import typer
     from slack_sdk.web.async_client import AsyncWebClient
 
     from adapters.slack.connection import SlackAdapter
     from bot.config import Config
     from bot.digest.model import CompiledIssue
+    from bot.events import ChatEvent
+    from bot.platform import DemoChat, DemoUsers, Export
     from bot.ports import ChatPublisher, Core
+
+
+# Files, message permalinks, canvases and the web client open only for the workspace's members.
+_MEMBERS_HOSTS = frozenset({"app.slack.com", "files.slack.com"})
+_MEMBER_PATHS = ("/archives/", "/files/", "/docs/", "/canvas/", "/team/", "/messages/")
+
+
+def _open_export(path: Path) -> Export:
+    from adapters.slack.export import SlackExport
+
+    return SlackExport(path)
 
 
 class SlackConfig(PlatformSettings):
@@ -40,6 +54,13 @@ class Slack:
         channel_example="C0123ABCD",
         editor_example="U0123ABCD",
     )
+    env_template = """\
+SLACK_BOT_TOKEN=
+SLACK_SIGNING_SECRET=
+# Socket Mode (no public URL needed): the app-level token, xapp-…
+SLACK_APP_TOKEN=
+# SLACK_API_URL=https://slack.com/api/
+"""
     token_variable = "SLACK_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
     settings_model: type[PlatformSettings] = SlackConfig
     quiet_loggers = ("slack_bolt", "slack_sdk")
@@ -90,8 +111,29 @@ class Slack:
 
         return ts_key(position)
 
-    def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
-        return {}
+    def importers(self) -> tuple[Importer, ...]:
+        return (
+            Importer(
+                command="slack-export",
+                help="A Slack workspace export (channels.json, groups.json, users.json, "
+                "<channel>/<date>.json).",
+                path_help="EXPORT.zip or its folder",
+                open=_open_export,
+            ),
+        )
+
+    def cli(self) -> typer.Typer | None:
+        return None
+
+    def members_only(self, host: str, path: str) -> bool:
+        """``<team>.slack.com/files/…``, ``/archives/…``, ``app.slack.com``, ``files.slack.com``."""
+        workspace = host == "slack.com" or host.endswith(".slack.com")
+        return host in _MEMBERS_HOSTS or (workspace and path.startswith(_MEMBER_PATHS))
+
+    def demo_chat(self, users: DemoUsers, serial: Iterator[int], sink: list[ChatEvent]) -> DemoChat:
+        from adapters.slack.demo import SlackDemo
+
+        return SlackDemo(users, serial, sink)
 
 
 def _client(env: Mapping[str, str]) -> AsyncWebClient:

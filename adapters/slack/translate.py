@@ -7,6 +7,10 @@ Pure functions, no I/O. They accept the ``event_callback`` envelope (HTTP events
 Ids: channels ``slack:C…``, users ``slack:U…`` (or ``slack:B…`` for bot posts without a user),
 message id = the message ``ts``. ``event_id`` is Slack's envelope ``event_id`` when present,
 else a deterministic key built from the fact itself, so a replay of the same fact gets the same key.
+
+Text is passed on as Slack writes it: links as ``<https://x|label>`` or ``<https://x>`` with
+``&``, ``<``, ``>`` HTML-escaped, mentions as ``<@U1>``, ``<#C1|name>``, ``<!here>``; the core's
+``bot.capture.links`` reads that angle-bracket markup.
 """
 
 from __future__ import annotations

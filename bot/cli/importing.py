@@ -11,7 +11,7 @@ import asyncio
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
@@ -23,13 +23,9 @@ from bot.events import ChatEvent, MessagePosted, Outcome
 from bot.ports import MAX_BATCH
 
 if TYPE_CHECKING:
-    from adapters.console.imports import ImportReport
+    from bot.capture.history import ImportReport
 
 SHOWN_WARNINGS = 20  # the rest are counted
-
-
-class Export(Protocol):
-    def events(self, watched: frozenset[str], report: ImportReport) -> Iterator[ChatEvent]: ...
 
 
 @dataclass

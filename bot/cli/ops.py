@@ -1,4 +1,4 @@
-"""``linkletter run``, ``linkletter doctor`` and ``linkletter discord invite-url``."""
+"""``linkletter run`` and ``linkletter doctor``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.platform import Check
-
-discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
 
 
 def run(
@@ -98,35 +96,3 @@ def doctor(
     print_checks(console, checks, as_json)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
-
-
-@discord_app.command("invite-url")
-def invite_url(
-    client_id: str | None = typer.Option(
-        None, help="The application's client id (default: from the token)."
-    ),
-) -> None:
-    """The URL a server admin opens to add the bot with exactly the permissions it needs."""
-    from adapters.discord.invite import REQUIRED
-    from adapters.discord.invite import invite_url as build_url
-
-    if client_id is None:
-        token = os.environ.get("DISCORD_TOKEN", "")
-        client_id = _client_id_from_token(token)
-    console.print(f"Permissions integer: {REQUIRED.value}")
-    print(build_url(client_id))
-
-
-def _client_id_from_token(token: str) -> str:
-    """A bot token starts with the base64 of the application's id."""
-    import base64
-    import binascii
-
-    head = token.split(".", 1)[0]
-    try:
-        decoded = base64.b64decode(head + "=" * (-len(head) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    if not decoded.isdigit():
-        fail("give --client-id, or set DISCORD_TOKEN (the bot token carries the application id)")
-    return decoded
