@@ -302,3 +302,18 @@ async def test_a_why_candidate_can_be_taken_from_the_queue(
         item = Repo(session).item(draft)
     assert item is not None
     assert (item.why, item.why_by) == ("Le Monde's view", EDITOR.id)
+
+
+async def test_a_private_archive_keeps_its_token_and_the_desk_its_own_sign_in(
+    db: Database, page_site: PageSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINKLETTER_WEB_TOKEN", "archive-token")
+    world = await build_world(db, page_site, tmp_path, "private = true")
+    async with serving(world.app()) as client:
+        assert (await client.get("/")).status_code == 401
+        assert "www-authenticate" in (await client.get("/")).headers
+        home = await client.get("/desk/")
+        assert home.status_code == 401
+        assert "www-authenticate" not in home.headers  # the desk's page, not the token's
+        assert (await sign_in(client, world.link())).status_code == 303
+        assert (await client.get("/desk/weekly/")).status_code == 200
