@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import DeskLogin, DeskSecret, Message
+from storage.models import Decision, DeskLogin, DeskSecret, DigestState, Item, Message
 from storage.repo import chunked, insert_ignore
 
 SIGNING_KEY = "desk-signing-key"
@@ -57,6 +57,21 @@ class DeskRepo:
         if self.session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
             return Redeemed.used, login
         return Redeemed.ok, login
+
+    def version(self, digest: str) -> str:
+        """Changes whenever what the desk shows of ``digest`` may have: an item re-derived,
+        enriched or added, a decision recorded, the intro or outro edited."""
+        items = self.session.exec(
+            select(func.count(), func.max(Item.updated_at)).where(Item.digest == digest)
+        ).one()
+        decided = self.session.exec(
+            select(func.max(Decision.id)).where(
+                col(Decision.item_id).in_(select(Item.id).where(Item.digest == digest))
+            )
+        ).one()
+        state = self.session.get(DigestState, digest)
+        words = (state.intro, state.outro) if state else (None, None)
+        return repr((*items, decided, *words))
 
     def permalinks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The chat link of each of these (channel, message id) messages that has one."""

@@ -317,3 +317,25 @@ async def test_a_private_archive_keeps_its_token_and_the_desk_its_own_sign_in(
         assert "www-authenticate" not in home.headers  # the desk's page, not the token's
         assert (await sign_in(client, world.link())).status_code == 303
         assert (await client.get("/desk/weekly/")).status_code == 200
+
+
+async def test_an_open_page_hears_of_a_chat_reaction(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    """The page's event stream says ``changed`` once a ✅ in chat changes the digest."""
+    await signed_in(world, client)
+    page = (await client.get("/desk/weekly/queue")).text
+    found = re.search(r'data-events="\.\./\.\./desk/weekly/events\?since=(\w+)"', page)
+    assert found
+    url = f"/desk/weekly/events?since={found.group(1)}"
+    async with client.stream("GET", url) as quiet:
+        assert quiet.headers["content-type"].startswith("text/event-stream")
+        lines = quiet.aiter_lines()
+        assert [await anext(lines) for _ in range(3)] == ["retry: 5000", "", ": waiting"]
+        await world.core.handle(react("slack:C1", "m4", EDITOR, "white_check_mark", 40))
+        heard = [await anext(lines)]
+        while heard[-1] != "event: changed" and len(heard) < 30:  # a check every 2 s
+            heard.append(await asyncio.wait_for(anext(lines), timeout=10))
+    assert heard[-1] == "event: changed"
+    forged = httpx.AsyncClient(base_url=client.base_url)
+    assert (await forged.get(url)).status_code == 401

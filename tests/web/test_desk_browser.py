@@ -129,11 +129,15 @@ def _first_walk(browser: Chrome, base: str, link: str, shots: Path) -> dict[str,
     lemonde = next(d for d in drafts if "Monde" in d.text)
     seen["approved"] = (lemonde.get_attribute("id") or "").removeprefix("item-")
     follow(browser, lemonde.find_element(By.CSS_SELECTOR, 'button[value="approve"]'))
-    seen["queue_after"] = [
-        d.find_element(By.TAG_NAME, "h3").text
-        for d in browser.find_elements(By.CSS_SELECTOR, ".queue .card")
-    ]
+    seen["queue_after"] = _queue_titles(browser)
     return seen
+
+
+def _queue_titles(browser: Chrome) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    cards = browser.find_elements(By.CSS_SELECTOR, ".queue .card h3")
+    return [str(title.text) for title in cards]
 
 
 def _second_walk(browser: Chrome, base: str, shots: Path) -> dict[str, Any]:
@@ -194,9 +198,12 @@ async def test_an_editor_prepares_and_publishes_an_issue_in_the_browser(
             link = world.link().replace("http://127.0.0.1:8080", base)
             first = await asyncio.to_thread(_first_walk, browser, base, link, shots)
             listed = await asyncio.to_thread(cli, "items", "list", "--json")
+            await asyncio.to_thread(mark_page, browser)  # the queue, left open
             reaction = await world.core.handle(
                 react("slack:C1", "m5", EDITOR, "white_check_mark", 50)
             )
+            await asyncio.to_thread(wait_for_load, browser)  # it reloads by itself (SSE)
+            live = await asyncio.to_thread(_queue_titles, browser)
             second = await asyncio.to_thread(_second_walk, browser, base, shots)
             rendered = {
                 fmt: await asyncio.to_thread(cli, "digest", "render", "--format", fmt)
@@ -207,6 +214,8 @@ async def test_an_editor_prepares_and_publishes_an_issue_in_the_browser(
         await asyncio.to_thread(browser.quit)
     _check_first(world, first, listed)
     assert reaction.item_ids
+    assert first["queue_after"] == [f"http://127.0.0.1:{page_site.port}/pages/missing-page"]
+    assert live == []  # the chat ✅ took the last draft out of the open queue, live
     assert str(reaction.item_ids[0]) in second["links"]
     assert second["phone_overflow"] is False
     _check_previews(second, rendered)

@@ -7,9 +7,11 @@ editor facts (``Decision`` rows with who and when), so chat, CLI and desk show o
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -17,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bot import platforms
@@ -35,6 +37,7 @@ from bot.web.desk.board import QueueFilter, next_run, queue
 from bot.web.pages import app_path, relative_root
 from bot.web.pages import render as render_template
 from bot.web.security import DESK_CSP, ISSUE_CSP
+from storage.desk import DeskRepo
 from storage.models import Item
 from storage.repo import Repo
 
@@ -44,6 +47,8 @@ VERDICTS = ("approve", "reject", "feature", "unfeature", "draft")
 EDITABLE = ("title", "summary", "why", "section", "image")
 FIELD_LIMIT = 5000  # characters: a summary is a paragraph, not a page
 PRIVATE = {"Cache-Control": "private, no-store"}
+POLL_SECONDS = 2.0  # how often an open page's event stream looks for changes
+STREAM_CHECKS = 150  # then the stream ends (5 minutes) and the browser reconnects
 Handler = Callable[[Request], Awaitable[Response]]
 Form = dict[str, str]
 
@@ -89,6 +94,7 @@ class DeskViews:
             Route("/signout", guard(self.signout), methods=post),
             Route("/{digest}/", guard(self.issue), methods=get),
             Route("/{digest}/queue", guard(self.queue), methods=get),
+            Route("/{digest}/events", guard(self.events), methods=get),
             Route("/{digest}/preview/{fmt}", guard(self.preview), methods=get),
             Route("/{digest}/publish", guard(self.publish_page), methods=get),
             Route("/{digest}/publish", guard(self.publish), methods=post),
@@ -148,6 +154,7 @@ class DeskViews:
             "desk_issue.html.j2",
             request,
             desk,
+            events=await self._events_url(request, digest),
             digest=digest,
             issue=issue,
             sections=_layout(digest, issue),
@@ -166,11 +173,43 @@ class DeskViews:
             "desk_queue.html.j2",
             request,
             desk,
+            events=await self._events_url(request, digest),
             digest=digest,
             cards=cards,
             chosen=chosen,
             filters=list(QueueFilter),
         )
+
+    async def events(self, request: Request) -> Response:
+        """Server-Sent Events: ``changed`` once the digest differs from the version the page
+        was drawn from (a ✅ in chat, an edit in another tab), so the page can reload."""
+        _desk, digest = await self._editor_of(request)
+        since = request.query_params.get("since", "")
+        stream = self._changes(request, digest, since)
+        headers = {**PRIVATE, "X-Accel-Buffering": "no"}  # nginx: pass each event on at once
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+    async def _changes(
+        self, request: Request, digest: DigestConfig, since: str
+    ) -> AsyncIterator[str]:
+        yield "retry: 5000\n\n"
+        for _check in range(STREAM_CHECKS):
+            if await request.is_disconnected():
+                return
+            if await run_in_threadpool(self._version, digest) != since:
+                yield "event: changed\ndata: reload\n\n"
+                return
+            yield ": waiting\n\n"  # a comment: keeps proxies from timing the stream out
+            await asyncio.sleep(POLL_SECONDS)
+
+    def _version(self, digest: DigestConfig) -> str:
+        with self.core.db.reading() as session:
+            state = DeskRepo(session).version(digest.name)
+        return hashlib.sha256(state.encode("utf-8")).hexdigest()[:16]
+
+    async def _events_url(self, request: Request, digest: DigestConfig) -> str:
+        version = await run_in_threadpool(self._version, digest)
+        return f"{_root(request)}desk/{digest.name}/events?since={version}"
 
     async def preview(self, request: Request) -> Response:
         """The next issue in one format, from the renderer ``digest render`` uses."""
@@ -366,7 +405,7 @@ class DeskViews:
 
 def _page(template: str, request: Request, status: int, **context: Any) -> Response:
     """A desk page; ``editor`` (signed in) and ``digest`` (chosen) may be absent."""
-    context = {"editor": None, "digest": None, **context}
+    context = {"editor": None, "digest": None, "events": None, **context}
     root = _root(request)
     html = render_template(template, root=root, **context)
     return HTMLResponse(html, status, headers={"Content-Security-Policy": DESK_CSP, **PRIVATE})
