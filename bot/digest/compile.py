@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.capture.canonical import clean_url
 from bot.config import DigestConfig
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
-from storage.models import Item
+from storage.models import Item, SummarySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ def issue_item(item: Item, number: int = 0, sharer: str | None = None) -> IssueI
         shared_by=sharer,
         featured=item.featured,
         votes=item.votes,
-        summary_generated=item.summary_source == "assist" and not item.summary_override,
+        summary_generated=item.summary_source == SummarySource.assist and not item.summary_override,
     )
 
 
