@@ -25,7 +25,7 @@ from bot.config import Config, DigestConfig
 from bot.curate.rules import is_editor
 from bot.events import Author
 from storage.db import Database
-from storage.desk import DeskRepo, Redeemed
+from storage.desk import Redeemed
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -95,8 +95,8 @@ class SignIn:
     @property
     def key(self) -> bytes:
         if self._key is None:
-            with self.db.session() as session:
-                kept = DeskRepo(session).signing_key(secrets.token_hex(32))
+            candidate = secrets.token_hex(32)
+            kept = self.db.write_now(lambda uow: uow.desk.signing_key(candidate))
             self._key = bytes.fromhex(kept)
         return self._key
 
@@ -114,14 +114,15 @@ class SignIn:
             raise PermissionError(f"{editor.user} is not an editor of any digest. {NOT_AN_EDITOR}")
         token = secrets.token_urlsafe(32)
         expires = self.now() + LINK_LIFETIME
-        with self.db.session() as session:
-            DeskRepo(session).add_login(_hash(token), editor.user, " ".join(editor.roles), expires)
+        roles = " ".join(editor.roles)
+        self.db.write_now(lambda uow: uow.desk.add_login(_hash(token), editor.user, roles, expires))
         return f"{desk_url(self.config)}signin?token={token}"
 
     def redeem(self, token: str) -> DeskSession | str:
         """The session a link opens, or why it opens none."""
-        with self.db.session() as session:
-            outcome, login = DeskRepo(session).redeem_login(_hash(token), self.now())
+        outcome, login = self.db.write_now(
+            lambda uow: uow.desk.redeem_login(_hash(token), self.now())
+        )
         if outcome != Redeemed.ok or login is None:
             return REFUSED[outcome]
         editor = Editor(login.editor, tuple(login.roles.split()))

@@ -19,7 +19,6 @@ from bot.curate.signin import Editor
 from bot.digest.render import render_markdown
 from bot.ports import CommandRequest
 from storage.db import Database
-from storage.repo import Repo
 from tests.core.helpers import ANN, EDITOR, READER, post, react
 from tests.web.conftest import PageSite, serving
 from tests.web.desk_world import DESK_CONFIG, World, build_world, sign_in
@@ -50,10 +49,8 @@ async def signed_in(world: World, client: httpx.AsyncClient) -> str:
 
 
 def item_id(world: World, message_id: str) -> int:
-    with world.db.reading() as session:
-        [share] = [
-            s for s in Repo(session).shares_of_items(range(1, 50)) if s.message_id == message_id
-        ]
+    with world.db.reading() as uow:
+        [share] = [s for s in uow.items.shares_of_items(range(1, 50)) if s.message_id == message_id]
         return share.item_id
 
 
@@ -122,8 +119,8 @@ async def test_csrf_is_refused_and_nothing_changes(world: World, client: httpx.A
         )
         assert refused.status_code == 403
         assert "reload" in refused.text
-    with world.db.reading() as session:
-        assert Repo(session).item(draft).status == "draft"  # type: ignore[union-attr]
+    with world.db.reading() as uow:
+        assert uow.items.item(draft).status == "draft"  # type: ignore[union-attr]
 
 
 async def test_desk_actions_are_editor_facts(world: World, client: httpx.AsyncClient) -> None:
@@ -136,8 +133,8 @@ async def test_desk_actions_are_editor_facts(world: World, client: httpx.AsyncCl
     assert approved.headers["location"] == "../../../desk/weekly/queue"
     edit = {"csrf": csrf, "action": "edit", "title": "Le Monde, re-titled", "why": "Our why"}
     assert (await client.post(f"/desk/weekly/items/{draft}", data=edit)).status_code == 303
-    with world.db.reading() as session:
-        repo = Repo(session)
+    with world.db.reading() as uow:
+        repo = uow.items
         item = repo.item(draft)
         decisions = [(d.actor, d.action, d.value) for d in repo.decisions_of_items([draft])]
     assert item is not None
@@ -298,8 +295,8 @@ async def test_a_why_candidate_can_be_taken_from_the_queue(
     assert 'name="why" value="Le Monde&#39;s view"' in queue  # the reply's, offered again
     taken = {**ours, "why": "Le Monde's view"}
     assert (await client.post(f"/desk/weekly/items/{draft}", data=taken)).status_code == 303
-    with world.db.reading() as session:
-        item = Repo(session).item(draft)
+    with world.db.reading() as uow:
+        item = uow.items.item(draft)
     assert item is not None
     assert (item.why, item.why_by) == ("Le Monde's view", EDITOR.id)
 

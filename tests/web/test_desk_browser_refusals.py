@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from storage.db import Database
-from storage.repo import Repo
 from tests.web.browser import BROWSER_MARKS, follow
 from tests.web.browser import browser as make_browser
 from tests.web.conftest import PageSite, serving
@@ -77,7 +76,7 @@ async def test_the_desk_refuses_in_the_browser(
     assert "out of date" in seen["forged"]
     assert "Sign in first" in seen["signed_out"]
     assert "expired" in seen["expired"]
-    with world.db.reading() as session:
-        item = Repo(session).item(int(seen["draft"]))
+    with world.db.reading() as uow:
+        item = uow.items.item(int(seen["draft"]))
     assert item is not None
     assert item.status == "draft"  # the forged approval changed nothing

@@ -21,10 +21,7 @@ from bot.digest.compile import issue_item
 from bot.digest.model import IssueItem
 from bot.web.archive import as_utc
 from storage.db import Database
-from storage.desk import DeskRepo
-from storage.issues import IssueRepo
 from storage.models import EnrichStatus, Item, ItemStatus, Share
-from storage.repo import Repo
 
 
 class QueueFilter(StrEnum):
@@ -63,11 +60,11 @@ class QueueCard:
 
 
 def queue(db: Database, digest: DigestConfig, chosen: QueueFilter) -> list[QueueCard]:
-    with db.reading() as session:
-        repo = Repo(session)
+    with db.reading() as uow:
+        repo = uow.items
         items = repo.items(digest.name, [ItemStatus.draft])
         if chosen == QueueFilter.new:
-            last = IssueRepo(session).last_published(digest.name)
+            last = uow.issues.last_published(digest.name)
             since = as_utc(last.published_at) if last and last.published_at else None
             items = [i for i in items if since is None or _after(i.first_shared_at, since)]
         elif chosen == QueueFilter.failed:
@@ -76,7 +73,7 @@ def queue(db: Database, digest: DigestConfig, chosen: QueueFilter) -> list[Queue
             items.sort(key=lambda item: -item.votes)
         facts = items_facts(repo, items)
         shares = repo.shares_of_items([item.id for item in items if item.id is not None])
-        links = DeskRepo(session).permalinks((s.channel, s.message_id) for s in shares)
+        links = uow.desk.permalinks((s.channel, s.message_id) for s in shares)
         authors = {m.author for f in facts.values() for m in (*f.shares, *f.replies) if m.author}
         names = repo.person_names(authors) | {
             s.user: s.user_name for s in shares if s.user and s.user_name

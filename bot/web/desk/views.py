@@ -37,7 +37,6 @@ from bot.web.desk.board import QueueFilter, next_run, queue
 from bot.web.pages import app_path, relative_root
 from bot.web.pages import render as render_template
 from bot.web.security import DESK_CSP, ISSUE_CSP
-from storage.desk import DeskRepo
 from storage.models import Item
 from storage.repo import Repo
 
@@ -203,8 +202,8 @@ class DeskViews:
             await asyncio.sleep(POLL_SECONDS)
 
     def _version(self, digest: DigestConfig) -> str:
-        with self.core.db.reading() as session:
-            state = DeskRepo(session).version(digest.name)
+        with self.core.db.reading() as uow:
+            state = uow.desk.version(digest.name)
         return hashlib.sha256(state.encode("utf-8")).hexdigest()[:16]
 
     async def _events_url(self, request: Request, digest: DigestConfig) -> str:
