@@ -38,7 +38,7 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
-from bot.platform import PlatformSettings
+from bot.platform_settings import PlatformSettings
 from bot.platforms import platform_of
 from storage.facts import AnyMessage
 from storage.models import Item, ItemStatus, Message, Share, utcnow
