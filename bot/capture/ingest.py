@@ -39,7 +39,7 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
-from bot.platform import PlatformSettings
+from bot.platform_settings import PlatformSettings
 from bot.platforms import platform_of
 from storage.facts import AnyMessage
 from storage.history import PublishedIn
@@ -417,6 +417,7 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
         "participant_count": state.engagement.participants,
         "channel_count": state.engagement.channels,
         "platform_count": state.engagement.platforms,
+        "position": state.position,
     }
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:

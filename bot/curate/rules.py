@@ -15,6 +15,7 @@ redelivered, replayed or shuffled stream converges. Rules (issue 2):
 - engagement (issue 21): distinct reactors, thread replies, distinct participants (sharers,
   repliers, reactors), channels and platforms that shared it; bots never count. The digest's
   ``[digest.score]`` weights turn it, with votes and ⭐, into the item's score.
+- position: the latest place an editor gave it in its section (the desk's order), if any.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class Derived:
     summary_override: str | None
     image_override: str | None
     engagement: Engagement
+    position: int | None = None
 
 
 def is_editor(digest: DigestConfig, user: str | None, roles: Sequence[str] = ()) -> bool:
@@ -277,6 +279,15 @@ def _has_word(text: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+def _position(facts: ItemFacts) -> int | None:
+    places = [
+        (decision.at, int(decision.value))
+        for decision in facts.decisions
+        if decision.action == "position" and decision.value and decision.value.isdigit()
+    ]
+    return _latest(places)
+
+
 def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
     status, featured, section_override = _curation(facts, digest)
     why, why_by = _why(facts, digest)
@@ -295,6 +306,7 @@ def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
         summary_override=overrides["summary"],
         image_override=overrides["image"],
         engagement=_engagement(facts),
+        position=_position(facts),
     )
 
 
