@@ -41,7 +41,7 @@ class CommandRequest:
     args: str
     user: Author
     channel: str
-    platform: Literal["slack", "discord", "cli"]
+    platform: str  # a registered platform's name (bot.platforms), or "cli"
     message: ChatEvent | None = None
     confirmed: bool = False
 

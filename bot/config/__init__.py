@@ -36,10 +36,13 @@ DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 
 _SLACK_CHANNEL = r"slack:[CG][A-Z0-9]+"
 _DISCORD_ID = r"discord:\d{1,20}"
-_CHANNEL = re.compile(rf"^({_SLACK_CHANNEL}|{_DISCORD_ID})$")
-_EDITOR = re.compile(rf"^(slack:[UW][A-Z0-9]+|{_DISCORD_ID}|discord:role:\d{{1,20}})$")
+_MATRIX_ROOM = r"matrix:[!#]\S+"  # until the registry reads each platform's IdRules
+_CHANNEL = re.compile(rf"^({_SLACK_CHANNEL}|{_DISCORD_ID}|{_MATRIX_ROOM})$")
+_EDITOR = re.compile(
+    rf"^(slack:[UW][A-Z0-9]+|{_DISCORD_ID}|discord:role:\d{{1,20}}|matrix:(@\S+|power:\d+))$"
+)
 _DESTINATION = re.compile(
-    rf"^({_SLACK_CHANNEL}|{_DISCORD_ID})$|^(file|smtp):.+$"
+    rf"^({_SLACK_CHANNEL}|{_DISCORD_ID}|{_MATRIX_ROOM})$|^(file|smtp):.+$"
     r"|^(webhook|buttondown|ghost|mailchimp|git):[A-Za-z0-9_-]+$"
 )
 CHANNEL_HINT = (
