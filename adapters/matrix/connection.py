@@ -116,6 +116,7 @@ class MatrixConnection:
         self._sender: asyncio.Task[None] | None = None
         self._receipts: asyncio.Queue[Effect | None] = asyncio.Queue()
         self._answered: set[str] = set()
+        self._commands: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -144,6 +145,7 @@ class MatrixConnection:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
+        await asyncio.gather(*self._commands, return_exceptions=True)
         if self._sender is not None:
             await self._receipts.put(None)
             with contextlib.suppress(asyncio.CancelledError):
@@ -226,13 +228,13 @@ class MatrixConnection:
         raw = list(timeline.get("events") or [])
         if timeline.get("limited") and since and timeline.get("prev_batch"):
             raw = await self._gap(room_id, str(timeline["prev_batch"]), since) + raw
-        self._report_encryption(room_id)
         found: list[ChatEvent] = []
         for event in raw:
             if "state_key" in event:
                 await self._learn(room_id, event)
             elif (translated := await self._translate(room_id, event)) is not None:
                 found.append(translated)
+        self._report_encryption(room_id)
         return found
 
     async def _gap(self, room_id: str, start: str, since: str) -> list[dict[str, Any]]:
@@ -268,7 +270,7 @@ class MatrixConnection:
             )
 
     async def _translate(self, room_id: str, event: dict[str, Any]) -> ChatEvent | None:
-        if await self._command(room_id, event):
+        if self._command(room_id, event):
             return None
         found = reaction_key(event)
         if found is not None:
@@ -321,8 +323,13 @@ class MatrixConnection:
                 log.warning("Matrix receipt %r not sent: %s", effect, exc)
 
     # -- commands ----------------------------------------------------------------------------
-    async def _command(self, room_id: str, event: Mapping[str, Any]) -> bool:
-        """Answer ``!linkletter …`` (never captured); True if the event was a command."""
+    def _command(self, room_id: str, event: Mapping[str, Any]) -> bool:
+        """Start answering ``!linkletter …`` (never captured); True if the event was one.
+
+        The answer runs on its own task: a command waiting for the core or a 429 does not hold
+        up capture. Commands from before the bot started are not answered (a first start reads
+        the rooms' recent history).
+        """
         content = event.get("content") or {}
         body = content.get("body")
         if event.get("type") != "m.room.message" or not isinstance(body, str):
@@ -330,22 +337,28 @@ class MatrixConnection:
         words = body.strip().split(maxsplit=2)
         if not words or words[0] != COMMAND_PREFIX or event.get("sender") == self.own_user:
             return False
-        if event.get("event_id") in self._answered or _age(event) > COMMAND_MAX_AGE:
-            return True  # answered already, or from before a (first) start: not answered now
-        self._answered.add(str(event.get("event_id")))
-        request = self._request(room_id, str(event["sender"]), words[1:])
-        reply = await self.core.command(request)
-        text = reply.text
-        if reply.needs_confirmation:
-            text += (
-                f"\nSend `{COMMAND_PREFIX} {request.name} {request.args} {CONFIRM_WORD}`".rstrip()
-            )
-            text += " to go ahead."
-        if reply.ephemeral:
-            await self.publisher.direct_message(request.user.id, text_notice(text))
-        else:
-            await self.publisher.reply(self.rooms.channel(room_id), str(event["event_id"]), text)
+        event_id = str(event.get("event_id"))
+        if event_id not in self._answered and _age(event) <= COMMAND_MAX_AGE:
+            self._answered.add(event_id)
+            request = self._request(room_id, str(event["sender"]), words[1:])
+            task = asyncio.create_task(self._answer(request, room_id, event_id))
+            self._commands.add(task)
+            task.add_done_callback(self._commands.discard)
         return True
+
+    async def _answer(self, request: CommandRequest, room_id: str, event_id: str) -> None:
+        try:
+            reply = await self.core.command(request)
+            text = reply.text
+            if reply.needs_confirmation:
+                again = f"{COMMAND_PREFIX} {request.name} {request.args}".rstrip()
+                text += f"\nSend `{again} {CONFIRM_WORD}` to go ahead."
+            if reply.ephemeral:
+                await self.publisher.direct_message(request.user.id, text_notice(text))
+            else:
+                await self.publisher.reply(self.rooms.channel(room_id), event_id, text)
+        except Exception:
+            log.exception("Matrix command %s from %s not answered", request.name, request.user.id)
 
     def _request(self, room_id: str, sender: str, words: list[str]) -> CommandRequest:
         name = words[0].lower() if words else "help"

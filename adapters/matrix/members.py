@@ -19,13 +19,31 @@ def power_thresholds(editors: Iterable[str]) -> tuple[int, ...]:
     return tuple(sorted(found, reverse=True))
 
 
+CREATOR_LEVEL = 2**53  # room version 12 creators outrank every power level
+FIRST_VERSION_WITH_CREATOR_POWER = 12
+
+
+def privileged_creators(create: Mapping[str, Any]) -> frozenset[str]:
+    """Who created the room, when its version (12 on) gives creators unlimited power; they are
+    then absent from ``m.room.power_levels``."""
+    content = create.get("content") or {}
+    version = str(content.get("room_version", "1"))
+    if not version.isdigit() or int(version) < FIRST_VERSION_WITH_CREATOR_POWER:
+        return frozenset()
+    extra = content.get("additional_creators") or []
+    return frozenset([str(create.get("sender")), *(str(user) for user in extra)])
+
+
 @dataclass
 class RoomState:
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
     power: Mapping[str, Any] = field(default_factory=dict)  # the power levels content
+    creators: frozenset[str] = frozenset()
     encrypted: bool = False
 
     def level(self, user_id: str) -> int:
+        if user_id in self.creators:
+            return CREATOR_LEVEL
         users = self.power.get("users") or {}
         value = users.get(user_id, self.power.get("users_default", 0))
         return value if isinstance(value, int) else 0
@@ -56,6 +74,8 @@ class Members:
         kind, key = event.get("type"), event.get("state_key")
         if kind == "m.room.power_levels":
             state.power = content
+        elif kind == "m.room.create":
+            state.creators = privileged_creators(event)
         elif kind == "m.room.encryption":
             state.encrypted = True
         elif kind == "m.room.member" and isinstance(key, str):

@@ -11,6 +11,7 @@ intentional mentions match ``@room`` in the body, which the renderer disarms).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -37,6 +38,7 @@ class MatrixPublisher:
         self.rooms = rooms
         self.own_user = own_user
         self._direct: dict[str, str] = {}
+        self._direct_lock = asyncio.Lock()  # m.direct is read, changed and written back whole
 
     async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
         content = payload | {"m.mentions": {}, DELIVERY_KEY: key}
@@ -84,8 +86,12 @@ class MatrixPublisher:
 
     async def _direct_room(self, user_id: str) -> str:
         """The bot's direct room with ``user_id`` (from ``m.direct``), made once if none."""
-        if user_id in self._direct:
+        async with self._direct_lock:
+            if user_id not in self._direct:
+                self._direct[user_id] = await self._find_or_make_direct_room(user_id)
             return self._direct[user_id]
+
+    async def _find_or_make_direct_room(self, user_id: str) -> str:
         try:
             direct = await self.client.account_data(self.own_user, "m.direct")
         except MNotFound:  # no direct rooms yet
@@ -96,7 +102,6 @@ class MatrixPublisher:
             room_id = await self.client.create_direct_room(user_id)
             direct[user_id] = [*direct.get(user_id, []), room_id]
             await self.client.set_account_data(self.own_user, "m.direct", direct)
-        self._direct[user_id] = room_id
         return room_id
 
 

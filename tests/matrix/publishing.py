@@ -84,9 +84,8 @@ async def approved_items(core: CurationService, channel: str, editor: str, count
 
 
 async def publish_then_die(
-    db_url: str, config_file: str, homeserver: str, token: str, period: str
+    db_url: str, config: Config, homeserver: str, token: str, period: str
 ) -> None:
-    config = parse_config(Path(config_file).read_text())
     db = Database.connect(db_url)
     async with connected(MatrixSettings(homeserver=homeserver, access_token=token)) as client:
         me = str((await client.whoami())["user_id"])
@@ -96,4 +95,6 @@ async def publish_then_die(
 
 
 if __name__ == "__main__":
-    asyncio.run(publish_then_die(*sys.argv[1:6]))
+    db_url, config_file, homeserver, token, period = sys.argv[1:6]
+    config = parse_config(Path(config_file).read_text())
+    asyncio.run(publish_then_die(db_url, config, homeserver, token, period))

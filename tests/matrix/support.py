@@ -15,10 +15,11 @@ T = TypeVar("T")
 
 
 async def eventually(check: Callable[[], T], within: float = 30.0) -> T:
-    """``check()`` once it is truthy; fails after ``within`` seconds."""
+    """``check()`` once it is truthy; fails after ``within`` seconds. Checks run in a thread:
+    they make blocking calls (the homeserver, the database) that must not stall the bot."""
     deadline = time.monotonic() + within
     while True:
-        found = check()
+        found = await asyncio.to_thread(check)
         if found:
             return found
         if time.monotonic() > deadline:

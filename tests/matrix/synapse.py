@@ -68,6 +68,10 @@ url_preview_enabled: false
 enable_media_repo: false
 presence:
   enabled: false
+caches:
+  # Synapse answers a repeated identical /sync from a 2-minute cache: each test's bot starts
+  # without a checkpoint, and must not get the previous test's initial sync (and its token).
+  sync_response_cache_duration: 0
 rc_message:
   per_second: {RATE_PER_SECOND}
   burst_count: {RATE_BURST}
@@ -80,6 +84,7 @@ rc_joins:
 rc_invites:
   per_room: {{per_second: 100, burst_count: 100}}
   per_user: {{per_second: 100, burst_count: 100}}
+rc_room_creation: {{per_second: 100, burst_count: 100}}
 rc_admin_redaction: {{per_second: 100, burst_count: 100}}
 """
 
@@ -156,8 +161,11 @@ class User:
         path = f"/rooms/{quote(room)}/redact/{quote(target)}/r{time.time_ns()}-{self._txn}"
         return str(self.call("PUT", path, {})["event_id"])
 
-    def create_room(self, *, invite: tuple[str, ...] = (), encrypted: bool = False) -> str:
-        body: dict[str, Any] = {"preset": "public_chat", "invite": list(invite)}
+    def create_room(
+        self, *, invite: tuple[str, ...] = (), encrypted: bool = False, public: bool = True
+    ) -> str:
+        preset = "public_chat" if public else "private_chat"
+        body: dict[str, Any] = {"preset": preset, "invite": list(invite)}
         if encrypted:
             body["initial_state"] = [
                 {

@@ -3,19 +3,19 @@ kill -9 between posting and recording, stable transaction ids, and a 429 storm w
 
 from __future__ import annotations
 
-import subprocess
+import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from adapters.matrix.client import txn_id
-from bot.deliver.engine import LEASE
 from adapters.matrix.publisher import DELIVERY_KEY, MatrixPublisher
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.settings import connected
 from adapters.matrix.translate import ref
 from bot.curate.service import CurationService
+from bot.deliver.engine import LEASE
 from storage.db import Database
 from tests.matrix.conftest import config_for, settings_for
 from tests.matrix.publishing import approved_items, engine_for, this_week
@@ -49,20 +49,11 @@ async def test_publish_exactly_once_across_a_kill_9(
     await approved_items(core, ref(source), EDITOR, 30)
     period = this_week()
 
-    died = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "tests.matrix.publishing",
-            str(sqlite_db.engine.url),
-            str(config_file),
-            homeserver.url,
-            bot_account.token,
-            period,
-        ],
-        check=False,
-        timeout=120,
+    arguments = [str(sqlite_db.engine.url), str(config_file), homeserver.url, bot_account.token]
+    died = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.matrix.publishing", *arguments, period
     )
+    await asyncio.wait_for(died.wait(), 120)
     assert died.returncode == -9
     assert len(notices(alice, room)) == 1  # the first part went out, unrecorded
 
