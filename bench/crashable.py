@@ -5,7 +5,7 @@
 
 ``replay`` feeds Slack Events API envelopes through the real translator and
 ``CurationService.handle_batch`` in bursts of 1 to 100 events (one transaction each, as the
-adapters' pumps hand them over), from the first line each time it is started: after a crash
+event consumer hands them over), from the first line each time it is started: after a crash
 everything is redelivered and the durable dedup must absorb it, as when Slack retries.
 ``publish`` runs the real ``PublishEngine`` for one period against a destination that appends
 each message it receives to a ledger file (the stand-in for a chat channel, which keeps what
@@ -27,12 +27,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.discord.render import render_discord
+from adapters.slack.render import render_slack
 from bench import workload
 from bot.curate.service import CurationService
 from bot.deliver.destinations import Destination
 from bot.deliver.engine import LEASE, PublishEngine
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_slack
 from bot.events import ChatEvent
 from storage.db import Database
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from bench import databases, machine, workload
 from bot.deliver.engine import PublishEngine
 from bot.digest.model import CompiledIssue
-from bot.digest.render import RENDERERS
+from bot.digest.render import formats, render
 from storage.db import Database
 from storage.issues import IssueRepo
 from storage.models import Issue, Share
@@ -161,8 +161,8 @@ def compile_once(db: Database, engine: PublishEngine) -> CompiledIssue:
 
 
 def render_all(issue: CompiledIssue) -> None:
-    for renderer in RENDERERS.values():
-        renderer(issue)
+    for fmt in formats():
+        render(issue, fmt)
 
 
 def measure(db: Database, runs: int = 5) -> list[str]:
@@ -176,7 +176,7 @@ def measure(db: Database, runs: int = 5) -> list[str]:
         f"  issue: {len(issue.items)} items in {len(issue.sections)} sections",
         f"  compile (first run): {cold_ms:7.1f} ms",
         f"  compile (median of {runs}): {compile_ms[runs // 2]:7.1f} ms",
-        f"  render all {len(RENDERERS)} formats (median): {render_ms[runs // 2]:7.1f} ms",
+        f"  render all {len(formats())} formats (median): {render_ms[runs // 2]:7.1f} ms",
         f"  compile + render: {total:.1f} ms; target < {TARGET_MS:.0f} ms: "
         f"{'MET' if total < TARGET_MS and cold_ms < TARGET_MS else 'NOT MET'}",
         "  plan of the compile query:",

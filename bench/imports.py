@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Engine
 
-from adapters.console.imports import DiscordExport, ImportReport
+from adapters.discord.export import DiscordExport
 from bench import databases, machine
 from bench.ingest import Rows, stored_rows
+from bot.capture.history import ImportReport
 from bot.cli.importing import Totals, import_events
 from bot.config import parse_config
 from bot.curate.service import CurationService

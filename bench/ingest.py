@@ -28,7 +28,7 @@ from bot.ports import MAX_BATCH
 from storage.db import Database
 
 TARGET_RATE = 1000.0
-BATCH = MAX_BATCH  # what the Slack pump and the Discord consumer hand the core at most
+BATCH = MAX_BATCH  # what the shared event consumer hands the core at most
 TARGET_RATIO = 3.0
 STORED = ("processed_event", "message", "item", "share", "reaction", "decision")
 Rows = list[tuple[Table, dict[str, Any]]]
@@ -117,7 +117,7 @@ async def _in_batches(core: CurationService, events: Sequence[ChatEvent]) -> Non
 
 
 def batched_path(db: Database, events: Sequence[ChatEvent]) -> None:
-    """The core's batch API: one transaction per ``BATCH`` events, as the adapters' pumps use."""
+    """The core's batch API: one transaction per ``BATCH`` events, as the event consumer uses."""
     core = CurationService(workload.config(), db)
     asyncio.run(_in_batches(core, events))
 

@@ -1,8 +1,9 @@
 """Platform-neutral chat events.
 
-Adapters (Slack, Discord, exports, the demo) translate platform payloads into these small frozen
-types; everything after that is platform-blind. Identity is always written ``platform:id``
-(``slack:C0123``, ``discord:1234``) so one string names a channel or a user everywhere.
+Adapters (each chat platform's, its history exports, the demo) translate platform payloads into
+these small frozen types; everything after that is platform-blind. Identity is always written
+``platform:id`` (the platform's registered name, then its own id: ``bot.platforms``) so one
+string names a channel or a user everywhere.
 
 Every event carries ``event_id``: a key that is the same each time the platform (or a replay)
 delivers the same fact, so the core can drop redeliveries durably.
@@ -39,8 +40,9 @@ class Author:
 class MessagePosted:
     """A new message (or thread reply) in a channel.
 
-    ``thread_parent`` is the platform message id of the message this one replies to (a Slack
-    thread parent, a Discord reply reference or thread starter), or None for a top-level message.
+    ``thread_parent`` is the platform message id of the message this one replies to (the
+    platform's thread parent, reply reference or thread starter: each adapter's ``translate``
+    says which), or None for a top-level message.
     """
 
     event_id: str

@@ -11,17 +11,20 @@ Identity is always ``<name>:<id>`` (see ``bot.events``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    import typer
     from starlette.routing import BaseRoute
 
+    from bot.capture.history import ImportReport
     from bot.config import Config
     from bot.digest.model import CompiledIssue
     from bot.events import ChatEvent
@@ -42,12 +45,15 @@ class Check:
 class IdRules:
     """How a platform writes its ids in ``linkletter.toml`` (the part after ``<name>:``).
 
-    ``channel`` and ``editor`` are full-match patterns; the hints say how to find an id in the
-    platform's own interface; the examples are used in messages and by ``linkletter init``.
+    ``channel`` and ``editor`` are full-match patterns; the forms are how messages write them
+    (``C…``, ``<user id>``); the hints say how to find an id in the platform's own interface
+    (may be empty); the examples are used in messages and by ``linkletter init``.
     """
 
     channel: re.Pattern[str]
     editor: re.Pattern[str]
+    channel_forms: tuple[str, ...]
+    editor_forms: tuple[str, ...]
     channel_hint: str
     editor_hint: str
     channel_example: str
@@ -68,7 +74,7 @@ class Connection(Protocol):
     @property
     def publisher(self) -> ChatPublisher: ...
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> Sequence[BaseRoute]:
         """HTTP routes the web server mounts (an events endpoint), open: the adapter checks
         the platform's signatures itself."""
         ...
@@ -82,10 +88,49 @@ class Connection(Protocol):
     def is_connected(self) -> bool: ...
 
 
-class Importer(Protocol):
-    """A history export, read message by message (``linkletter import <command>``)."""
+class Export(Protocol):
+    """An opened history export (see ``bot.capture.history``)."""
 
-    def events(self) -> Iterator[ChatEvent]: ...
+    def events(self, watched: Collection[str], report: ImportReport) -> Iterator[ChatEvent]:
+        """The events of the ``watched`` channels, counted into ``report`` as they are read."""
+        ...
+
+
+@dataclass(frozen=True)
+class Importer:
+    """``linkletter import <command> PATH``: a reader of one kind of the platform's exports.
+
+    Building one must stay cheap (``--help`` lists them): ``open`` imports the reader.
+    """
+
+    command: str
+    help: str  # the command's help
+    path_help: str  # the PATH argument's help
+    open: Callable[[Path], Export]  # ``NotAnExport`` if the file is not one
+
+
+# The demo's people on one platform: id -> (display name, role ids).
+DemoUsers = Mapping[str, tuple[str, list[str]]]
+
+
+class DemoChat(Protocol):
+    """The platform's side of ``linkletter demo``: builds native payloads as the platform would
+    deliver them and puts them through the adapter's real translator, in the order called.
+
+    Message handles are the platform's own message ids (or positions) as text.
+    """
+
+    def post(
+        self, channel: str, user: str, text: str, at: datetime, reply_to: str | None = None
+    ) -> str: ...
+
+    def edit(
+        self, channel: str, user: str, message: str, old: str, new: str, at: datetime
+    ) -> None: ...
+
+    def delete(self, channel: str, message: str, at: datetime) -> None: ...
+
+    def react(self, channel: str, message: str, user: str, emoji: str, at: datetime) -> None: ...
 
 
 class Platform(Protocol):
@@ -101,6 +146,11 @@ class Platform(Protocol):
 
     @property
     def ids(self) -> IdRules: ...
+
+    @property
+    def env_template(self) -> str:
+        """Its lines of the ``.env`` template ``linkletter init`` writes (variables, comments)."""
+        ...
 
     @property
     def token_variable(self) -> str:
@@ -139,7 +189,27 @@ class Platform(Protocol):
         """A sort key for its message positions (checkpoints): later sorts higher."""
         ...
 
-    def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
-        """``linkletter import <command>`` readers of its history exports, by command name."""
+    def importers(self) -> tuple[Importer, ...]:
+        """The readers of its history exports (``linkletter import <command>``)."""
         ...
 
+    def cli(self) -> typer.Typer | None:
+        """Commands of its own, as ``linkletter <name> …`` (None: it has none)."""
+        ...
+
+    def members_only(self, host: str, path: str) -> bool:
+        """True for a link that opens only for members (or expires): never a newsletter item.
+
+        ``host`` is lower-case; ``path`` is the URL's path as written.
+        """
+        ...
+
+    def demo_chat(
+        self,
+        users: DemoUsers,
+        serial: Iterator[int],
+        sink: list[ChatEvent],
+    ) -> DemoChat:
+        """The demo's payload builder: ``serial`` numbers deliveries across platforms,
+        translated events are appended to ``sink``."""
+        ...

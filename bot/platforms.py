@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "slack": "adapters.slack",
     "discord": "adapters.discord",
+    "matrix": "adapters.matrix",
 }
 CONSOLE = "adapters.console"  # the offline demo's adapter: not a chat platform
 
@@ -48,3 +49,8 @@ def platform_of(ident: str) -> Platform | None:
     """The platform of a ``name:id`` string, or None for a non-chat id (``file:…``)."""
     name = ident.split(":", 1)[0]
     return platform(name) if name in REGISTRY else None
+
+
+def labels() -> str:
+    """The platforms' names in a sentence: "Slack and Discord"."""
+    return " and ".join(chat.label for chat in every())

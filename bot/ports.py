@@ -9,39 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from bot.events import Author, ChatEvent, Effect, Outcome
-
-CommandName = Literal[
-    "add",
-    "why",
-    "queue",
-    "preview",
-    "publish",
-    "intro",
-    "status",
-    "help",
-    "approve",
-    "reject",
-    "feature",
-    "mine",
-]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandRequest:
     """``/linkletter <name> <args>`` or a button press, from a user in a channel.
 
+    ``name`` is one of ``bot.curate.commands.COMMANDS`` (any other gets the help);
+    ``platform`` is the name of the platform it came from (``bot.platforms``), or ``"cli"``.
     ``message`` is set for the "Add to digest" message shortcut: the message to capture.
     ``confirmed`` is True when the user already confirmed a publish.
     """
 
-    name: CommandName
+    name: str
     args: str
     user: Author
     channel: str
-    platform: str  # a registered platform's name (bot.platforms), or "cli"
+    platform: str
     message: ChatEvent | None = None
     confirmed: bool = False
 
@@ -112,8 +99,9 @@ class ChatPublisher(Protocol):
     async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
         """Post one rendered message; return its platform message id.
 
-        ``key`` is unique per (digest, issue, destination, part): the adapter attaches it
-        (Slack message metadata, Discord nonce) so ``find_posted`` can recognise the message.
+        ``key`` is unique per (digest, issue, destination, part): the adapter attaches it (in
+        the platform's message metadata or nonce, see its publisher) so ``find_posted`` can
+        recognise the message.
         """
         ...
 

@@ -154,9 +154,9 @@ class Share(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """A chat user's display name as the platform last told it (Slack ``users.info`` and
-    ``user_change``, Discord's member and user names). Shares and messages keep a copy of it,
-    rewritten when it changes, so every output shows the current name."""
+    """A chat user's display name as the platform last told it (each adapter says where it
+    reads names from). Shares and messages keep a copy of it, rewritten when it changes, so
+    every output shows the current name."""
 
     __tablename__ = "person"
     user: str = Field(primary_key=True, max_length=100)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any, TypeVar
@@ -289,7 +289,11 @@ class Repo:
         row = self.session.get(Checkpoint, channel)
         return row.position if row else None
 
-    def save_checkpoint(self, channel: str, position: str) -> None:
+    def save_checkpoint(self, channel: str, position: str, later: Callable[[str], Any]) -> None:
+        """Move the channel's checkpoint to ``position`` unless it is already further on.
+
+        ``later`` is the sort key of the channel's positions (its platform's ``position_key``;
+        storage does not know how a platform numbers its messages)."""
         row = self.session.get(Checkpoint, channel)
         if row is None:
             insert_ignore(
@@ -299,7 +303,7 @@ class Repo:
             )
             row = self.session.get(Checkpoint, channel)
             assert row is not None
-        if _position_key(position) >= _position_key(row.position):
+        if later(position) >= later(row.position):
             row.position, row.updated_at = position, utcnow()
 
     def digest_state(self, digest: str) -> DigestState:
@@ -355,11 +359,3 @@ class Repo:
                 .where(Item.enrich_status == EnrichStatus.pending)
             ).one()
         )
-
-
-def _position_key(position: str) -> tuple[int, float | str]:
-    """Order Slack ``ts`` strings and Discord snowflakes numerically, anything else as text."""
-    try:
-        return (0, float(position))
-    except ValueError:
-        return (1, position)

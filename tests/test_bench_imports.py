@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.console.imports import DiscordExport, ImportReport
+from adapters.discord.export import DiscordExport
 from bench import databases
 from bench.imports import executemany, run_import, write_export
 from bench.ingest import stored_rows
+from bot.capture.history import ImportReport
 
 
 def test_the_generated_export_is_read_whole(tmp_path: Path) -> None:

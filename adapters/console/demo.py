@@ -18,10 +18,11 @@ from bot.config import Config, parse_config
 from bot.curate.service import CurationService
 from bot.deliver.engine import PublishEngine
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_markdown, render_slack
+from bot.digest.render import render_markdown
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
+from bot.platforms import every
 from storage.db import Database
 
 DIGEST = "team-weekly"
@@ -122,14 +123,10 @@ async def _enrich_all(config: Config, db: Database) -> None:
 
 def _write_renderings(out: Path, issue: CompiledIssue) -> dict[str, Path]:
     stem = f"{issue.digest}-{issue.number:03d}"
-    files = {
-        "markdown": out / "issue" / f"{stem}.md",
-        "html": out / "issue" / f"{stem}.html",
-        "slack": out / f"{stem}.slack.json",
-        "discord": out / f"{stem}.discord.json",
-    }
-    files["slack"].write_text(json.dumps(render_slack(issue), indent=2, ensure_ascii=False))
-    files["discord"].write_text(json.dumps(render_discord(issue), indent=2, ensure_ascii=False))
+    files = {"markdown": out / "issue" / f"{stem}.md", "html": out / "issue" / f"{stem}.html"}
+    for chat in every():  # each platform's native payloads, as its publisher would post them
+        files[chat.name] = out / f"{stem}.{chat.name}.json"
+        files[chat.name].write_text(json.dumps(chat.render(issue), indent=2, ensure_ascii=False))
     if not files["markdown"].exists():  # the file destination wrote it; keep the demo honest
         files["markdown"].write_text(render_markdown(issue))
     return files

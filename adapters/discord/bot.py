@@ -6,10 +6,11 @@ cache, so reactions and edits on uncached messages are captured without any REST
 reliability row 7). The tap runs synchronously while the dispatch is parsed, which gives three
 things the ``on_*`` handlers cannot: the raw ``d`` dict (what ``translate`` reads), the gateway
 ``session:sequence`` that orders reaction add/remove/add, and strict gateway order (handlers run
-as separate tasks). Every tapped dispatch is queued to one consumer task which translates it,
-hands the events of whatever queued up meanwhile to ``core.handle_batch`` (one transaction per
-burst) and carries out the returned receipts. Backfill goes through the same consumer, so the
-core sees events in gateway order.
+as separate tasks). Every tapped dispatch is submitted to the shared event consumer
+(``bot.capture.consumer``) as a job that translates it on the consumer, in order (it may look a
+thread's parent up); the consumer hands whatever queued up meanwhile to ``core.handle_batch``
+(one transaction per burst) and sends the receipts on a task of their own. Backfill goes
+through the same consumer, so the core sees events in gateway order.
 
 Endpoints. discord.py reads its REST base from ``discord.http.Route.BASE`` and, for a plain
 ``Client``, connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` without asking the API (also after
@@ -27,7 +28,7 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -49,32 +50,18 @@ from adapters.discord.translate import (
     reaction_added,
     reaction_removed,
     role_ref,
+    snowflake_key,
     user_ref,
 )
-from bot.events import (
-    Author,
-    ChatEvent,
-    MessagePosted,
-    Outcome,
-    ReactionAdded,
-    ReactionRemoved,
-)
-from bot.ports import MAX_BATCH, CommandName, CommandReply, CommandRequest, Core, QueueEntry
+from bot.capture.consumer import Capture, EventConsumer
+from bot.curate.commands import Command, Tone, item_buttons, listed
+from bot.events import Author, ChatEvent, ReactionAdded, ReactionRemoved
+from bot.ports import CommandReply, CommandRequest, Core, QueueEntry
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
-SLASH_COMMANDS: tuple[CommandName, ...] = (
-    "add",
-    "why",
-    "queue",
-    "preview",
-    "publish",
-    "intro",
-    "status",
-    "help",
-)
 MESSAGE_CONTENT_FIX = (
     "Discord closed the gateway with 4014: the MESSAGE_CONTENT privileged intent is not enabled "
     "for this application. Fix: Developer Portal -> your application -> Bot -> Privileged "
@@ -89,10 +76,6 @@ TAPPED: dict[str, DispatchKind] = {
     "MESSAGE_REACTION_ADD": "react+",
     "MESSAGE_REACTION_REMOVE": "react-",
 }
-# What a queued job gives the core: an event, and for a live post the channel or thread whose
-# checkpoint it moves (as backfill reads them).
-Capture = tuple[ChatEvent, str | None]
-Job = Callable[[], Awaitable[Capture | None]]
 THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 
 
@@ -112,7 +95,7 @@ class DiscordSettings:
     shard_count: int | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> DiscordSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordSettings:
         """``DISCORD_TOKEN`` (required), ``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``, and
         ``DISCORD_SHARD_ID`` / ``DISCORD_SHARD_COUNT`` to split guilds across replicas."""
         values = os.environ if env is None else env
@@ -165,8 +148,9 @@ class LinkletterDiscord(discord.Client):
         self.answer_within = settings.answer_within
         self.publisher = DiscordPublisher(self.http)
         self.tree = app_commands.CommandTree(self)
-        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[None] | None]] = asyncio.Queue()
-        self._consumer: asyncio.Task[None] | None = None
+        self.consumer = EventConsumer(
+            core, self.publisher, position_key=snowflake_key, name="discord"
+        )
         self._backfill_task: asyncio.Task[None] | None = None
         self._parents: dict[str, str | None] = {}
         self._reaction_fetches = ReactionFetchLimiter()  # shared by every backfill (row 7)
@@ -178,7 +162,7 @@ class LinkletterDiscord(discord.Client):
         if self.user is not None:
             self.publisher.bot_user_id = str(self.user.id)
         self._tap_parsers()
-        self._consumer = asyncio.create_task(self._consume(), name="linkletter-discord-consumer")
+        self.consumer.start()
         await self.tree.sync()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
@@ -186,9 +170,11 @@ class LinkletterDiscord(discord.Client):
             await asyncio.sleep(self._identify_delay)
 
     async def close(self) -> None:
-        for task in (self._consumer, self._backfill_task):
-            if task is not None:
-                task.cancel()
+        """Stop the backfill, handle what was already dispatched (and send its receipts),
+        then disconnect."""
+        if self._backfill_task is not None:
+            self._backfill_task.cancel()
+        await self.consumer.stop()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -197,11 +183,12 @@ class LinkletterDiscord(discord.Client):
         self.publisher.bot_user_id = str(self.user.id)
         self.backfills += 1
         self.caught_up.clear()
+        self.consumer.behind()  # every channel may have missed messages until backfilled
         self._backfill_task = asyncio.create_task(self._backfill(str(self.user.id)))
 
     async def idle(self) -> None:
-        """Wait until every queued event has been handled (tests, graceful shutdown)."""
-        await self._queue.join()
+        """Wait until every queued event has been handled and its receipts sent (tests)."""
+        await self.consumer.idle()
 
     # ----- events -----
 
@@ -218,8 +205,7 @@ class LinkletterDiscord(discord.Client):
             cached = self._connection._get_message(int(data["id"]))
             previous = cached.content if cached is not None else None
         at = datetime.now(UTC)
-        job = functools.partial(self._live, kind, data, delivery, at, previous)
-        self._queue.put_nowait((job, None))
+        self.consumer.submit(functools.partial(self._live, kind, data, delivery, at, previous))
         parse(data)
 
     async def _live(
@@ -239,20 +225,13 @@ class LinkletterDiscord(discord.Client):
             return None
         if event is None or self._is_own_reaction(event):
             return None
-        return event, channel_ref(channel_id) if isinstance(event, MessagePosted) else None
+        return Capture(event, place=channel_ref(channel_id))
 
     def _is_own_reaction(self, event: ChatEvent) -> bool:
         """Our own receipt reactions come back through the gateway; they are not votes."""
         if self.user is None or not isinstance(event, ReactionAdded | ReactionRemoved):
             return False
         return event.user.id == user_ref(str(self.user.id))
-
-    async def _apply(self, outcome: Outcome) -> None:
-        for effect in outcome.effects:
-            try:
-                await self.publisher.apply(effect)
-            except discord.HTTPException as exc:
-                log.warning("Discord receipt %s failed: %s", effect, exc)
 
     async def watch(self, channel_id: str) -> Watch:
         if self.core.is_watched(channel_ref(channel_id)):
@@ -285,50 +264,6 @@ class LinkletterDiscord(discord.Client):
             log.warning("cannot look up Discord channel %s: %s", channel_id, exc)
             return None
         return str(data["parent_id"]) if data.get("type") in THREAD_TYPES else None
-
-    # ----- the single consumer -----
-
-    async def _consume(self) -> None:
-        """Take what has queued up (at most ``MAX_BATCH`` jobs) and run it as one batch; a
-        failure is logged and skipped, live or not: it must not stop the bot."""
-        while True:
-            jobs = [await self._queue.get()]
-            while len(jobs) < MAX_BATCH and not self._queue.empty():
-                jobs.append(self._queue.get_nowait())
-            try:
-                await self._run_batch([job for job, _done in jobs])
-            except Exception:
-                log.exception("handling %d Discord events failed", len(jobs))
-            finally:
-                for _job, done in jobs:
-                    if done is not None and not done.done():
-                        done.set_result(None)
-                    self._queue.task_done()
-
-    async def _run_batch(self, jobs: list[Job]) -> None:
-        """Read each job's event in order, hand them all to the core in one transaction, then
-        carry out the receipts and move each channel's checkpoint to its latest post."""
-        captures: list[Capture] = []
-        for job in jobs:
-            try:
-                if (capture := await job()) is not None:
-                    captures.append(capture)
-            except Exception:
-                log.exception("a Discord event could not be read; skipped")
-        if not captures:
-            return
-        outcomes = await self.core.handle_batch([event for event, _place in captures])
-        for outcome in outcomes:
-            await self._apply(outcome)
-        latest = {place: event.message_id for event, place in captures if place is not None}
-        for place, message_id in latest.items():
-            await self.core.save_checkpoint(place, message_id)
-
-    async def through_consumer(self, job: Job) -> None:
-        """Run ``job`` on the consumer task, after everything queued before it; wait for it."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((job, done))
-        await done
 
     async def _backfill(self, bot_user_id: str) -> None:
         backfill = Backfill(
@@ -366,14 +301,12 @@ class LinkletterDiscord(discord.Client):
                 )
             except Exception:  # one channel's failure must not stop the others' catch-up
                 log.exception("Discord backfill of #%s failed", place.name)
+            else:
+                self.consumer.caught_up(channel_ref(str(place.id)))
 
     async def _sink(self, event: ChatEvent) -> None:
-        await self.through_consumer(functools.partial(_captured, event))
-
-
-async def _captured(event: ChatEvent) -> Capture:
-    """A backfilled event as a job's result (backfill saves its own checkpoints)."""
-    return event, None
+        """A backfilled event, through the consumer (backfill saves its own checkpoints)."""
+        await self.consumer.process(Capture(event))
 
 
 def _translate(
@@ -402,20 +335,22 @@ def _translate(
 
 def _register_commands(client: LinkletterDiscord) -> None:
     group = app_commands.Group(name="linkletter", description="Linkletter: the weekly digest")
-    for name in SLASH_COMMANDS:
-        group.add_command(_subcommand(client, name))
+    for command in listed():
+        group.add_command(_subcommand(client, command))
     client.tree.add_command(group)
     client.tree.add_command(_message_shortcut(client))
 
 
 def _subcommand(
-    client: LinkletterDiscord, name: CommandName
+    client: LinkletterDiscord, command: Command
 ) -> app_commands.Command[Any, Any, None]:
     async def callback(interaction: discord.Interaction, text: str = "") -> None:
-        request = await _request(client, interaction, name, text)
+        request = await _request(client, interaction, command.name, text)
         await _answer(client, interaction, request)
 
-    return app_commands.Command(name=name, description=f"/linkletter {name}", callback=callback)
+    if command.usage:  # what to type in the ``text`` option, as help writes it
+        app_commands.describe(text=command.usage)(callback)
+    return app_commands.Command(name=command.name, description=command.summary, callback=callback)
 
 
 def _message_shortcut(client: LinkletterDiscord) -> app_commands.ContextMenu:
@@ -446,7 +381,7 @@ async def _add_message(
 
 
 async def _request(
-    client: LinkletterDiscord, interaction: discord.Interaction, name: CommandName, text: str
+    client: LinkletterDiscord, interaction: discord.Interaction, name: str, text: str
 ) -> CommandRequest:
     channel_id = str(interaction.channel_id)
     parent = await client.parent_of(channel_id)
@@ -549,11 +484,11 @@ async def run(client: LinkletterDiscord, token: str) -> None:
             ) from exc
 
 
-QUEUE_ACTIONS: tuple[tuple[CommandName, str, discord.ButtonStyle], ...] = (
-    ("approve", "Approve", discord.ButtonStyle.success),
-    ("reject", "Reject", discord.ButtonStyle.danger),
-    ("feature", "Feature", discord.ButtonStyle.primary),
-)
+STYLES = {
+    Tone.go: discord.ButtonStyle.success,
+    Tone.stop: discord.ButtonStyle.danger,
+    Tone.plain: discord.ButtonStyle.primary,
+}
 QUEUE_ROWS = 5  # Discord allows five rows of buttons per message
 
 
@@ -569,15 +504,15 @@ class QueueView(discord.ui.View):
     ) -> None:
         super().__init__(timeout=900)
         for row, entry in enumerate(entries[:QUEUE_ROWS]):
-            for action, label, style in QUEUE_ACTIONS:
+            for command in item_buttons():
                 self.add_item(
                     _QueueButton(
                         client,
                         request,
-                        action,
+                        command.name,
                         entry.item_id,
-                        label=f"{label} {entry.item_id}",
-                        style=style,
+                        label=f"{command.button} {entry.item_id}",
+                        style=STYLES[command.tone],
                         row=row,
                     )
                 )
@@ -588,7 +523,7 @@ class _QueueButton(discord.ui.Button[QueueView]):
         self,
         client: LinkletterDiscord,
         request: CommandRequest,
-        action: CommandName,
+        action: str,
         item_id: int,
         *,
         label: str,

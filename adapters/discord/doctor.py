@@ -18,7 +18,8 @@ from discord.http import HTTPClient
 from adapters.discord.bot import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, configure_endpoints
 from adapters.discord.invite import REQUIRED, invite_url, missing_permission_names
 from adapters.discord.publisher import platform_id
-from bot.app.doctor import Check, unreachable
+from bot.app.doctor import unreachable
+from bot.platform import Check
 
 MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19)  # GATEWAY_MESSAGE_CONTENT(_LIMITED)
 ADMINISTRATOR = discord.Permissions(administrator=True).value

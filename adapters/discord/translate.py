@@ -4,6 +4,10 @@ Pure functions over the ``d`` dicts of MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE
 MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE (and REST message objects, which share the shape).
 Anything that is not the documented shape raises :class:`MalformedEvent` and nothing else.
 
+Text is passed on as Discord writes it: ``<https://x>`` is a link whose embed is suppressed,
+mentions are ``<@1>``, ``<@&1>``, ``<#1>``; the core's ``bot.capture.links`` reads that
+angle-bracket markup.
+
 Threads. A message in a thread has the thread's id as ``channel_id``. For watching and sections
 the thread belongs to its parent channel, so the adapter passes ``parent_id`` (the thread's
 ``parent_id``, from discord.py's cache or one GET /channels/{id}) and the event's ``channel`` is
@@ -347,3 +351,9 @@ def _timestamp(data: Mapping[str, Any], key: str) -> datetime:
     if parsed.tzinfo is None:
         raise MalformedEvent(f"{key} has no time zone: {value!r}")
     return parsed
+
+
+def snowflake_key(position: str) -> int:
+    """A snowflake as the integer it is (``float`` cannot tell two apart past 2**53); an
+    unreadable one sorts first."""
+    return int(position) if position.isdigit() else -1

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute
 
 from adapters.matrix.client import SYNC_TIMEOUT_MS, MatrixClient
 from adapters.matrix.members import Members, power_thresholds
+from adapters.matrix.platform import position_key
 from adapters.matrix.publisher import MatrixPublisher
 from adapters.matrix.render import text_notice
 from adapters.matrix.rooms import Rooms
@@ -47,8 +48,10 @@ from adapters.matrix.translate import (
     timestamp,
     translate,
 )
-from bot.events import ChatEvent, Effect
-from bot.ports import MAX_BATCH, CommandName, CommandRequest, Core
+from bot.capture.consumer import Capture, EventConsumer
+from bot.curate.commands import parse_command_text
+from bot.events import ChatEvent
+from bot.ports import CommandRequest, Core
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,6 @@ SYNC_CHECKPOINT = f"{PLATFORM}:sync"
 REACTION_CHECKPOINT = f"{PLATFORM}:reaction:"
 COMMAND_PREFIX = "!linkletter"
 CONFIRM_WORD = "confirm"
-COMMANDS: frozenset[str] = frozenset(CommandName.__args__)  # type: ignore[attr-defined]
 TIMELINE_LIMIT = 50
 GAP_PAGE = 100
 MAX_GAP_PAGES = 50  # 5,000 events per room and outage; older ones stay unread (logged)
@@ -113,8 +115,7 @@ class MatrixConnection:
         self._token: str | None = None
         self._synced = False
         self._loop: asyncio.Task[None] | None = None
-        self._sender: asyncio.Task[None] | None = None
-        self._receipts: asyncio.Queue[Effect | None] = asyncio.Queue()
+        self._consumer: EventConsumer | None = None
         self._answered: set[str] = set()
         self._commands: set[asyncio.Task[None]] = set()
 
@@ -133,11 +134,14 @@ class MatrixConnection:
         await log_in(self.client, self.settings)
         self.own_user = str((await self.client.whoami())["user_id"])
         self._publisher = MatrixPublisher(self.client, self.rooms, self.own_user)
+        self._consumer = EventConsumer(
+            self.core, self._publisher, position_key=position_key, name="matrix"
+        )
+        self._consumer.start()
         await self.rooms.resolve()
         await self._join_configured()
         self._sequence, self._token = decode_position(await self.core.checkpoint(SYNC_CHECKPOINT))
         await self.sync_once(timeout_ms=0)  # catch up before reporting started
-        self._sender = asyncio.create_task(self._send_receipts(), name="matrix-receipts")
         self._loop = asyncio.create_task(self._sync_forever(), name="matrix-sync")
 
     async def stop(self) -> None:
@@ -146,10 +150,8 @@ class MatrixConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
         await asyncio.gather(*self._commands, return_exceptions=True)
-        if self._sender is not None:
-            await self._receipts.put(None)
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sender
+        if self._consumer is not None:
+            await self._consumer.stop()
         await self.client.close()
 
     def is_connected(self) -> bool:
@@ -309,18 +311,11 @@ class MatrixConnection:
             self.reactions[event_id] = ReactionKey(*parts)
 
     async def _handle(self, events: Sequence[ChatEvent]) -> None:
-        for start in range(0, len(events), MAX_BATCH):
-            batch = events[start : start + MAX_BATCH]
-            for outcome in await self.core.handle_batch(batch):
-                for effect in outcome.effects:
-                    self._receipts.put_nowait(effect)
-
-    async def _send_receipts(self) -> None:
-        while (effect := await self._receipts.get()) is not None:
-            try:
-                await self.publisher.apply(effect)
-            except Exception as exc:  # a missing receipt is cosmetic; the capture happened
-                log.warning("Matrix receipt %r not sent: %s", effect, exc)
+        """Hand the events to the shared consumer and wait until all are stored; raises if a
+        batch failed, so the sync token is not saved past a lost event."""
+        assert self._consumer is not None  # started
+        waits = [asyncio.ensure_future(self._consumer.process(Capture(e))) for e in events]
+        await asyncio.gather(*waits)
 
     # -- commands ----------------------------------------------------------------------------
     def _command(self, room_id: str, event: Mapping[str, Any]) -> bool:
@@ -334,13 +329,13 @@ class MatrixConnection:
         body = content.get("body")
         if event.get("type") != "m.room.message" or not isinstance(body, str):
             return False
-        words = body.strip().split(maxsplit=2)
-        if not words or words[0] != COMMAND_PREFIX or event.get("sender") == self.own_user:
+        prefix, _, text = body.strip().partition(" ")
+        if prefix != COMMAND_PREFIX or event.get("sender") == self.own_user:
             return False
         event_id = str(event.get("event_id"))
         if event_id not in self._answered and _age(event) <= COMMAND_MAX_AGE:
             self._answered.add(event_id)
-            request = self._request(room_id, str(event["sender"]), words[1:])
+            request = self._request(room_id, str(event["sender"]), text)
             task = asyncio.create_task(self._answer(request, room_id, event_id))
             self._commands.add(task)
             task.add_done_callback(self._commands.discard)
@@ -360,15 +355,14 @@ class MatrixConnection:
         except Exception:
             log.exception("Matrix command %s from %s not answered", request.name, request.user.id)
 
-    def _request(self, room_id: str, sender: str, words: list[str]) -> CommandRequest:
-        name = words[0].lower() if words else "help"
-        args = words[1].strip() if len(words) > 1 else ""
+    def _request(self, room_id: str, sender: str, text: str) -> CommandRequest:
+        name, args = parse_command_text(text)
         confirmed = args == CONFIRM_WORD or args.endswith(f" {CONFIRM_WORD}")
         if confirmed:
             args = args.removesuffix(CONFIRM_WORD).strip()
         rooms = [room_id] if self.rooms.is_configured(room_id) else self.rooms.room_ids()
         return CommandRequest(
-            name=name if name in COMMANDS else "help",  # type: ignore[arg-type]
+            name=name,
             args=args,
             user=self.members.strongest(rooms, sender),
             channel=self.rooms.channel(room_id),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.platform import Check, Connection, IdRules, Importer, PlatformSettings
 
 if TYPE_CHECKING:
+    import typer
+
     from bot.config import Config
     from bot.digest.model import CompiledIssue
+    from bot.events import ChatEvent
+    from bot.platform import DemoChat, DemoUsers
     from bot.ports import ChatPublisher, Core
 
 NAME = "matrix"
@@ -21,14 +24,26 @@ _SERVER = r"(?::[A-Za-z0-9.\-\[\]]+(?::\d{1,5})?)"
 ROOM = re.compile(rf"![A-Za-z0-9._~+/=\-]+{_SERVER}?|#[^\s:#]+{_SERVER}")
 EDITOR = re.compile(rf"@[A-Za-z0-9._=\-/+]+{_SERVER}|power:\d{{1,3}}")
 
+# Media on a homeserver needs an access token (authenticated media, spec v1.11).
+_MEDIA_PATHS = ("/_matrix/media/", "/_matrix/client/v1/media/")
+
 IDS = IdRules(
     channel=ROOM,
     editor=EDITOR,
-    channel_hint="a room id (room settings -> Advanced -> Internal room ID) or #alias:server",
-    editor_hint="a user id @name:server, or power:50 for everyone with power level 50 or more",
+    channel_forms=("!<room id>", "#<alias>:<server>"),
+    editor_forms=("@<user>:<server>", "power:<level>"),
+    channel_hint="Element: Room settings -> Advanced -> Internal room ID",
+    editor_hint="power:<level>: everyone with at least that power level in the room",
     channel_example="!AbCdEfGhIjKlMnOp:example.org",
     editor_example="@editor:example.org",
 )
+
+
+def position_key(position: str) -> int:
+    """Checkpoints are ``<sequence>:<sync token>`` (sync tokens are opaque): by sequence; -1
+    for anything else."""
+    sequence = position.partition(":")[0]
+    return int(sequence) if sequence.isdigit() else -1
 
 
 def _sources(config: Config) -> list[str]:
@@ -43,7 +58,15 @@ class MatrixPlatform:
     name = NAME
     label = "Matrix"
     ids = IDS
-    token_variable = "MATRIX_HOMESERVER_URL"  # noqa: S105  # a variable's name
+    env_template = """\
+MATRIX_HOMESERVER_URL=
+MATRIX_ACCESS_TOKEN=
+# or, instead of a token, log in with a password:
+# MATRIX_USER_ID=@linkletter:example.org
+# MATRIX_PASSWORD=
+# MATRIX_DEVICE_ID=LINKLETTER
+"""
+    token_variable = "MATRIX_HOMESERVER_URL"  # noqa: S105 - the variable's name, not a secret
     settings_model = PlatformSettings
     quiet_loggers = ("mau", "aiohttp")
 
@@ -80,13 +103,23 @@ class MatrixPlatform:
 
         return await run_checks(env, _sources(config), _publish_to(config))
 
-    def position_key(self, position: str) -> Any:
-        """Checkpoints are ``<sequence>:<token>`` (see ``connection.encode_position``)."""
-        sequence = position.partition(":")[0]
-        return int(sequence) if sequence.isdigit() else -1
+    def position_key(self, position: str) -> int:
+        return position_key(position)
 
-    def importers(self) -> Mapping[str, Callable[[Path], AbstractAsyncContextManager[Importer]]]:
-        return {}
+    def importers(self) -> tuple[Importer, ...]:
+        return ()  # no export format yet: a first start reads the rooms' recent history
+
+    def cli(self) -> typer.Typer | None:
+        return None
+
+    def members_only(self, host: str, path: str) -> bool:
+        """A homeserver's media (a token is needed to fetch it)."""
+        return path.startswith(_MEDIA_PATHS)
+
+    def demo_chat(self, users: DemoUsers, serial: Iterator[int], sink: list[ChatEvent]) -> DemoChat:
+        from adapters.matrix.demo import MatrixDemo
+
+        return MatrixDemo(users, serial, sink)
 
 
 @asynccontextmanager

@@ -1,15 +1,8 @@
-"""Slack adapter: slack-bolt app, publisher, catch-up and doctor checks (see docs/slack.md)."""
+"""Slack adapter: slack-bolt app, publisher, catch-up and doctor checks (see docs/slack.md).
 
-from adapters.slack.connection import SlackAdapter
-from adapters.slack.doctor import NEEDED_SCOPES, run_checks
-from adapters.slack.publisher import SlackPublisher
-from adapters.slack.settings import SlackSettings, make_client
+Cheap to import: ``PLATFORM`` loads slack-bolt and slack-sdk only when it connects or publishes.
+"""
 
-__all__ = [
-    "NEEDED_SCOPES",
-    "SlackAdapter",
-    "SlackPublisher",
-    "SlackSettings",
-    "make_client",
-    "run_checks",
-]
+from adapters.slack.platform import Slack
+
+PLATFORM = Slack()

@@ -1,7 +1,7 @@
 """Recover what was said while the bot was not listening (reliability row 9).
 
 For each watched channel: read ``conversations.history`` since the core's checkpoint (plus
-``conversations.replies`` for threads with new replies), oldest first, through the same pump as
+``conversations.replies`` for threads with new replies), oldest first, through the same consumer as
 live events, saving the checkpoint after each page. Keys are deterministic, so a replay of a
 message that was also delivered live is a duplicate the core drops. Calls are paced by
 ``min_interval`` (history methods are rate limited per workspace), so a long outage never turns
@@ -19,14 +19,15 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.pump import EventPump
 from adapters.slack.translate import (
     MalformedEvent,
     history_events,
     is_slack_ts,
     raw_id,
     slack_id,
+    ts_key,
 )
+from bot.capture.consumer import Capture, EventConsumer
 from bot.events import ReactionAdded
 from bot.ports import Core
 
@@ -54,7 +55,7 @@ class Backfiller:
         self,
         client: AsyncWebClient,
         core: Core,
-        pump: EventPump,
+        consumer: EventConsumer,
         *,
         min_interval: float = 3.0,
         page_size: int = 200,
@@ -62,7 +63,7 @@ class Backfiller:
     ) -> None:
         self.client = client
         self.core = core
-        self.pump = pump
+        self.consumer = consumer
         self.pacer = Pacer(min_interval)
         self.page_size = page_size
         self.first_lookback = first_lookback
@@ -78,25 +79,30 @@ class Backfiller:
         return self._own
 
     async def run(self, channels: Iterable[str]) -> None:
-        """Backfill each channel in turn (one backfill at a time; a later call waits)."""
+        """Backfill each channel in turn (one backfill at a time; a later call waits).
+
+        Until its backfill succeeds, a channel's live posts don't move its checkpoint: that
+        would skip what the backfill has not read yet.
+        """
         async with self._lock:
-            for channel in channels:
-                self.pump.live_checkpoints.discard(channel)
+            pending = list(channels)
+            self.consumer.behind(pending)
+            for channel in pending:
                 try:
                     await self.channel(channel)
                 except Exception:
                     log.exception(
                         "backfill of %s stopped; the next one resumes from its checkpoint", channel
                     )
-                finally:
-                    self.pump.live_checkpoints.add(channel)
+                else:
+                    self.consumer.caught_up(channel)
 
     async def channel(self, channel: str) -> int:
         """Feed one channel's missed messages to the core; return how many were read."""
         since = await self.core.checkpoint(channel)
         oldest = since or f"{time.time() - self.first_lookback.total_seconds():.6f}"
         messages = await self._history(raw_id(channel), oldest)
-        messages.sort(key=lambda message: float(message["ts"]))
+        messages.sort(key=lambda message: ts_key(message["ts"]))
         for start in range(0, len(messages), self.page_size):
             page = messages[start : start + self.page_size]
             for message in page:
@@ -104,7 +110,7 @@ class Backfiller:
                 if _has_replies_after(message, oldest):
                     for reply in await self._replies(raw_id(channel), message["ts"], oldest):
                         await self._feed(channel, reply)
-            await self.pump.remember_position(channel, page[-1]["ts"])
+            await self.consumer.remember_position(channel, page[-1]["ts"])
         return len(messages)
 
     async def _feed(self, channel: str, message: Message) -> None:
@@ -114,7 +120,7 @@ class Backfiller:
         try:
             for event in history_events(raw_id(channel), message):
                 if not (isinstance(event, ReactionAdded) and event.user.id == own_user):
-                    await self.pump.process(event)
+                    await self.consumer.process(Capture(event))
         except MalformedEvent as error:
             log.warning("skipping unreadable history message in %s: %s", channel, error.reason)
 
@@ -153,4 +159,4 @@ def _has_ts(message: object) -> bool:
 def _has_replies_after(message: Message, oldest: str) -> bool:
     latest = message.get("latest_reply")
     is_parent = message.get("thread_ts") == message["ts"]
-    return is_parent and is_slack_ts(latest) and float(str(latest)) > float(oldest)
+    return is_parent and is_slack_ts(latest) and ts_key(str(latest)) > ts_key(oldest)

@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
+from typing import Any
 
+from adapters.slack.render import escape, escape_label, link
 from adapters.slack.translate import slack_id
-from bot.digest.render.slack import escape, escape_label, link
+from bot.curate.commands import Tone, item_buttons, parse_command_text
 from bot.events import Author
-from bot.ports import CommandName, CommandReply, CommandRequest, QueueEntry
+from bot.ports import CommandReply, CommandRequest, QueueEntry
 
-SLASH_COMMANDS: frozenset[str] = frozenset(get_args(CommandName))
 ACTION_PREFIX = "linkletter_"
 CONFIRM_ACTION = f"{ACTION_PREFIX}confirm"
-ITEM_BUTTONS = ("approve", "reject", "feature")
-
-
-def parse_slash(text: str) -> tuple[CommandName, str]:
-    """``"add https://x why"`` -> ``("add", "https://x why")``; unknown or empty -> help."""
-    word, _, rest = text.strip().partition(" ")
-    name = word.lower()
-    for known in get_args(CommandName):
-        if known == name:
-            return known, rest.strip()
-    return "help", ""
+STYLES: dict[Tone, str | None] = {Tone.go: "primary", Tone.stop: "danger", Tone.plain: None}
+ITEM_ACTIONS = frozenset(command.name for command in item_buttons())
 
 
 def request_from(
-    name: CommandName,
+    name: str,
     args: str,
     user_id: str,
     channel_id: str,
@@ -52,9 +43,9 @@ def request_from_action(action: dict[str, Any], user_id: str, channel_id: str) -
     value = str(action.get("value", ""))
     if action_id == CONFIRM_ACTION:
         saved = json.loads(value)
-        name, args = parse_slash(f"{saved['name']} {saved['args']}")
+        name, args = parse_command_text(f"{saved['name']} {saved['args']}")
         return request_from(name, args, user_id, channel_id, confirmed=True)
-    name, _ = parse_slash(action_id.removeprefix(ACTION_PREFIX))
+    name, _ = parse_command_text(action_id.removeprefix(ACTION_PREFIX))
     return request_from(name, value, user_id, channel_id)
 
 
@@ -93,9 +84,8 @@ def entry_blocks(entry: QueueEntry, *, buttons: bool) -> list[dict[str, Any]]:
                 "type": "actions",
                 "block_id": f"item_{entry.item_id}",
                 "elements": [
-                    _button("Approve", f"{ACTION_PREFIX}approve", value, "primary"),
-                    _button("Reject", f"{ACTION_PREFIX}reject", value, "danger"),
-                    _button("Feature", f"{ACTION_PREFIX}feature", value),
+                    _button(c.button, f"{ACTION_PREFIX}{c.name}", value, STYLES[c.tone])
+                    for c in item_buttons()
                 ],
             }
         )

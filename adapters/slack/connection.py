@@ -2,9 +2,10 @@
 
 Socket Mode when ``SLACK_APP_TOKEN`` is set; otherwise Slack POSTs to ``/slack/events``, which
 :meth:`SlackAdapter.routes` provides for the web server to mount. Every listener acks at once and
-hands its work on (events to the pump; commands are answered through ``response_url``), so Slack
-always gets its answer within 3 s. Retries (``X-Slack-Retry-Num``) are processed like first
-deliveries: the core drops duplicates by ``event_id``, durably, and a retry may be the only copy.
+hands its work on (events to the shared event consumer; commands are answered through
+``response_url``), so Slack always gets its answer within 3 s. Retries (``X-Slack-Retry-Num``)
+are processed like first deliveries: the core drops duplicates by ``event_id``, durably, and a
+retry may be the only copy.
 
 Usage from ``linkletter run``::
 
@@ -37,9 +38,8 @@ from starlette.routing import Route
 from adapters.slack.backfill import Backfiller
 from adapters.slack.commands import (
     ACTION_PREFIX,
-    ITEM_BUTTONS,
+    ITEM_ACTIONS,
     home_view,
-    parse_slash,
     queue_update,
     reply_message,
     request_from,
@@ -48,9 +48,10 @@ from adapters.slack.commands import (
 from adapters.slack.endpoint import SlackEndpoint
 from adapters.slack.names import UserNames
 from adapters.slack.publisher import SlackPublisher
-from adapters.slack.pump import EventPump
 from adapters.slack.settings import SlackSettings, make_client
-from adapters.slack.translate import MalformedEvent, message_event, slack_id, translate
+from adapters.slack.translate import MalformedEvent, message_event, slack_id, translate, ts_key
+from bot.capture.consumer import Capture, EventConsumer
+from bot.curate.commands import parse_command_text
 from bot.events import Author
 from bot.ports import CommandRequest, Core
 
@@ -65,7 +66,7 @@ HELLO = (
 
 
 class SlackAdapter:
-    """One Slack workspace: listeners, the event pump, the publisher and the backfill."""
+    """One Slack workspace: listeners, the event consumer, the publisher and the backfill."""
 
     def __init__(
         self,
@@ -79,11 +80,17 @@ class SlackAdapter:
         self.client = make_client(settings)
         self.publisher = SlackPublisher(self.client)
         self.names = UserNames(self.client, core)
-        self.pump = EventPump(core, self.publisher, self.names)
+        self.consumer = EventConsumer(
+            core,
+            self.publisher,
+            position_key=ts_key,
+            after_store=self.names.notice,  # a resolved name fixes these shares too
+            name="slack",
+        )
         self.backfiller = Backfiller(
             self.client,
             core,
-            self.pump,
+            self.consumer,
             min_interval=settings.backfill_interval,
         )
         # Unhandled requests go to the endpoint's error handler (200 and a log line) instead
@@ -110,7 +117,7 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Start the consumer, backfill the watched channels, connect Socket Mode if configured."""
-        self.pump.start()
+        self.consumer.start()
         self._spawn(self.backfiller.run(self.channels))
         if self.settings.app_token:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
@@ -139,7 +146,7 @@ class SlackAdapter:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.pump.stop()
+        await self.consumer.stop()
         await self.names.stop()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -185,7 +192,7 @@ class SlackAdapter:
             log.warning("dropping malformed Slack event %s: %s", error.event_id, error.reason)
             return
         if event is not None and self.core.is_watched(event.channel):
-            self.pump.submit(event)
+            self.consumer.submit(Capture(event, place=event.channel))
 
     async def _on_user_change(self, event: dict[str, Any]) -> None:
         """Someone changed their profile: their shares show the new name."""
@@ -211,7 +218,7 @@ class SlackAdapter:
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        name, args = parse_slash(str(body.get("text", "")))
+        name, args = parse_command_text(str(body.get("text", "")))
         request = request_from(name, args, body["user_id"], body["channel_id"])
         await self._answer(request, respond)
 
@@ -255,7 +262,7 @@ class SlackAdapter:
         if from_home:
             await self.core.command(request)
             await self._publish_home(user_id, channel_id)
-        elif request.name in ITEM_BUTTONS and self.core.is_editor(request.user):
+        elif request.name in ITEM_ACTIONS and self.core.is_editor(request.user):
             await self._update_queue(request, respond)
         else:
             await self._answer(request, respond)

@@ -12,7 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import raw_id
-from bot.app.doctor import Check, unreachable
+from bot.app.doctor import unreachable
+from bot.platform import Check
 
 # Bot token scopes -> the feature that needs each; keep in step with deploy/slack/manifest.yml
 # (a test compares them).

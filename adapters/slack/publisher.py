@@ -13,8 +13,8 @@ import emoji
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.render import escape
 from adapters.slack.translate import raw_id
-from bot.digest.render.slack import escape
 from bot.events import AddReaction, Effect, ReplyInThread
 
 log = logging.getLogger(__name__)

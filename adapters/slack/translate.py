@@ -7,6 +7,10 @@ Pure functions, no I/O. They accept the ``event_callback`` envelope (HTTP events
 Ids: channels ``slack:C…``, users ``slack:U…`` (or ``slack:B…`` for bot posts without a user),
 message id = the message ``ts``. ``event_id`` is Slack's envelope ``event_id`` when present,
 else a deterministic key built from the fact itself, so a replay of the same fact gets the same key.
+
+Text is passed on as Slack writes it: links as ``<https://x|label>`` or ``<https://x>`` with
+``&``, ``<``, ``>`` HTML-escaped, mentions as ``<@U1>``, ``<#C1|name>``, ``<!here>``; the core's
+``bot.capture.links`` reads that angle-bracket markup.
 """
 
 from __future__ import annotations
@@ -64,6 +68,15 @@ def base_emoji(reaction: str) -> str:
 
 def is_slack_ts(value: object) -> bool:
     return isinstance(value, str) and _TS.fullmatch(value) is not None
+
+
+def ts_key(ts: str) -> tuple[int, int]:
+    """A sort key for Slack's ``"seconds.micros"`` positions: exact, where ``float()`` rounds;
+    an unreadable one sorts first."""
+    seconds, _, fraction = ts.partition(".")
+    if not (seconds.isdigit() and (fraction.isdigit() or not fraction)) or len(fraction) > 6:
+        return (-1, 0)
+    return int(seconds), int(fraction.ljust(6, "0"))
 
 
 def ts_to_datetime(ts: str) -> datetime:

@@ -8,21 +8,13 @@ environment alone can answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from bot.config import Config, DigestConfig
+from bot.config.errors import EXAMPLES
+from bot.platform import Check, Platform
+from bot.platforms import every
 
 EVERY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - what we warn about
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of ``doctor``: ✓/✗ ``name``: ``reason``, and on ✗ the ``fix``."""
-
-    name: str
-    ok: bool
-    reason: str
-    fix: str = ""
 
 
 def unreachable(platform: str, url: str, error: BaseException, variable: str) -> Check:
@@ -43,7 +35,7 @@ def _destination_check(digest: DigestConfig) -> Check:
         name,
         False,
         "publish_to is empty: issues would be published nowhere",
-        'add a destination, e.g. publish_to = ["slack:C0456EFGH", "file:./issues"]',
+        f"add a destination, e.g. {EXAMPLES['publish_to']}",
     )
 
 
@@ -55,7 +47,7 @@ def _editor_check(digest: DigestConfig) -> Check:
         name,
         False,
         "editors is empty: nobody can approve, every ✅ is only a vote",
-        'add editors, e.g. editors = ["slack:U0123ABCD", "discord:role:123456789012345678"]',
+        f"add editors, e.g. {EXAMPLES['editors']}",
     )
 
 
@@ -90,17 +82,15 @@ def platform_ids(
     )
 
 
-def _token_check(
-    platform: str, variable: str, config: Config, env: Mapping[str, str]
-) -> Check | None:
-    """A platform the config names (channels, editors, Discord roles) needs its token."""
-    used = platform_ids(config, platform)
+def _token_check(platform: Platform, config: Config, env: Mapping[str, str]) -> Check | None:
+    """A platform the config names (channels, editors, roles) needs its token."""
+    used, variable = platform_ids(config, platform.name), platform.token_variable
     if env.get(variable) or not used:
         return None
     return Check(
-        platform,
+        platform.name,
         False,
-        f"{variable} is not set but the config names {platform.title()} ids "
+        f"{variable} is not set but the config names {platform.label} ids "
         f"({', '.join(used[:3])}{', …' if len(used) > 3 else ''})",
         f"set {variable} in the environment or in .env, or remove those ids",
     )
@@ -112,8 +102,8 @@ def config_checks(config: Config, env: Mapping[str, str]) -> list[Check]:
     for digest in config.digests:
         checks += [_destination_check(digest), _editor_check(digest)]
     checks.append(_exposure_check(config))
-    for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
-        token = _token_check(platform, variable, config, env)
+    for platform in every():
+        token = _token_check(platform, config, env)
         if token is not None:
             checks.append(token)
     return checks

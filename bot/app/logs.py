@@ -23,18 +23,17 @@ from bot.events import (
     ReactionAdded,
     ReactionRemoved,
 )
+from bot.platforms import every
 
 # Libraries that log their own housekeeping at INFO (APScheduler's "Running job" pair every
-# tick, uvicorn's start-up banner and its access log of every health probe, the SDKs'
-# connection chatter): only their warnings and errors are ours to read. ``--verbose`` shows all.
+# tick, uvicorn's start-up banner and its access log of every health probe, the chat SDKs'
+# connection chatter, named by each platform's ``quiet_loggers``): only their warnings and
+# errors are ours to read. ``--verbose`` shows all.
 QUIET_LIBRARIES = (
     "apscheduler",
     "uvicorn",
     "uvicorn.error",  # uvicorn sets these two itself when given a log level
     "uvicorn.access",
-    "slack_bolt",
-    "slack_sdk",
-    "discord",
     "httpx",
     "httpcore",
     "aiohttp",
@@ -48,7 +47,7 @@ QUIET_LIBRARIES = (
 EXPECTED_WARNINGS = (
     "PyNaCl is not installed, voice will NOT be supported",
     "davey is not installed, voice will NOT be supported",
-    "As you gave `client` as well, `token` will be unused.",  # slack_bolt: we pass both
+    "As you gave `client` as well, `token` will be unused.",  # a chat SDK: we pass both
 )
 _FIELDS = "linkletter_fields"
 log = logging.getLogger("bot.activity")
@@ -130,5 +129,5 @@ def configure(level: int, json_lines: bool, verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else level)
-    for name in QUIET_LIBRARIES:
+    for name in (*QUIET_LIBRARIES, *(n for p in every() for n in p.quiet_loggers)):
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)

@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ from bot.deliver.scheduler import DigestScheduler
 from bot.enrich.enricher import Enricher
 from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
+from bot.platform import Connection
+from bot.platforms import every
 from bot.ports import ChatPublisher
 from bot.web import WebServer, create_app
 from storage.db import Database
@@ -44,9 +46,9 @@ def favour_the_event_loop(seconds: float = SWITCH_INTERVAL) -> None:
     """Let the event loop thread get the GIL back within ``seconds`` (Python's default: 5 ms).
 
     The core's database work runs in worker threads and is CPU-bound for a whole batch; each
-    time the loop wakes (an HTTP request from Slack) it may wait a full switch interval for the
-    GIL, several times per request. At 200 events/s the p99 time to ack was 119 ms with 5 ms and
-    53 ms with 1 ms (``python -m bench.slack_ack``, docs/benchmarks.md).
+    time the loop wakes (an HTTP request from a chat platform) it may wait a full switch
+    interval for the GIL, several times per request. At 200 events/s the p99 time to ack was
+    119 ms with 5 ms and 53 ms with 1 ms (the event ack benchmark in docs/benchmarks.md).
     """
     sys.setswitchinterval(seconds)
 
@@ -86,68 +88,40 @@ def fetch_settings(config: Config) -> FetchSettings:
 
 @dataclass
 class Adapters:
-    """The chat platforms configured in the environment."""
+    """The chat platforms configured in the environment, by name."""
 
-    publishers: dict[str, ChatPublisher] = field(default_factory=dict)
-    routes: list[BaseRoute] = field(default_factory=list)
-    starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    connected: dict[str, Callable[[], bool]] = field(default_factory=dict)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    connections: dict[str, Connection] = field(default_factory=dict)
 
-    def run_in_background(self, name: str, work: Coroutine[Any, Any, None]) -> None:
-        """A connection that lives as long as the process; its failure is logged at once
-        (and shows in /readyz), not when the task is garbage-collected."""
-        task = asyncio.create_task(work, name=name)
-        task.add_done_callback(_report_failure)
-        self.tasks.append(task)
+    @property
+    def publishers(self) -> dict[str, ChatPublisher]:
+        return {name: c.publisher for name, c in self.connections.items()}
 
-
-def _report_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("%s stopped: %s", task.get_name(), task.exception())
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return [route for c in self.connections.values() for route in c.routes()]
 
 
 def _sources(config: Config, platform: str) -> list[str]:
     return sorted({c for d in config.digests for c in d.sources if c.startswith(f"{platform}:")})
 
 
-def build_adapters(config: Config, core: CurationService) -> Adapters:
+def build_adapters(
+    config: Config, core: CurationService, env: Mapping[str, str] = os.environ
+) -> Adapters:
+    """A connection for each platform whose token is set; ``StartupError`` for one that cannot
+    start (its settings are wrong, or the config watches its channels but its token is unset)."""
     adapters = Adapters()
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        from adapters.slack.connection import SlackAdapter
-        from adapters.slack.settings import SlackSettings
-
-        try:
-            settings = SlackSettings.from_env(
-                backfill_interval=config.slack.backfill_interval_seconds
-            )
-        except ValueError as exc:
-            raise StartupError(f"Slack: {exc}") from exc
-        slack = SlackAdapter(core, settings, channels=_sources(config, "slack"))
-        adapters.publishers["slack"] = slack.publisher
-        adapters.routes += slack.routes()
-        adapters.starters.append(slack.start)
-        adapters.stoppers.append(slack.stop)
-        adapters.connected["slack"] = slack.is_connected
-    if os.environ.get("DISCORD_TOKEN"):
-        from adapters.discord.bot import DiscordSettings, LinkletterDiscord
-        from adapters.discord.bot import run as run_discord
-
-        discord_settings = DiscordSettings.from_env()
-        client = LinkletterDiscord(core, discord_settings)
-        adapters.publishers["discord"] = client.publisher
-
-        async def start_discord() -> None:
-            adapters.run_in_background("discord", run_discord(client, discord_settings.token))
-
-        adapters.starters.append(start_discord)
-        adapters.stoppers.append(client.close)
-        adapters.connected["discord"] = client.is_ready
-    for platform, variable in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")):
-        if platform not in adapters.publishers and _sources(config, platform):
+    for platform in every():
+        sources = _sources(config, platform.name)
+        if env.get(platform.token_variable):
+            try:
+                connection = platform.connect(core, config, sources, env)
+            except ValueError as exc:
+                raise StartupError(f"{platform.label}: {exc}") from exc
+            adapters.connections[platform.name] = connection
+        elif sources:
             raise StartupError(
-                f"the config watches {', '.join(_sources(config, platform))} but {variable} is "
+                f"the config watches {', '.join(sources)} but {platform.token_variable} is "
                 f"not set: export it (see .env.example), or remove those channels"
             )
     return adapters
@@ -161,7 +135,7 @@ class Probe:
         self.scheduler = scheduler
 
     def adapters_connected(self) -> dict[str, bool]:
-        return {name: bool(check()) for name, check in self.adapters.connected.items()}
+        return {name: bool(c.is_connected()) for name, c in self.adapters.connections.items()}
 
     def scheduler_running(self) -> bool:
         return self.scheduler.running
@@ -211,11 +185,9 @@ async def serve(
 
     log.info("stopping: finishing work in flight")
     scheduler.stop()
-    for stop_adapter in adapters.stoppers:
-        await _within(STOP_STEP_SECONDS, stop_adapter(), "a chat adapter")
-    await _finish_or_cancel(
-        [enrichment, *([helper] if helper else []), *adapters.tasks], STOP_STEP_SECONDS
-    )
+    for name, connection in adapters.connections.items():
+        await _within(STOP_STEP_SECONDS, connection.stop(), name)
+    await _finish_or_cancel([enrichment, *([helper] if helper else [])], STOP_STEP_SECONDS)
     await web.stop()
     await enricher.aclose()
     if assist is not None:
@@ -225,8 +197,8 @@ async def serve(
 
 
 async def _start(adapters: Adapters, scheduler: DigestScheduler) -> None:
-    for start in adapters.starters:
-        await start()
+    for connection in adapters.connections.values():
+        await connection.start()
     scheduler.start()
     await scheduler.tick()  # catch up on anything missed while the bot was down
 
@@ -234,8 +206,8 @@ async def _start(adapters: Adapters, scheduler: DigestScheduler) -> None:
 async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
     """Run ``work`` (startup) unless ``stop`` is set first, then cancel it; True if it finished.
 
-    Startup waits on the network (Slack Socket Mode retries its first connection forever while
-    Slack is unreachable); SIGTERM must still stop the process.
+    Startup waits on the network (a chat SDK may retry its first connection forever while the
+    platform is unreachable); SIGTERM must still stop the process.
     """
     task = asyncio.create_task(work)
     stopped = asyncio.create_task(stop.wait())

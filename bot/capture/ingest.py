@@ -38,6 +38,8 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
+from bot.platform import PlatformSettings
+from bot.platforms import platform_of
 from storage.facts import AnyMessage, Facts
 from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
@@ -143,9 +145,10 @@ class Ingest:
     def _ignored_author(self, author: Author | None) -> bool:
         if author is None or not author.is_bot:
             return False
-        platform = author.id.split(":", 1)[0]
-        settings = self.config.slack if platform == "slack" else self.config.discord
-        return not settings.capture_bot_messages
+        found = platform_of(author.id)
+        if found is None:
+            return True
+        return not self.config.platform_settings(found.name, PlatformSettings).capture_bot_messages
 
     # --- messages ---------------------------------------------------------------------------
     def _posted(self, event: MessagePosted, forced: list[DigestConfig] | None) -> None:

@@ -1,8 +1,9 @@
-"""Find the links people share in chat text, in every form Slack, Discord and Markdown write them.
+"""Find the links people share in chat text, in every form the platforms and Markdown write them.
 
-Slack sends ``<https://x|label>`` / ``<https://x>`` with ``&``, ``<``, ``>`` HTML-escaped;
-Discord writes ``<https://x>`` to suppress an embed; people paste Markdown ``[label](https://x)``
-and bare URLs followed by punctuation. Code blocks and inline code are not shares.
+Chat markup wraps links in angle brackets, ``<https://x|label>`` or ``<https://x>``, with ``&``,
+``<``, ``>`` HTML-escaped (each adapter's ``translate`` module says which forms its platform
+sends); people paste Markdown ``[label](https://x)`` and bare URLs followed by punctuation.
+Code blocks and inline code are not shares.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from bot.platforms import every
+
 _FENCED_CODE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _ANGLE = re.compile(r"<([^<>\s|]+)(?:\|([^<>]*))?>")
@@ -18,13 +21,6 @@ _MARKDOWN = re.compile(r"\[([^\[\]]*)\]\((https?://[^\s()]+(?:\([^\s()]*\))?[^\s
 _BARE = re.compile(r"(?<![\w@/])https?://[^\s<>\"'`]+", re.I)
 _TRAILING = ".,;:!?*_~'\""
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
-# Links that open only for members of a workspace or server, or expire: never newsletter items.
-_MEMBERS_HOSTS = frozenset({"app.slack.com", "files.slack.com"})
-_SLACK_MEMBER_PATHS = ("/archives/", "/files/", "/docs/", "/canvas/", "/team/", "/messages/")
-_DISCORD_HOSTS = frozenset(
-    {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
-)
-_DISCORD_CDN_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net"})
 
 
 def strip_code(text: str) -> str:
@@ -50,21 +46,15 @@ def _is_http(url: str) -> bool:
 
 
 def members_only(url: str) -> bool:
-    """True for links only members can open: Slack files, message permalinks, canvases and
-    the web client (``<team>.slack.com/files/…``, ``/archives/…``, ``app.slack.com``), Discord
-    message links (``discord.com/channels/…``) and Discord attachments (signed, they expire)."""
+    """True for links only members of a workspace or server can open, or that expire (files,
+    message permalinks, attachments): never newsletter items. Each platform knows its own
+    (``Platform.members_only``)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
-    host, path = (parts.hostname or "").lower(), parts.path
-    slack = host == "slack.com" or host.endswith(".slack.com")
-    return (
-        host in _MEMBERS_HOSTS
-        or (slack and path.startswith(_SLACK_MEMBER_PATHS))
-        or (host in _DISCORD_HOSTS and path.startswith("/channels/"))
-        or (host in _DISCORD_CDN_HOSTS and path.startswith("/attachments/"))
-    )
+    host = (parts.hostname or "").lower()
+    return any(chat.members_only(host, parts.path) for chat in every())
 
 
 def extract_links(text: str) -> list[str]:

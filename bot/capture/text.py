@@ -7,7 +7,7 @@ U+2066–U+2069), which let a name or a why reorder the text around it. Vertical
 feed, the C0 separators and NEL become a space. The marks U+200E/U+200F/U+061C stay: right-to-
 left writers need them to place punctuation and they cannot reverse a run of text.
 
-Outputs still escape for their medium (Slack mrkdwn, HTML, Markdown); this only guarantees that
+Outputs still escape for their medium (chat markup, HTML, Markdown); this only guarantees that
 every stored string is one any output can carry.
 """
 

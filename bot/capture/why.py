@@ -1,6 +1,6 @@
 """Split a share's text into the link's *why this matters* and the rest (the note).
 
-A why starts with "why this matters", "why:" or 🏛️, in any case, wrapped or not in Slack
+A why starts with "why this matters", "why:" or 🏛️, in any case, wrapped or not in chat
 ``*bold*`` / Markdown ``**bold**`` / ``_italics_``, with or without a colon or a dash.
 "why this matters" and 🏛️ are distinctive wherever a word starts; a bare "why:" counts only
 when it opens a line or follows a link ("https://… why: …"), so "I wonder why: …" is prose.

@@ -14,11 +14,12 @@ from bot.cli import assist, db, digest, imports, items, ops
 from bot.cli.context import LOG_FORMAT, Context, LogFormat, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
-from bot.config.envfile import load_env_files
+from bot.envfile import load_env_files
+from bot.platforms import every, labels
 
 app = typer.Typer(
     name="linkletter",
-    help="Turn the links your team shares in Slack and Discord into a weekly newsletter.",
+    help=f"Turn the links your team shares in {labels()} into a weekly newsletter.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are plain: "[web] host" must stay as written
@@ -28,10 +29,14 @@ app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
 app.add_typer(imports.app, name="import")
 app.add_typer(assist.app, name="assist")
-app.add_typer(ops.discord_app, name="discord")
+for _platform in every():  # a platform's own commands: `linkletter <name> …`
+    if (_commands := _platform.cli()) is not None:
+        app.add_typer(_commands, name=_platform.name)
 app.command()(ops.run)
 app.command()(ops.doctor)
-app.command()(demo)
+app.command(help=f"Play last week of a team's {labels()} links, offline, and write the digest.")(
+    demo
+)
 app.command()(init)
 
 

@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 import typer
 
 from bot.cli.context import console, friendly_errors
 from bot.cli.terminal import markdown, plain
+from bot.platforms import CONSOLE, every
+
+if TYPE_CHECKING:
+    from bot.digest.model import CompiledIssue
+
+
+class DemoResult(Protocol):
+    """What the console adapter's ``run_demo`` reports."""
+
+    @property
+    def issue(self) -> CompiledIssue: ...
+
+    @property
+    def files(self) -> dict[str, Path]: ...
+
+    @property
+    def events(self) -> int: ...
+
+    @property
+    def items(self) -> int: ...
+
+
+def _run_demo(out: Path) -> DemoResult:
+    """The console adapter's demo, found by name like the platforms (the core imports no
+    adapter), and only for this command."""
+    return cast("DemoResult", importlib.import_module(f"{CONSOLE}.demo").run_demo(out))
 
 
 def demo(
     out: Path = typer.Option(Path("linkletter-demo"), help="Folder for the demo's output."),
 ) -> None:
-    """Play last week of a team's Slack and Discord links, offline, and write the digest."""
-    from adapters.console.demo import run_demo  # the console adapter, only for this command
-
+    """The offline demo (its help names the registered platforms: see ``bot.cli``)."""
     with (
         console.status("Playing a week of shares, reactions, edits and deletions…"),
         friendly_errors(),
     ):
-        result = run_demo(out)
+        result = _run_demo(out)
     text = result.files["markdown"].read_text(encoding="utf-8").split("---\n", 2)[-1]
     from rich.panel import Panel
 
@@ -46,5 +72,5 @@ def next_steps(files: dict[str, Path]) -> list[str]:
         "    linkletter items list",
         "    linkletter digest show 1",
         "  set up your own team: linkletter init, then linkletter doctor",
-        "    (docs/slack.md and docs/discord.md walk through the tokens)",
+        f"    ({' and '.join(f'docs/{chat.name}.md' for chat in every())} walk through the tokens)",
     ]

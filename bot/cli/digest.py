@@ -12,6 +12,7 @@ import typer
 
 from bot.cli.context import Context, console, fail, run_async, state
 from bot.cli.terminal import markdown, print_table, table
+from bot.platforms import names
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
     from bot.config import DigestConfig
@@ -24,13 +25,14 @@ DIGEST = typer.Option(None, "--digest", "-d", help="Digest name (default: the fi
 AS_JSON = typer.Option(False, "--json", help="JSON, for scripts.")
 
 
-class Format(StrEnum):
-    slack = "slack"
-    discord = "discord"
-    markdown = "markdown"
-    html = "html"
-    text = "text"
-    json = "json"
+# ``digest render --format``: each platform's native payloads, then the neutral documents (what
+# ``bot.digest.render.formats()`` gives, written out here so that ``--help`` stays quick:
+# tests/cli/test_platform_commands.py keeps the two the same).
+FORMATS = (*names(), "markdown", "html", "text", "json")
+if TYPE_CHECKING:
+    Format = StrEnum
+else:  # the choices Typer offers: an enum made from the registry
+    Format = StrEnum("Format", {name: name for name in FORMATS})
 
 
 def _engine(context: Context) -> PublishEngine:

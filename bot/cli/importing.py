@@ -1,7 +1,7 @@
 """How ``linkletter import`` applies an export (``bot.cli.imports`` holds the commands).
 
 The export is read in a worker thread, ``MAX_BATCH`` events at a time, and each batch goes
-through ``handle_batch`` (one transaction), as the live pumps do; a progress bar shows on a
+through ``handle_batch`` (one transaction), as the live consumer does; a progress bar shows on a
 terminal. Every import ends with a summary and the warnings of what it skipped.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
@@ -23,13 +23,9 @@ from bot.events import ChatEvent, MessagePosted, Outcome
 from bot.ports import MAX_BATCH
 
 if TYPE_CHECKING:
-    from adapters.console.imports import ImportReport
+    from bot.capture.history import ImportReport
 
 SHOWN_WARNINGS = 20  # the rest are counted
-
-
-class Export(Protocol):
-    def events(self, watched: frozenset[str], report: ImportReport) -> Iterator[ChatEvent]: ...
 
 
 @dataclass

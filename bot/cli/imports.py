@@ -1,34 +1,32 @@
-"""``linkletter import``: start with last quarter's links (the work is in ``bot.cli.importing``,
-imported when a command runs, so that ``--help`` stays quick)."""
+"""``linkletter import``: start with last quarter's links. Each platform offers the readers of
+its history exports (``Platform.importers``); the work is in ``bot.cli.importing``, imported
+when a command runs, so that ``--help`` stays quick."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.context import console, fail, run_async, state
-
-if TYPE_CHECKING:
-    from bot.cli.importing import Export
+from bot.platform import Importer
+from bot.platforms import every
 
 app = typer.Typer(
     help="Import chat history through the same idempotent path.", no_args_is_help=True
 )
 
 
-def _apply(ctx: typer.Context, open_export: Callable[[Path], Export], path: Path) -> None:
-    from adapters.console.imports import ImportReport, NotAnExport
+def _apply(ctx: typer.Context, importer: Importer, path: Path) -> None:
+    from bot.capture.history import ImportReport, NotAnExport
     from bot.cli.importing import import_events, summary, warn
 
     service = state(ctx).service()
     watched = frozenset(s for digest in service.config.digests for s in digest.sources)
     report = ImportReport()
     try:
-        export = open_export(path)
+        export = importer.open(path)
         events = export.events(watched, report)
         totals = run_async(functools.partial(import_events, service, events, report, path.name))
     except NotAnExport as exc:
@@ -39,19 +37,16 @@ def _apply(ctx: typer.Context, open_export: Callable[[Path], Export], path: Path
         console.print(line, highlight=False, soft_wrap=True)
 
 
-@app.command("slack-export")
-def slack_export(
-    ctx: typer.Context, path: Path = typer.Argument(..., help="EXPORT.zip or its folder")
-) -> None:
-    """A Slack workspace export (channels.json, groups.json, users.json, <channel>/<date>.json)."""
-    from adapters.console.imports import SlackExport
+def _command(importer: Importer) -> None:
+    """Add ``linkletter import <importer.command> PATH``."""
 
-    _apply(ctx, SlackExport, path)
+    def command(
+        ctx: typer.Context, path: Path = typer.Argument(..., help=importer.path_help)
+    ) -> None:
+        _apply(ctx, importer, path)
+
+    app.command(importer.command, help=importer.help)(command)
 
 
-@app.command("discord-export")
-def discord_export(ctx: typer.Context, path: Path = typer.Argument(..., help="FILE.json")) -> None:
-    """A DiscordChatExporter JSON export of one channel or thread."""
-    from adapters.console.imports import DiscordExport
-
-    _apply(ctx, DiscordExport, path)
+for _importer in (importer for platform in every() for importer in platform.importers()):
+    _command(_importer)

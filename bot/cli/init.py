@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.context import console, fail
+from bot.platforms import every
 
 TEMPLATE = """\
 # Linkletter configuration. Every key is explained in docs/configuration.md.
@@ -30,14 +31,14 @@ allow_private_networks = false  # true only for intranet wikis (or LINKLETTER_FE
 [web]
 host = "127.0.0.1"  # this machine only; "0.0.0.0" opens the archive and /metrics to every
 port = 8080         # network: put a reverse proxy in front or set private = true
-# public_url = "https://links.example.com"  # links in posts and feeds; Slack HTTP events
+# public_url = "https://links.example.com"  # links in posts and feeds; HTTP events
 
 [[digest]]
 name = {name}
 title = {title}
-sources = [{sources}]        # channels to watch: "slack:C0123", "discord:123456789"
+sources = [{sources}]        # channels to watch: {channel_examples}
 publish_to = [{publish_to}]  # where issues go: channels, "file:DIR", "smtp:ADDRESS"
-editors = [{editors}]        # "slack:U0123", "discord:<user id>", "discord:role:<role id>"
+editors = [{editors}]        # {editor_examples}
 schedule = {schedule}      # "mon 09:00", "daily 18:30" or a crontab
 timezone = {timezone}
 preview_hours = 24           # editors get a preview this long before publishing
@@ -51,7 +52,7 @@ feature = "star"
 # [[digest.sections]]
 # name = "Machine Learning"
 # hashtags = ["ml"]
-# channels = ["slack:C0123"]
+# channels = [{section_channel}]
 # domains = ["arxiv.org"]
 # keywords = ["transformer"]
 """
@@ -60,26 +61,42 @@ ENV_TEMPLATE = """\
 # Linkletter secrets and endpoints (see docs/configuration.md). Copy to .env.
 LINKLETTER_DATABASE_URL=sqlite:///linkletter.db
 # LINKLETTER_DATABASE_URL=postgresql://linkletter:secret@db:5432/linkletter
-SLACK_BOT_TOKEN=
-SLACK_SIGNING_SECRET=
-# Socket Mode (no public URL needed): the app-level token, xapp-…
-SLACK_APP_TOKEN=
-# SLACK_API_URL=https://slack.com/api/
-DISCORD_TOKEN=
-# DISCORD_API_URL=https://discord.com/api/v10
-# DISCORD_GATEWAY_URL=wss://gateway.discord.gg
-# DISCORD_SHARD_ID=0
-# DISCORD_SHARD_COUNT=1
-# LINKLETTER_WEB_TOKEN=
+{platforms}# LINKLETTER_WEB_TOKEN=
 # LINKLETTER_ASSIST_API_KEY=
 POSTGRES_PASSWORD=change-me
 """
 
 
-SOURCE_EXAMPLE = "slack:C0123ABCD, discord:112233445566778899"
-DESTINATION_EXAMPLE = "slack:C0456EFGH, discord:998877665544332211, file:./issues"
-EDITOR_EXAMPLE = "slack:U0123ABCD, discord:role:123456789012345678"
 Check = Callable[[str], str]
+
+
+def _channels() -> list[str]:
+    """One example channel id per platform (``IdRules``)."""
+    return [f"{chat.name}:{chat.ids.channel_example}" for chat in every()]
+
+
+def _editors() -> list[str]:
+    return [f"{chat.name}:{chat.ids.editor_example}" for chat in every()]
+
+
+SOURCE_EXAMPLE = ", ".join(_channels())
+DESTINATION_EXAMPLE = ", ".join([*_channels(), "file:./issues"])
+EDITOR_EXAMPLE = ", ".join(_editors())
+
+
+def env_template() -> str:
+    """The .env template, each platform's variables in the middle."""
+    return ENV_TEMPLATE.format(platforms="".join(chat.env_template for chat in every()))
+
+
+def _template(**answers: str) -> str:
+    """The config: the answers, with the registry's ids in the comments."""
+    return TEMPLATE.format(
+        channel_examples=_quoted(_channels()),
+        editor_examples=_quoted(_editors()),
+        section_channel=_quoted(_channels()[:1]),
+        **answers,
+    )
 
 
 def _quoted(values: list[str]) -> str:
@@ -173,7 +190,7 @@ def init(
         if target.exists() and not force:
             fail(f"{target} exists; pass --force to overwrite it")
     ask = not no_input
-    text = TEMPLATE.format(
+    text = _template(
         name=toml_value(name or _answer(ask, "Digest name (lower case)", "weekly", _check_name)),
         title=toml_value(title),
         sources=_quoted(
@@ -209,7 +226,7 @@ def init(
     except ConfigError as exc:
         fail(f"these answers do not make a valid config:\n{exc}")
     path.write_text(text, encoding="utf-8")
-    env.write_text(ENV_TEMPLATE, encoding="utf-8")
+    env.write_text(env_template(), encoding="utf-8")
     console.print(
         f"Wrote {path} and {env}. Next: copy {env} to .env and fill in the tokens, "
         "then `linkletter db upgrade`, `linkletter doctor` and `linkletter run`.",

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from bot.cli.context import console, fail, friendly_errors, run_async, state
 from bot.cli.terminal import plain
+from bot.platforms import every
 from storage.states import EnrichStatus, ItemStatus
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
@@ -147,8 +148,13 @@ def _nothing_listed(service: CurationService, digest: str | None, status: Status
     channels = ", ".join(sorted({c for d in service.config.digests for c in d.sources}))
     return (
         f"No items yet. Share a link in a watched channel ({channels or 'none configured'}), "
-        "or bring in past links with `linkletter import slack-export EXPORT.zip`."
+        f"or bring in past links with `linkletter import {_an_importer()} EXPORT.zip`."
     )
+
+
+def _an_importer() -> str:
+    """The first platform's history import command, for the empty listing's hint."""
+    return next(importer.command for chat in every() for importer in chat.importers())
 
 
 def _digest(service: CurationService, name: str) -> DigestConfig:
@@ -173,7 +179,10 @@ def _curate(ctx: typer.Context, item_id: int, action: str, value: str | None, ac
     console.print(message)
 
 
-ACTOR = typer.Option("cli", help="Who decided, for the record (e.g. slack:U0123).")
+_FIRST = every()[0]
+ACTOR = typer.Option(
+    "cli", help=f"Who decided, for the record (e.g. {_FIRST.name}:{_FIRST.ids.editor_example})."
+)
 
 
 @app.command()

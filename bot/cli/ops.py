@@ -1,4 +1,4 @@
-"""``linkletter run``, ``linkletter doctor`` and ``linkletter discord invite-url``."""
+"""``linkletter run`` and ``linkletter doctor``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import typer
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
 
 if TYPE_CHECKING:
-    from bot.app.doctor import Check
     from bot.config import Config
-
-discord_app = typer.Typer(help="Discord helpers.", no_args_is_help=True)
+    from bot.platform import Check
 
 
 def run(
@@ -44,63 +42,20 @@ def run(
         fail(str(exc))
 
 
-def _ids(config: Config, platform: str, *, editors: bool = False) -> list[str]:
-    """The configured channels (or editors) of one platform, each once, sorted."""
-    from bot.app.doctor import platform_ids
-
-    return platform_ids(config, platform, channels=not editors, editors=editors)
-
-
-async def _slack_checks(config: Config) -> list[Check]:
-    from adapters.slack.doctor import EventSettings, run_checks
-    from adapters.slack.settings import DEFAULT_API_URL, SlackSettings, make_client
-
-    client = make_client(
-        SlackSettings(
-            bot_token=os.environ["SLACK_BOT_TOKEN"],
-            api_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
-        )
-    )
-    events = EventSettings(
-        app_token=os.environ.get("SLACK_APP_TOKEN") or None,
-        signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
-        public_url=config.web.public_url,
-    )
-    return await run_checks(
-        client, _ids(config, "slack"), _ids(config, "slack", editors=True), events
-    )
-
-
-async def _discord_checks(config: Config) -> list[Check]:
-    from adapters.discord.bot import DiscordSettings
-    from adapters.discord.doctor import doctor as discord_doctor
-    from bot.app.doctor import Check
-
-    try:
-        settings = DiscordSettings.from_env()
-    except ValueError as exc:
-        return [Check("discord", False, str(exc), "fix the DISCORD_* variables")]
-    return await discord_doctor(
-        settings.token,
-        _ids(config, "discord"),
-        _ids(config, "discord", editors=True),
-        api_url=settings.api_url,
-        gateway_url=settings.gateway_url,
-    )
-
-
 async def _platform_checks(config: Config) -> list[Check]:
+    """Each platform whose token is set checks its own token, scopes, channels and editors."""
+    from bot.platforms import every
+
     checks: list[Check] = []
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        checks += await _slack_checks(config)
-    if os.environ.get("DISCORD_TOKEN"):
-        checks += await _discord_checks(config)
+    for platform in every():
+        if os.environ.get(platform.token_variable):
+            checks += await platform.doctor(config, os.environ)
     return checks
 
 
 def _schema_check() -> Check:
-    from bot.app.doctor import Check
     from bot.config import database_url
+    from bot.platform import Check
     from storage.db import Database, DatabaseUnavailable
 
     try:
@@ -125,9 +80,10 @@ def doctor(
     """Check the config, the database, the tokens, scopes, intents, channels and editors."""
     import asyncio
 
-    from bot.app.doctor import Check, config_checks
+    from bot.app.doctor import config_checks
     from bot.cli.terminal import print_checks
-    from bot.config.envfile import config_path
+    from bot.envfile import config_path
+    from bot.platform import Check
 
     context = state(ctx)
     config = context.config()
@@ -140,35 +96,3 @@ def doctor(
     print_checks(console, checks, as_json)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
-
-
-@discord_app.command("invite-url")
-def invite_url(
-    client_id: str | None = typer.Option(
-        None, help="The application's client id (default: from the token)."
-    ),
-) -> None:
-    """The URL a server admin opens to add the bot with exactly the permissions it needs."""
-    from adapters.discord.invite import REQUIRED
-    from adapters.discord.invite import invite_url as build_url
-
-    if client_id is None:
-        token = os.environ.get("DISCORD_TOKEN", "")
-        client_id = _client_id_from_token(token)
-    console.print(f"Permissions integer: {REQUIRED.value}")
-    print(build_url(client_id))
-
-
-def _client_id_from_token(token: str) -> str:
-    """A bot token starts with the base64 of the application's id."""
-    import base64
-    import binascii
-
-    head = token.split(".", 1)[0]
-    try:
-        decoded = base64.b64decode(head + "=" * (-len(head) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    if not decoded.isdigit():
-        fail("give --client-id, or set DISCORD_TOKEN (the bot token carries the application id)")
-    return decoded

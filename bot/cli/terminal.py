@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # both are imported when first used: most commands print neit
     from rich.markdown import Markdown
     from rich.table import Table
 
-    from bot.app.doctor import Check
+    from bot.platform import Check
 
 _SEQUENCES = re.compile(
     r"""

@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -20,49 +20,68 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
 )
 
 from bot.assist.settings import AssistConfig
 from bot.capture.emoji import normalise
-from bot.config.envfile import config_path
 from bot.config.errors import describe, report, toml_value
 from bot.config.toml_lines import Path as KeyPath
 from bot.config.toml_lines import key_lines
 from bot.deliver.cadence import FORMS as SCHEDULE_FORMS
 from bot.deliver.cadence import next_slot, parse_schedule
 from bot.deliver.services.settings import DestinationConfig, unknown_references
+from bot.envfile import config_path
+from bot.platform import IdRules, PlatformSettings
+from bot.platforms import every, platform_of
 
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
+S = TypeVar("S", bound=PlatformSettings)
 
-_SLACK_CHANNEL = r"slack:[CG][A-Z0-9]+"
-_DISCORD_ID = r"discord:\d{1,20}"
-_MATRIX_ROOM = r"matrix:[!#]\S+"  # until the registry reads each platform's IdRules
-_CHANNEL = re.compile(rf"^({_SLACK_CHANNEL}|{_DISCORD_ID}|{_MATRIX_ROOM})$")
-_EDITOR = re.compile(
-    rf"^(slack:[UW][A-Z0-9]+|{_DISCORD_ID}|discord:role:\d{{1,20}}|matrix:(@\S+|power:\d+))$"
+_SERVICES = re.compile(r"(file|smtp):.+|(webhook|buttondown|ghost|mailchimp|git):[A-Za-z0-9_-]+")
+
+
+def _forms(name: str, forms: tuple[str, ...], hint: str) -> str:
+    written = " or ".join(f"{name}:{form}" for form in forms)
+    return f"{written} ({hint})" if hint else written
+
+
+CHANNEL_HINT = "not a channel id: write " + " or ".join(
+    _forms(p.name, p.ids.channel_forms, p.ids.channel_hint) for p in every()
 )
-_DESTINATION = re.compile(
-    rf"^({_SLACK_CHANNEL}|{_DISCORD_ID}|{_MATRIX_ROOM})$|^(file|smtp):.+$"
-    r"|^(webhook|buttondown|ghost|mailchimp|git):[A-Za-z0-9_-]+$"
-)
-CHANNEL_HINT = (
-    "not a channel id: write slack:C… or slack:G… (Slack: the channel's About tab -> Channel ID) "
-    "or discord:<channel id> (Discord: Developer Mode, right-click -> Copy Channel ID)"
-)
-EDITOR_HINT = (
-    "not an editor id: write slack:U… or slack:W… (Slack: the profile's ⋮ -> Copy member ID), "
-    "discord:<user id> or discord:role:<role id>"
+EDITOR_HINT = "not an editor id: write " + ", ".join(
+    _forms(p.name, p.ids.editor_forms, p.ids.editor_hint) for p in every()
 )
 DESTINATION_HINT = (
-    "not a destination: write a channel (slack:C…, discord:<id>), file:./DIR, smtp:ADDRESS, "
+    "not a destination: write a channel ("
+    + ", ".join(f"{p.name}:{p.ids.channel_forms[0]}" for p in every())
+    + "), file:./DIR, smtp:ADDRESS, "
     "or webhook:NAME, buttondown:NAME, ghost:NAME, mailchimp:NAME, git:NAME "
     "with a [destinations.NAME] table"
 )
 
 
-def _matching(pattern: re.Pattern[str], hint: str) -> Callable[[str], str]:
+def _is_id(value: str, rules: Callable[[IdRules], re.Pattern[str]]) -> bool:
+    """``value`` is ``<platform>:<id>`` with an id the platform's rules accept."""
+    found = platform_of(value)
+    return found is not None and rules(found.ids).fullmatch(value.partition(":")[2]) is not None
+
+
+def _is_channel(value: str) -> bool:
+    return _is_id(value, lambda ids: ids.channel)
+
+
+def _is_editor(value: str) -> bool:
+    return _is_id(value, lambda ids: ids.editor)
+
+
+def _is_destination(value: str) -> bool:
+    return _is_channel(value) or _SERVICES.fullmatch(value) is not None
+
+
+def _matching(matches: Callable[[str], bool], hint: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if not matches(value):
             raise ValueError(hint)
         return value
 
@@ -85,9 +104,9 @@ def check_timezone(value: str) -> str:
 
 
 # Each returns its value or raises ValueError with how to write one (also used by `init`).
-check_channel = _matching(_CHANNEL, CHANNEL_HINT)
-check_editor = _matching(_EDITOR, EDITOR_HINT)
-check_destination = _matching(_DESTINATION, DESTINATION_HINT)
+check_channel = _matching(_is_channel, CHANNEL_HINT)
+check_editor = _matching(_is_editor, EDITOR_HINT)
+check_destination = _matching(_is_destination, DESTINATION_HINT)
 Channel = Annotated[str, AfterValidator(check_channel)]
 Editor = Annotated[str, AfterValidator(check_editor)]
 Destination = Annotated[str, AfterValidator(check_destination)]
@@ -100,7 +119,7 @@ class _Strict(BaseModel):
 
 
 class EmojiSettings(_Strict):
-    """Which reactions mean what. Slack short names and Unicode are equivalent."""
+    """Which reactions mean what. Short names (``white_check_mark``) and Unicode are equivalent."""
 
     approve: str = "white_check_mark"
     reject: str = "x"
@@ -189,22 +208,11 @@ class WebConfig(_Strict):
     private: bool = False  # require LINKLETTER_WEB_TOKEN for the archive
 
 
-class SlackConfig(_Strict):
-    capture_bot_messages: bool = False
-    backfill_interval_seconds: float = Field(default=1.2, ge=0)
-
-
-class DiscordConfig(_Strict):
-    capture_bot_messages: bool = False
-
-
 class Config(_Strict):
     digests: list[DigestConfig] = Field(alias="digest", min_length=1)
     receipts: ReceiptSettings = Field(default_factory=ReceiptSettings)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     web: WebConfig = Field(default_factory=WebConfig)
-    slack: SlackConfig = Field(default_factory=SlackConfig)
-    discord: DiscordConfig = Field(default_factory=DiscordConfig)
     assist: AssistConfig = Field(default_factory=AssistConfig)
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
@@ -221,6 +229,25 @@ class Config(_Strict):
 
     def digests_for(self, channel: str) -> list[DigestConfig]:
         return [d for d in self.digests if channel in d.sources]
+
+    def platform_settings(self, name: str, model: type[S]) -> S:
+        """The ``[name]`` table of a registered platform, as its ``settings_model`` (``model``)."""
+        settings = getattr(self, name, None) or model()
+        if not isinstance(settings, model):
+            raise TypeError(f"[{name}] is a {type(settings).__name__}, not a {model.__name__}")
+        return settings
+
+
+def _with_platform_tables() -> type[Config]:
+    """``Config`` plus one ``[name]`` table per registered platform, each validated by the
+    platform's own ``settings_model`` (same keys, same errors as any other table)."""
+    tables: dict[str, Any] = {
+        p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in every()
+    }
+    return create_model("Config", __base__=Config, **tables)
+
+
+_CONFIG = _with_platform_tables()
 
 
 class ConfigError(Exception):
@@ -269,9 +296,9 @@ def parse_config(text: str, source: str = "<string>") -> Config:
         raise _toml_error(exc, source) from exc
     lines = key_lines(text)
     try:
-        config = Config.model_validate(data, strict=True)
+        config = _CONFIG.model_validate(data, strict=True)
     except ValidationError as exc:
-        described = [describe(Config, data, error) for error in exc.errors()]
+        described = [describe(_CONFIG, data, error) for error in exc.errors()]
         raise ConfigError(report(source, lines, described)) from exc
     problems = _cross_problems(config)
     if problems:

@@ -16,14 +16,25 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from bot.config.toml_lines import Path, line_of
+from bot.platforms import every
+
+
+def _examples() -> dict[str, str]:
+    """Each registered platform's example ids, as TOML lists."""
+    channels = [f"{p.name}:{p.ids.channel_example}" for p in every()]
+    editors = [f"{p.name}:{p.ids.editor_example}" for p in every()]
+    return {
+        "sources": f"sources = {json.dumps(channels, ensure_ascii=False)}",
+        "publish_to": f"publish_to = {json.dumps([channels[0], 'file:./issues'])}",
+        "editors": f"editors = {json.dumps(editors, ensure_ascii=False)}",
+        "editors_channel": f"editors_channel = {json.dumps(channels[0])}",
+    }
+
 
 # A valid line for the keys people most often get wrong (shown with "e.g.").
 EXAMPLES = {
     "name": 'name = "weekly"',
-    "sources": 'sources = ["slack:C0123ABCD", "discord:112233445566778899"]',
-    "publish_to": 'publish_to = ["slack:C0456EFGH", "file:./issues"]',
-    "editors": 'editors = ["slack:U0123ABCD", "discord:role:123456789012345678"]',
-    "editors_channel": 'editors_channel = "slack:C0789IJKL"',
+    **_examples(),
     "timezone": 'timezone = "Europe/London"',
     "port": "port = 8080",
     "host": 'host = "127.0.0.1"',

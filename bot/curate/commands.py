@@ -1,36 +1,59 @@
-"""``/linkletter`` sub-commands and buttons, the same on Slack, Discord and the CLI."""
+"""``/linkletter`` sub-commands and buttons, the same on every platform and the CLI.
+
+``COMMANDS`` is the only list of them: each is defined once, with its arguments, its help, who
+may run it and its handler. The help text is written from it, ``CommandHandler`` dispatches by
+looking a name up in it, and the adapters map their native invocations onto it (a text command
+through ``parse_command_text``, sub-commands registered by looping over ``listed()``, item
+buttons from ``item_buttons()``).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.app.logs import log_event
 from bot.capture.canonical import NotHttpUrl, canonical_url
 from bot.capture.ingest import recompute_item
 from bot.capture.links import extract_links
 from bot.capture.text import clean_text
-from bot.config import DigestConfig
 from bot.curate.rules import is_editor
 from bot.events import MessagePosted
 from bot.ports import CommandReply, CommandRequest, QueueEntry
 from storage.models import Decision, Item, ItemStatus
-from storage.repo import Repo
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from bot.curate.service import CurationService
+    from bot.config import Config, DigestConfig
+    from bot.events import ChatEvent, Outcome
+    from storage.repo import Repo
 
-HELP = """*Linkletter* turns the links shared here into the team's newsletter.
-• Share a link in a watched channel; reply `why this matters: …` to say why.
-• Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
-Commands: `add <url> [why]`, `why <item> <text>` (editors: `why <item> accept` takes the
-suggestion shown in the preview), `queue`, `preview`, `publish`, `intro <text>`, `status`,
-`mine`, `help`."""
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+NO_OPS = "Publishing is not running in this process."
 REFUSAL = "Sorry, only this digest's editors can do that. Ask one of them, or share the link here."
+
+
+class Curation(Protocol):
+    """What the commands need of the curation service, which hands itself to
+    ``CommandHandler`` (so this module does not import the service)."""
+
+    @property
+    def config(self) -> Config: ...
+
+    async def run(self, work: Callable[[Repo], T]) -> T:
+        """``work`` in one transaction."""
+        ...
+
+    def apply(
+        self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
+    ) -> Outcome:
+        """Capture one event (``digests`` forces capture into them)."""
+        ...
 
 
 class DigestOps(Protocol):
@@ -41,8 +64,57 @@ class DigestOps(Protocol):
     async def publish(self, digest: str, actor: str) -> str: ...
 
 
+class Access(StrEnum):
+    """Who may run a command."""
+
+    anyone = "anyone"
+    # The editors of the channel's digest: dispatch refuses anyone else before the handler runs.
+    editor = "editor"
+    # Decided by the handler once it has found the item: its digest's editors (for ``why``,
+    # also the people who shared it).
+    item = "item"
+
+
+class Tone(StrEnum):
+    """How an item button looks; each adapter maps it onto its own button styles."""
+
+    go = "go"
+    stop = "stop"
+    plain = "plain"
+
+
+Handler = Callable[["CommandHandler", CommandRequest, "DigestConfig"], Awaitable[CommandReply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command. ``usage`` is its arguments as help shows them and ``note`` what help adds
+    after them; ``summary`` is one line of plain text, at most 100 characters (platforms show
+    it beside the sub-command, and some allow no more).
+
+    ``listed`` commands are the ones help names and platforms offer as sub-commands; the others
+    are decisions on one item, sent by the button labelled ``button`` (looking ``tone``) drawn
+    beside each queued item (typing them still works where commands are typed).
+    """
+
+    name: str
+    usage: str
+    summary: str
+    access: Access
+    handler: Handler
+    note: str = ""
+    listed: bool = True
+    button: str = ""
+    tone: Tone = Tone.plain
+
+    def shown(self) -> str:
+        """How help writes it: ``add <url> [why]``, then the note."""
+        usage = f"`{self.name} {self.usage}`" if self.usage else f"`{self.name}`"
+        return f"{usage} {self.note}" if self.note else usage
+
+
 class CommandHandler:
-    def __init__(self, service: CurationService, ops: DigestOps | None) -> None:
+    def __init__(self, service: Curation, ops: DigestOps | None) -> None:
         self.service = service
         self.ops = ops
 
@@ -54,27 +126,15 @@ class CommandHandler:
         return is_editor(digest, request.user.id, request.user.roles)
 
     async def handle(self, request: CommandRequest) -> CommandReply:
+        """Run the command ``request`` names (an unknown name gets the help)."""
+        command = COMMANDS.get(request.name, COMMANDS["help"])
         digest = self._digest(request)
-        name = request.name
-        if name == "help":
-            return CommandReply(HELP)
-        if name == "add":
-            return await self._add(request, digest)
-        if name == "why":
-            return await self._why(request, digest)
-        if name == "mine":
-            return await self._mine(request, digest)
-        if name == "status":
-            return await self._status(digest)
-        if name in ("approve", "reject", "feature"):
-            return await self._record_decision(request)
-        if not self._editor(request, digest):
+        if command.access is Access.editor and not self._editor(request, digest):
             return CommandReply(REFUSAL)
-        if name == "queue":
-            return await self._queue(digest)
-        if name == "intro":
-            return await self._intro(request, digest)
-        return await self._digest_op(request, digest)
+        return await command.handler(self, request, digest)
+
+    async def _help(self, _request: CommandRequest, _digest: DigestConfig) -> CommandReply:
+        return CommandReply(HELP)
 
     async def _add(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         if isinstance(request.message, MessagePosted):
@@ -134,7 +194,7 @@ class CommandHandler:
 
         return CommandReply(await self.service.run(record))
 
-    async def _record_decision(self, request: CommandRequest) -> CommandReply:
+    async def _decision(self, request: CommandRequest, _digest: DigestConfig) -> CommandReply:
         """A button or command on an item of any digest, by that digest's editors."""
         config = self.service.config
 
@@ -149,7 +209,7 @@ class CommandHandler:
 
         return CommandReply(await self.service.run(record))
 
-    async def _queue(self, digest: DigestConfig) -> CommandReply:
+    async def _queue(self, _request: CommandRequest, digest: DigestConfig) -> CommandReply:
         items = await self.service.run(
             lambda repo: repo.items(digest.name, [ItemStatus.draft, ItemStatus.approved], limit=100)
         )
@@ -169,7 +229,7 @@ class CommandHandler:
             return CommandReply("You have not shared anything yet.")
         return CommandReply("\n".join(f"{i.id}. [{i.status}] {_title(i)}" for i in items))
 
-    async def _status(self, digest: DigestConfig) -> CommandReply:
+    async def _status(self, _request: CommandRequest, digest: DigestConfig) -> CommandReply:
         counts = await self.service.run(lambda repo: repo.count_by_status(digest.name))
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no items"
         return CommandReply(f"*{digest.name}*: {summary}.")
@@ -184,17 +244,113 @@ class CommandHandler:
 
         return CommandReply(await self.service.run(record))
 
-    async def _digest_op(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+    async def _preview(self, _request: CommandRequest, digest: DigestConfig) -> CommandReply:
         if self.ops is None:
-            return CommandReply("Publishing is not running in this process.")
-        if request.name == "preview":
-            return CommandReply(await self.ops.preview_text(digest.name))
+            return CommandReply(NO_OPS)
+        return CommandReply(await self.ops.preview_text(digest.name))
+
+    async def _publish(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
+        if self.ops is None:
+            return CommandReply(NO_OPS)
         if not request.confirmed:
             return CommandReply(
                 f"Publish *{digest.name}* now to {', '.join(digest.publish_to) or 'nowhere'}?",
                 needs_confirmation=True,
             )
         return CommandReply(await self.ops.publish(digest.name, request.user.id), ephemeral=False)
+
+
+COMMANDS: dict[str, Command] = {
+    command.name: command
+    for command in (
+        Command(
+            "add",
+            "<url> [why]",
+            "Add a link to the digest, with why it matters",
+            Access.anyone,
+            CommandHandler._add,
+        ),
+        Command(
+            "why",
+            "<item> <text>",
+            "Say why an item matters (its sharers and editors)",
+            Access.item,
+            CommandHandler._why,
+            note="(editors: `why <item> accept` takes the suggestion shown in the preview)",
+        ),
+        Command("queue", "", "This period's queue (editors)", Access.editor, CommandHandler._queue),
+        Command(
+            "preview",
+            "",
+            "The next issue as it stands (editors)",
+            Access.editor,
+            CommandHandler._preview,
+        ),
+        Command(
+            "publish",
+            "",
+            "Publish the digest now, after a confirmation (editors)",
+            Access.editor,
+            CommandHandler._publish,
+        ),
+        Command(
+            "intro",
+            "<text>",
+            "Set the next issue's intro, or clear it (editors)",
+            Access.editor,
+            CommandHandler._intro,
+        ),
+        Command(
+            "status", "", "How many items are in each state", Access.anyone, CommandHandler._status
+        ),
+        Command("mine", "", "What you shared, and its status", Access.anyone, CommandHandler._mine),
+        Command(
+            "help", "", "What Linkletter does and its commands", Access.anyone, CommandHandler._help
+        ),
+        *(
+            Command(
+                name,
+                "<item>",
+                f"{label} an item (editors)",
+                Access.item,
+                CommandHandler._decision,
+                listed=False,
+                button=label,
+                tone=tone,
+            )
+            for name, label, tone in (
+                ("approve", "Approve", Tone.go),
+                ("reject", "Reject", Tone.stop),
+                ("feature", "Feature", Tone.plain),
+            )
+        ),
+    )
+}
+
+
+def listed() -> list[Command]:
+    """The commands people type: help names them, platforms offer them as sub-commands."""
+    return [command for command in COMMANDS.values() if command.listed]
+
+
+HELP = f"""*Linkletter* turns the links shared here into the team's newsletter.
+• Share a link in a watched channel; reply `why this matters: …` to say why.
+• Editors react ✅ approve, ❌ reject, ⭐ feature; everyone else's reactions are votes.
+Commands: {", ".join(command.shown() for command in listed())}."""
+
+
+def item_buttons() -> list[Command]:
+    """The decisions drawn as buttons beside each queued item, in order."""
+    return [command for command in COMMANDS.values() if command.button]
+
+
+def parse_command_text(text: str) -> tuple[str, str]:
+    """A typed command for any platform that takes text (``/linkletter …``, ``!linkletter …``),
+    without its prefix: ``"add https://x why"`` -> ``("add", "https://x why")``. The name is
+    case-insensitive; an unknown or missing one is ``("help", "")``."""
+    word, _, rest = text.strip().partition(" ")
+    name = word.lower()
+    return (name, rest.strip()) if name in COMMANDS else ("help", "")
 
 
 def find_item(repo: Repo, digest: DigestConfig | None, target: str) -> Item | None:
@@ -223,7 +379,7 @@ def known_sections(digest: DigestConfig) -> list[str]:
 
 
 def decide(
-    service: CurationService, repo: Repo, item: Item, actor: str, action: str, value: str | None
+    service: Curation, repo: Repo, item: Item, actor: str, action: str, value: str | None
 ) -> str:
     """Record an explicit decision and re-derive the item (used by chat and the CLI); the
     answer says what changed. An unknown section is ``Refused``."""

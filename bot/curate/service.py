@@ -21,6 +21,7 @@ from bot.config import Config, DigestConfig
 from bot.curate.commands import CommandHandler, DigestOps
 from bot.curate.rules import is_editor
 from bot.events import Author, ChatEvent, Outcome
+from bot.platforms import platform_of
 from bot.ports import CommandReply, CommandRequest
 from storage.db import Database
 from storage.repo import Repo
@@ -67,7 +68,10 @@ class CurationService:
         return await self.run(lambda repo: repo.checkpoint(channel))
 
     async def save_checkpoint(self, channel: str, position: str) -> None:
-        await self.run(lambda repo: repo.save_checkpoint(channel, position))
+        """Positions compare by the channel's platform's ``position_key`` (else as text)."""
+        found = platform_of(channel)
+        later = found.position_key if found is not None else str
+        await self.run(lambda repo: repo.save_checkpoint(channel, position, later))
 
     async def name_resolved(self, user: str, name: str) -> None:
         await self.run(lambda repo: repo.save_person_name(user, clean_text(name)))

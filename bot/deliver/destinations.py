@@ -16,13 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from bot.digest.model import CompiledIssue
-from bot.digest.render import (
-    render_discord,
-    render_html_email,
-    render_markdown,
-    render_slack,
-    render_text,
-)
+from bot.digest.render import render_html_email, render_markdown, render_text
+from bot.platforms import platform
 from bot.ports import ChatPublisher
 
 
@@ -61,14 +56,13 @@ class DraftDestination(Destination, Protocol):
 
 @dataclass
 class ChatDestination:
-    """A Slack or Discord channel, through the adapter's publisher."""
+    """A chat channel (``<platform>:<id>``), through the platform's publisher."""
 
-    name: str  # slack:C123 / discord:456
+    name: str
     publisher: ChatPublisher
 
     def parts(self, issue: CompiledIssue) -> list[Any]:
-        render = render_slack if self.name.startswith("slack:") else render_discord
-        return list(render(issue))
+        return list(platform(self.name.partition(":")[0]).render(issue))
 
     async def post(self, part: Any, key: str) -> str:
         return await self.publisher.post(self.name, part, key)

@@ -6,15 +6,10 @@ import logging
 from typing import Any
 
 from bot.config import DigestConfig
+from bot.platforms import platform
 from bot.ports import ChatPublisher
 
 log = logging.getLogger(__name__)
-
-
-def text_payload(platform: str, text: str) -> dict[str, Any]:
-    if platform == "discord":
-        return {"content": text[:2000], "allowed_mentions": {"parse": []}}
-    return {"text": text, "unfurl_links": False, "unfurl_media": False}
 
 
 class EditorNotifier:
@@ -27,11 +22,11 @@ class EditorNotifier:
         """Send per-platform payloads to the editors; returns how many messages went out."""
         sent = 0
         for target in self._targets(digest):
-            platform = target.split(":", 1)[0]
-            publisher = self.chat.get(platform)
+            name = target.split(":", 1)[0]
+            publisher = self.chat.get(name)
             if publisher is None:
                 continue
-            for index, payload in enumerate(payloads.get(platform, [])):
+            for index, payload in enumerate(payloads.get(name, [])):
                 try:
                     if target == digest.editors_channel:
                         await publisher.post(target, payload, f"{key}:{index}")
@@ -43,7 +38,7 @@ class EditorNotifier:
         return sent
 
     async def say(self, digest: DigestConfig, text: str, key: str) -> int:
-        payloads = {platform: [text_payload(platform, text)] for platform in self.chat}
+        payloads = {name: [platform(name).text_message(text)] for name in self.chat}
         return await self.send(digest, payloads, key)
 
     @staticmethod

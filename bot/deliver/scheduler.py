@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +29,9 @@ from bot.config import Config, DigestConfig
 from bot.deliver.cadence import last_slot, next_slot, parse_schedule, period_key
 from bot.deliver.drafts import DraftLink, drafts_line
 from bot.deliver.engine import PublishEngine, PublishOutcome, PublishReport
-from bot.deliver.notify import EditorNotifier, text_payload
+from bot.deliver.notify import EditorNotifier
 from bot.digest.model import CompiledIssue
-from bot.digest.render import render_discord, render_slack
+from bot.platforms import platform
 from storage.issues import IssueRepo
 from storage.models import IssueState
 
@@ -137,7 +137,7 @@ class DigestScheduler:
         issue = await self.engine.preview(digest)
         drafts = await self.engine.preview_drafts(digest, period, issue)
         suggestions = await self.engine.tx(lambda repo: repo.why_suggestions(digest.name))
-        payloads = preview_payloads(issue, upcoming, suggestions, drafts)
+        payloads = preview_payloads(issue, upcoming, self.notifier.chat, suggestions, drafts)
         await self.notifier.send(digest, payloads, f"preview:{period}")
         log_event(
             log,
@@ -217,12 +217,13 @@ def _claim_preview(repo: IssueRepo, digest: str, period: str) -> bool:
 def preview_payloads(
     issue: CompiledIssue,
     when: datetime,
+    platforms: Iterable[str],
     suggestions: Sequence[tuple[int, str]] = (),
     drafts: Sequence[DraftLink] = (),
 ) -> dict[str, list[dict[str, Any]]]:
     """The issue as it would go out, after a short heading for the editors with the links to
     its newsletter-platform drafts, and the assist's why-suggestions (editors only; accepted
-    with ``/linkletter why <item> accept``)."""
+    with ``/linkletter why <item> accept``), natively for each of ``platforms`` (by name)."""
     heading = (
         f"Preview of {issue.title}, publishing {when:%a %d %b %H:%M %Z}: "
         f"{len(issue.items)} items. React ✅/❌/⭐ on the shared messages to change it."
@@ -245,7 +246,8 @@ def preview_payloads(
             + ", ".join(map(str, generated))
         )
     payloads: dict[str, list[dict[str, Any]]] = {}
-    for platform, render in (("slack", render_slack), ("discord", render_discord)):
-        texts = [text_payload(platform, note) for note in notes]
-        payloads[platform] = texts[:1] + ([] if issue.is_empty else render(issue)) + texts[1:]
+    for name in platforms:
+        chat = platform(name)
+        texts = [chat.text_message(note) for note in notes]
+        payloads[name] = texts[:1] + ([] if issue.is_empty else chat.render(issue)) + texts[1:]
     return payloads

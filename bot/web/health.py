@@ -23,7 +23,7 @@ class ReadinessProbe(Protocol):
     """What the running process knows about its other parts (implemented by ``linkletter run``)."""
 
     def adapters_connected(self) -> dict[str, bool]:
-        """Each configured chat adapter (``slack``, ``discord``) and whether it is connected."""
+        """Each configured chat adapter (by platform name) and whether it is connected."""
         ...
 
     def scheduler_running(self) -> bool: ...

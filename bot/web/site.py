@@ -1,10 +1,11 @@
 """The web app: archive, feeds, stats and operations endpoints, plus the routes the owner adds
-(Slack's ``POST /slack/events``), in one Starlette application served by uvicorn.
+(the platforms' event endpoints, ``Connection.routes``), in one Starlette application served by
+uvicorn.
 
 Layout of the route table, in order:
 
 1. ``/healthz``, ``/readyz``, ``/metrics``: always open (monitoring must not need the token);
-2. ``extra_routes``: open (Slack signs its requests; the adapter checks the signature);
+2. ``extra_routes``: open (the platform signs its requests; the adapter checks the signature);
 3. ``/static``: the stylesheet, open;
 4. everything else, the archive: behind ``TokenGate`` when ``web.private`` is true.
 """
@@ -33,7 +34,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "LINKLETTER_WEB_TOKEN"  # noqa: S105 (the variable's name, not a secret)
-MAX_BODY_BYTES = 1_000_000  # Slack's event payloads are a few kilobytes; pages are all GETs
+MAX_BODY_BYTES = 1_000_000  # chat event payloads are a few kilobytes; pages are all GETs
 
 
 def create_app(

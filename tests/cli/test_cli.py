@@ -219,9 +219,9 @@ def test_imports_are_idempotent(workdir: Path) -> None:
 
 def test_shipped_env_example_is_what_init_writes() -> None:
     """One template: the repository's .env.example and `linkletter init` never drift apart."""
-    from bot.cli.init import ENV_TEMPLATE
+    from bot.cli.init import env_template
 
-    assert (Path(__file__).parents[2] / ".env.example").read_text() == ENV_TEMPLATE
+    assert (Path(__file__).parents[2] / ".env.example").read_text() == env_template()
 
 
 def test_digest_preview_drafts_shows_each_platforms_link_or_reason(

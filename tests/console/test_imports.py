@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.imports import DiscordExport, ImportReport, NotAnExport, SlackExport
+from adapters.discord.export import DiscordExport
+from adapters.slack.export import SlackExport
+from bot.capture.history import ImportReport, NotAnExport
 from bot.cli.importing import Totals, import_events, summary
 from bot.events import ChatEvent, MessagePosted, ReactionAdded
 from storage.db import Database

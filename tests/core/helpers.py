@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Config, parse_config
+from bot.curate.commands import COMMANDS, Access
 from bot.curate.service import CurationService
 from bot.events import (
     Author,
@@ -101,3 +103,12 @@ def only_item(db: Database) -> Item:
     found = items(db)
     assert len(found) == 1, found
     return found[0]
+
+
+# The commands dispatch refuses to anyone but the channel's digest's editors.
+EDITOR_ONLY = [command.name for command in COMMANDS.values() if command.access is Access.editor]
+
+
+def help_names(text: str) -> set[str]:
+    """The commands a help text names: the first word of each `…` after "Commands:"."""
+    return {code.split()[0] for code in re.findall(r"`([^`]+)`", text.split("Commands:", 1)[1])}

@@ -306,7 +306,7 @@ async def test_buttons_reach_items_of_any_digest_for_its_editors(db: Database) -
     [item] = items(db, "ml")
 
     def press(user: str, name: str = "approve") -> CommandRequest:
-        return CommandRequest(name, str(item.id), ANN.__class__(user), "slack:C1", "slack")  # type: ignore[arg-type]
+        return CommandRequest(name, str(item.id), ANN.__class__(user), "slack:C1", "slack")
 
     refused = await core.command(press(EDITOR.id))  # an editor of the other digest
     assert "only this digest's editors" in refused.text

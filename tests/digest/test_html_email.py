@@ -8,8 +8,10 @@ from dataclasses import replace
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from adapters.discord.render import render_discord
+from adapters.slack.render import render_slack
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
-from bot.digest.render import render_discord, render_html_email, render_html_page, render_slack
+from bot.digest.render import render_html_email, render_html_page
 from bot.digest.render._common import image_format, shown_image
 from bot.digest.render.html_email import EMAIL_SIZE_LIMIT
 

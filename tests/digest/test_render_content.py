@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from adapters.discord.render import render_discord
+from adapters.slack.render import render_slack
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
 from bot.digest.render import (
     RENDERERS,
+    formats,
     render,
-    render_discord,
     render_html_email,
     render_json,
     render_markdown,
-    render_slack,
     render_text,
 )
 from bot.digest.render._common import fit, measure, period_label, safe_url
@@ -184,10 +185,11 @@ def test_right_to_left_text_gets_its_own_direction_in_html() -> None:
 
 
 def test_renderer_registry_names_every_format() -> None:
-    assert set(RENDERERS) == {"slack", "discord", "markdown", "html", "text", "json"}
+    assert set(RENDERERS) == {"markdown", "html", "text", "json"}
+    assert formats() == ("slack", "discord", "markdown", "html", "text", "json")
     assert render(one_section(FULL), "slack") == render_slack(one_section(FULL))
     assert render(one_section(FULL), "discord") == render_discord(one_section(FULL))
-    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+    with pytest.raises(ValueError, match="unknown format 'pdf'; expected one of slack, discord"):
         render(one_section(FULL), "pdf")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render import RENDERERS, render_html_page
+from bot.platforms import every
 
 from .golden import assert_matches_golden
 from .issues import edge_case_issue, realistic_issue
@@ -22,7 +23,11 @@ EXTENSIONS = {
     "text": "txt",
     "json": "json",
 }
-FORMATS: dict[str, Callable[[CompiledIssue], Any]] = {**RENDERERS, "html-page": render_html_page}
+FORMATS: dict[str, Callable[[CompiledIssue], Any]] = {
+    **{platform.name: platform.render for platform in every()},
+    **RENDERERS,
+    "html-page": render_html_page,
+}
 ISSUES: dict[str, Callable[[], CompiledIssue]] = {
     "edge": edge_case_issue,
     "edge-minutes": lambda: edge_case_issue(read_more="minutes"),

@@ -13,14 +13,14 @@ from typing import Any
 from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser
 
+from adapters.discord.render import render_discord
+from adapters.slack.render import render_slack
 from bot.digest.model import CompiledIssue
 from bot.digest.render import (
-    render_discord,
     render_html_email,
     render_html_page,
     render_json,
     render_markdown,
-    render_slack,
 )
 from bot.digest.render._common import safe_url
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.events import (
     MessageDeleted,
     MessageEdited,
@@ -60,6 +62,24 @@ async def test_links_replies_edits_deletes_and_receipts(
     assert deleted.message_id == reply["id"]
     assert fake.reactions_put == [(WATCHED, share["id"], "📥")]
     assert core.checkpoints[f"discord:{WATCHED}"] == reply["id"]
+
+
+async def test_a_rate_limited_receipt_does_not_hold_up_capture(
+    fake: FakeDiscord, core: RecordingCore, start_bot: BotFactory
+) -> None:
+    """The receipt waits out its 429 on its own task; the next share is captured meanwhile."""
+    await start_bot(core)
+    fake.rate_limit_next("/reactions/", retry_after=2.0)
+    first = fake.user_says(WATCHED, MEMBER, "https://example.org/first")
+    await fake.wait_for(lambda: any("/reactions/" in path for _method, path in fake.requests))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    second = fake.user_says(WATCHED, MEMBER, "https://example.org/second")
+    await fake.wait_for(lambda: second["id"] in [p.message_id for p in core.of_type(MessagePosted)])
+    assert loop.time() - started < 1.0
+    assert fake.reactions_put == []  # the first receipt is still waiting out its 429
+    await fake.wait_for(lambda: len(fake.reactions_put) == 2)
+    assert fake.reactions_put == [(WATCHED, first["id"], "📥"), (WATCHED, second["id"], "📥")]
 
 
 async def test_thread_messages_count_under_the_watched_parent(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.discord.publisher import marker_for, with_marker
-from bot.digest.render import render_discord
+from adapters.discord.render import render_discord
 from bot.digest.render._common import measure
 from tests.digest.issues import edge_case_issue
 

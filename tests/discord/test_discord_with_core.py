@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.config import DigestConfig, parse_config
+from bot.curate.commands import REFUSAL, listed
 from bot.curate.service import CurationService
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
@@ -13,6 +14,7 @@ from bot.events import Author, MessagePosted
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo
+from tests.core.helpers import EDITOR_ONLY, help_names
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.support import (
     EDITOR,
@@ -133,3 +135,32 @@ async def test_slash_queue_and_approve_button_with_the_real_core(
     await fake.wait_for(lambda: len(fake.interaction_callbacks) == 3)
 
     assert [i.status for i in items(db)] == ["approved"]
+
+
+async def test_the_command_tree_is_the_command_table(
+    fake: FakeDiscord, db: Database, start_bot: BotFactory
+) -> None:
+    """Every listed command is a sub-command (``mine`` too), described by its summary; help
+    names the same ones; the editors' ones refuse everyone else."""
+    core = CurationService(parse_config(CONFIG), db)
+    await start_bot(core)
+    [group] = [c for c in fake.commands if c["name"] == "linkletter"]
+    tree = {o["name"]: o["description"] for o in group["options"]}
+    assert tree == {command.name: command.summary for command in listed()}
+    [add] = [o for o in group["options"] if o["name"] == "add"]
+    assert [(o["name"], o["description"], o["required"]) for o in add["options"]] == [
+        ("text", "<url> [why]", False)
+    ]
+
+    assert help_names(await answer(fake, MEMBER, "help")) == set(tree)
+    for name in EDITOR_ONLY:
+        assert await answer(fake, MEMBER, name) == REFUSAL
+        assert await answer(fake, EDITOR, name) != REFUSAL
+
+
+async def answer(fake: FakeDiscord, user: str, name: str) -> str:
+    """``/linkletter <name>`` from ``user``: the core's answer as sent."""
+    count = len(fake.interaction_callbacks)
+    fake.slash(WATCHED, user, name)
+    await fake.wait_for(lambda: len(fake.interaction_callbacks) > count)
+    return str(fake.interaction_callbacks[-1]["data"]["content"])

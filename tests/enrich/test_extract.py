@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.enrich.extract import MAX_MAIN_TEXT_INPUT, MAX_TITLE_CHARS, extract
+from bot.enrich import extract as extract_module
+from bot.enrich.extract import MAX_MAIN_TEXT_INPUT, MAX_NESTING, MAX_TITLE_CHARS, extract
 from bot.enrich.model import ExtractionFailed
 from bot.enrich.pdf import extract_pdf
 from tests.enrich.servers import FIXTURES, READABILITY
@@ -102,6 +104,40 @@ def test_binary_served_as_html_is_a_clear_failure() -> None:
     pdf = (FIXTURES / "shared-mime-info-spec.pdf").read_bytes()
     with pytest.raises(ExtractionFailed, match="binary"):
         extract(pdf[2000:60000], PAGE_URL, "text/html; charset=utf-8")
+
+
+def test_the_nesting_limit_holds_at_its_edge_whatever_shortcut_the_guard_takes() -> None:
+    """One element deeper than MAX_NESTING is refused; MAX_NESTING deep is read. The guard's
+    shortcut (too few start tags to be that deep) must not let the first one through."""
+
+    def nested(depth: int) -> str:
+        return "<html><body>" + "<div>" * depth + "deep words" + "</div>" * depth + "</body></html>"
+
+    with pytest.raises(ExtractionFailed, match="nested"):
+        extract(nested(MAX_NESTING + 1), PAGE_URL, "text/html")
+    assert extract(nested(MAX_NESTING), PAGE_URL, "text/html").final_url == PAGE_URL
+
+
+class _CountingTags:
+    """Stands in for the guard's tag pattern and counts the documents it scans."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.scans = pattern, 0
+
+    def finditer(self, document: str) -> Iterator[re.Match[str]]:
+        self.scans += 1
+        return self.pattern.finditer(document)
+
+
+def test_only_a_page_with_enough_start_tags_is_scanned_for_nesting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting = _CountingTags(extract_module._TAG)
+    monkeypatch.setattr(extract_module, "_TAG", counting)
+    extract("<html><body><p>" + "word " * 50 + "</p></body></html>", PAGE_URL, None)
+    assert counting.scans == 0
+    extract("<html><body>" + "<b>x</b> " * (MAX_NESTING + 1) + "</body></html>", PAGE_URL, None)
+    assert counting.scans == 1
 
 
 def test_deeply_nested_markup_fails_fast_instead_of_hanging() -> None:

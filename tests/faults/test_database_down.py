@@ -13,9 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from adapters.slack.pump import EventPump
+from adapters.slack.translate import ts_key
 from bench import workload
 from bench.tcpproxy import TcpProxy
+from bot.capture.consumer import Capture, EventConsumer
 from bot.curate.service import CurationService
 from bot.events import ChatEvent
 from storage.db import Database
@@ -82,22 +83,22 @@ async def test_patience_runs_out_with_an_error(proxied: tuple[TcpProxy, Database
 async def test_no_event_is_lost_while_the_database_is_down(
     proxied: tuple[TcpProxy, Database],
 ) -> None:
-    """Events acked to Slack during the outage (through the real Slack event pump) are all
-    applied once the database is back, without a restart."""
+    """Events acked to Slack during the outage (submitted to the real event consumer, as the
+    Slack listeners do) are all applied once the database is back, without a restart."""
     proxy, db = proxied
     core = CurationService(workload.config(), db)
-    pump = EventPump(core, RecordingPublisher())
-    pump.start()
+    consumer = EventConsumer(core, RecordingPublisher(), position_key=ts_key)
+    consumer.start()
     events = traffic(30)
     for event in events[:10]:
-        pump.submit(event)
+        consumer.submit(Capture(event))
     await asyncio.sleep(0.5)
     proxy.cut()
     for event in events[10:20]:
-        pump.submit(event)
+        consumer.submit(Capture(event))
     await asyncio.sleep(OUTAGE_SECONDS)
     proxy.restore()
     for event in events[20:]:
-        pump.submit(event)
-    await pump.stop(drain_timeout=60)
+        consumer.submit(Capture(event))
+    await consumer.stop(drain_timeout=60)
     assert applied(db) == len(events)

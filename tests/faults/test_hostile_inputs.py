@@ -22,10 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.console import imports
 from adapters.discord import translate as discord
+from adapters.discord.export import DiscordExport
 from adapters.slack import translate as slack
+from adapters.slack.export import SlackExport
 from bot.capture.canonical import NotHttpUrl, canonical_url, clean_url, domain_of
+from bot.capture.history import ImportReport, NotAnExport
 from bot.capture.links import extract_links, plain_text
 from bot.capture.why import split_why, starts_with_why
 from bot.config import ConfigError, parse_config
@@ -154,9 +156,9 @@ ODD_EXPORT_MESSAGES = [  # found by hypothesis: the first message is skipped / l
 ]
 
 
-def _read_discord_export(path: Path) -> imports.ImportReport:
-    export = imports.DiscordExport(path)
-    report = imports.ImportReport()
+def _read_discord_export(path: Path) -> ImportReport:
+    export = DiscordExport(path)
+    report = ImportReport()
     for _event in export.events({export.channel}, report):
         pass
     return report
@@ -182,7 +184,7 @@ def test_discord_export_import_refuses_only_with_not_an_export(export: Any) -> N
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "export.json"
         path.write_text(json.dumps(export))
-        with contextlib.suppress(imports.NotAnExport):
+        with contextlib.suppress(NotAnExport):
             _read_discord_export(path)
 
 
@@ -199,10 +201,10 @@ def test_slack_export_import_refuses_only_with_not_an_export(target: Path, garba
             copy = folder / source.relative_to(SLACK_EXPORT)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(json.dumps(garbage) if source == target else source.read_text())
-        with contextlib.suppress(imports.NotAnExport):
-            export = imports.SlackExport(folder)
+        with contextlib.suppress(NotAnExport):
+            export = SlackExport(folder)
             watched = {slack.slack_id(str(raw)) for raw in export.channels.values()}
-            for _event in export.events(watched, imports.ImportReport()):
+            for _event in export.events(watched, ImportReport()):
                 pass
 
 

@@ -11,57 +11,41 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from adapters.matrix.publisher import MatrixPublisher
-from adapters.matrix.render import render_matrix
 from adapters.matrix.rooms import Rooms
 from adapters.matrix.settings import MatrixSettings, connected
 from bot.config import Config, DigestConfig, parse_config
 from bot.curate.service import CurationService
-from bot.deliver.destinations import Destination
+from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
-from bot.digest.model import CompiledIssue
 from bot.events import Author, MessagePosted, ReactionAdded
 from storage.db import Database
 
 
-@dataclass
-class RoomDestination:
-    """A Matrix room as a publish destination (rendered by the adapter's renderer)."""
+class PublisherThatDies(MatrixPublisher):
+    """Killed with SIGKILL as soon as its first post returns."""
 
-    name: str
-    publisher: MatrixPublisher
-    after_post: Callable[[], None] = lambda: None
-
-    def parts(self, issue: CompiledIssue) -> list[Any]:
-        return list(render_matrix(issue))
-
-    async def post(self, part: Any, key: str) -> str:
-        posted = await self.publisher.post(self.name, part, key)
-        self.after_post()
+    async def post(self, channel: str, payload: dict[str, Any], key: str) -> str:
+        posted = await super().post(channel, payload, key)
+        os.kill(os.getpid(), signal.SIGKILL)
         return posted
-
-    async def find(self, key: str) -> str | None:
-        return await self.publisher.find_posted(self.name, key)
 
 
 def engine_for(
     config: Config,
     db: Database,
     publisher: MatrixPublisher,
-    after_post: Callable[[], None] = lambda: None,
     clock_ahead: timedelta = timedelta(0),
 ) -> PublishEngine:
-    """An engine posting through ``publisher``; ``clock_ahead`` moves its clock forward (past
-    a dead process's claim on the period)."""
+    """An engine posting through ``publisher`` (the registry renders for Matrix);
+    ``clock_ahead`` moves its clock forward (past a dead process's claim on the period)."""
 
     def destinations(digest: DigestConfig) -> dict[str, Destination]:
-        return {name: RoomDestination(name, publisher, after_post) for name in digest.publish_to}
+        return build_destinations(digest.publish_to, {"matrix": publisher})
 
     return PublishEngine(config, db, destinations, now=lambda: datetime.now(UTC) + clock_ahead)
 
@@ -89,9 +73,8 @@ async def publish_then_die(
     db = Database.connect(db_url)
     async with connected(MatrixSettings(homeserver=homeserver, access_token=token)) as client:
         me = str((await client.whoami())["user_id"])
-        publisher = MatrixPublisher(client, Rooms(client), me)
-        engine = engine_for(config, db, publisher, lambda: os.kill(os.getpid(), signal.SIGKILL))
-        await engine.publish("weekly", period)
+        publisher = PublisherThatDies(client, Rooms(client), me)
+        await engine_for(config, db, publisher).publish("weekly", period)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ import pytest
 
 from adapters.slack.backfill import Backfiller
 from adapters.slack.publisher import SlackPublisher
-from adapters.slack.pump import EventPump
 from adapters.slack.settings import make_client
-from bot.events import ChatEvent, MessagePosted, Outcome, ReactionAdded
+from adapters.slack.translate import ts_key, ts_to_datetime
+from bot.capture.consumer import Capture, EventConsumer
+from bot.events import Author, ChatEvent, MessagePosted, Outcome, ReactionAdded
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import WATCHED, RecordingCore, load_fixture, settings_for
 
@@ -25,19 +26,20 @@ Factory = Callable[..., Backfiller]
 
 @pytest.fixture
 async def make_backfiller(fake: FakeSlack) -> AsyncIterator[Factory]:
-    """Backfillers on the fake, each with a running pump (stopped at the end)."""
-    pumps: list[EventPump] = []
+    """Backfillers on the fake, each with a running consumer (stopped at the end)."""
+    consumers: list[EventConsumer] = []
 
     def make(core: RecordingCore, **options: Any) -> Backfiller:
         client = make_client(settings_for(fake, socket_mode=False))
-        pump = EventPump(core, SlackPublisher(client, min_interval=0.0))
-        pump.start()
-        pumps.append(pump)
-        return Backfiller(client, core, pump, **options)
+        publisher = SlackPublisher(client, min_interval=0.0)
+        consumer = EventConsumer(core, publisher, position_key=ts_key)
+        consumer.start()
+        consumers.append(consumer)
+        return Backfiller(client, core, consumer, **options)
 
     yield make
-    for pump in pumps:
-        await pump.stop()
+    for consumer in consumers:
+        await consumer.stop()
 
 
 def seed_thread_week(fake: FakeSlack) -> list[str]:
@@ -174,3 +176,34 @@ async def test_backfill_resumes_from_the_last_saved_page(
     await backfiller.run([CHANNEL])
     assert [e.message_id for e in core.events] == stamps
     assert core.checkpoints[CHANNEL] == stamps[-1]
+
+
+async def test_live_posts_move_the_checkpoint_only_after_a_successful_backfill(
+    fake: FakeSlack,
+    make_backfiller: Factory,
+) -> None:
+    """A live post after a failed backfill would otherwise skip what the backfill missed."""
+    stamps = [fake.next_ts() for _ in range(5)]
+    for ts in stamps:
+        fake.add_message(WATCHED, {"user": "U2", "text": f"msg {ts}", "ts": ts})
+    core = FailingCore(fail_at=4)
+    backfiller = make_backfiller(core, min_interval=0.0, page_size=2)
+    await backfiller.run([CHANNEL])  # fails on the 4th message: logged, not raised
+    await backfiller.consumer.process(Capture(live_post(fake.next_ts()), place=CHANNEL))
+    assert core.checkpoints[CHANNEL] == stamps[1]
+    await backfiller.run([CHANNEL])
+    assert core.checkpoints[CHANNEL] == stamps[-1]
+    later = fake.next_ts()
+    await backfiller.consumer.process(Capture(live_post(later), place=CHANNEL))
+    assert core.checkpoints[CHANNEL] == later
+
+
+def live_post(ts: str) -> MessagePosted:
+    return MessagePosted(
+        event_id=f"live-{ts}",
+        channel=CHANNEL,
+        message_id=ts,
+        author=Author(id="slack:U2"),
+        text="live",
+        at=ts_to_datetime(ts),
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.slack.commands import home_view, parse_slash, reply_message, request_from
+from adapters.slack.commands import home_view, reply_message, request_from
+from bot.curate.commands import listed
 from bot.ports import CommandReply, QueueEntry
 
+MANIFEST = Path(__file__).parents[2] / "deploy" / "slack" / "manifest.yml"
 HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<@U1>", "<https://evil|ok>", "<!subteam^S1>"]
 
 
@@ -29,20 +33,6 @@ def entry(title: str, why: str | None = None) -> QueueEntry:
 
 def texts(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks)
-
-
-@pytest.mark.parametrize(
-    ("text", "parsed"),
-    [
-        ("add https://x.org  because", ("add", "https://x.org  because")),
-        ("  QUEUE ", ("queue", "")),
-        ("why 12 it is good", ("why", "12 it is good")),
-        ("", ("help", "")),
-        ("unknown thing", ("help", "")),
-    ],
-)
-def test_parse_slash(text: str, parsed: tuple[str, str]) -> None:
-    assert parse_slash(text) == parsed
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -100,3 +90,9 @@ def test_a_pipe_in_a_url_or_title_cannot_relabel_the_queue_link() -> None:
         target, label = line.split("\n")[0].strip("<>").split("|")
         assert target == "https://evil.example/x%7Chttps://trusted.example/"
         assert label == "Docs ¦ Trusted &gt; Safe"
+
+
+def test_the_manifest_hints_the_command_table() -> None:
+    """The app's manifest is written by hand: its usage hint must list the table's commands."""
+    [hint] = re.findall(r'usage_hint: "([^"]*)"', MANIFEST.read_text())
+    assert hint == " | ".join(f"{c.name} {c.usage}".strip() for c in listed())

@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 
 from adapters.slack.connection import SHORTCUT_CALLBACK_ID, SlackAdapter
+from adapters.slack.render import escape
 from bot.config import parse_config
+from bot.curate.commands import REFUSAL, listed
 from bot.curate.service import CurationService
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo
+from tests.core.helpers import EDITOR_ONLY, help_names
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import EDITOR, OTHER, WATCHED, load_fixture, make_adapter
 
@@ -150,3 +153,21 @@ async def test_slash_add_shows_the_sharers_display_name_not_their_handle(
             return Repo(session).sharer_names([item.id or 0])
 
     await fake.wait_for(lambda: named() == {item.id: "Annie"})
+
+
+async def test_help_lists_the_command_table(fake: FakeSlack, app: SlackAdapter) -> None:
+    """Slack offers what the table holds: help names every listed command, and each one typed
+    reaches its own handler (none falls back to the help)."""
+    reply = await slash(fake, "help", "UANN")
+    assert help_names(reply["text"]) == {command.name for command in listed()}
+    for command in listed():
+        if command.name != "help":
+            assert (await slash(fake, command.name, EDITOR))["text"] != reply["text"]
+
+
+@pytest.mark.parametrize("name", EDITOR_ONLY)
+async def test_editor_commands_are_refused_to_others(
+    fake: FakeSlack, app: SlackAdapter, name: str
+) -> None:
+    assert (await slash(fake, name, "UANN"))["text"] == escape(REFUSAL)
+    assert (await slash(fake, name, EDITOR))["text"] != escape(REFUSAL)

@@ -14,6 +14,7 @@ from adapters.slack.translate import (
     base_emoji,
     history_events,
     translate,
+    ts_key,
 )
 from bot.events import (
     Author,
@@ -329,3 +330,16 @@ def test_arbitrary_history_messages_only_ever_raise_malformed_event(
 ) -> None:
     with contextlib.suppress(MalformedEvent):
         list(history_events("C1", message))
+
+
+def test_ts_key_orders_positions_exactly() -> None:
+    """Seconds and microseconds compared as integers (the fraction padded: ``1.5`` is five
+    tenths, after ``1.000006``), not as a float that rounds."""
+    stamps = ["1700000000.000010", "1700000000.000009", "1700000001", "1.5", "1.000006"]
+    assert sorted(stamps, key=ts_key) == [
+        "1.000006",
+        "1.5",
+        "1700000000.000009",
+        "1700000000.000010",
+        "1700000001",
+    ]

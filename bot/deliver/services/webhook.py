@@ -1,10 +1,10 @@
 """``webhook:NAME``: POST the issue's JSON (docs/digest-json-schema.md), signed.
 
-Signature, like Slack's request signing: ``X-Linkletter-Signature: v1=<hex HMAC-SHA256 of
-"v1:{timestamp}:{body}">`` keyed with the shared secret, ``X-Linkletter-Timestamp`` in Unix
-seconds, and ``X-Linkletter-Delivery`` carrying the delivery key: the same on every retry and
-every resumed run, so receivers dedupe on it (a webhook cannot be asked what it received, so
-``find`` has nothing to look up).
+Signature, in the style of chat platforms' request signing: ``X-Linkletter-Signature:
+v1=<hex HMAC-SHA256 of "v1:{timestamp}:{body}">`` keyed with the shared secret,
+``X-Linkletter-Timestamp`` in Unix seconds, and ``X-Linkletter-Delivery`` carrying the delivery
+key: the same on every retry and every resumed run, so receivers dedupe on it (a webhook cannot
+be asked what it received, so ``find`` has nothing to look up).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Helpers the renderers share: cleaning strangers' text, fitting it to a limit, safe URLs, labels.
 
-Limits are measured in UTF-16 code units (``measure``): Slack and Discord count lengths the way
+Limits are measured in UTF-16 code units (``measure``): the chat platforms count lengths the way
 JavaScript does, where an emoji outside the BMP takes two units, so counting code points would
 under-count.
 """
@@ -21,6 +21,11 @@ from bot.digest.model import CompiledIssue, IssueItem
 
 ELLIPSIS = "…"
 MAX_URL_LENGTH = 2_000  # browsers and chat clients cope; longer ones are abuse or junk
+# Caps on an item's pieces, shared by the chat and e-mail renderers so an item reads the same.
+TITLE_LIMIT = 250
+WHY_LIMIT = 350
+SUMMARY_LIMIT = 1_200
+BYLINE_PIECE_LIMIT = 80
 LINK_URL_LIMIT = 1_000  # a longer (escaped) URL is shown unlinked so a message keeps room for text
 WORDS_PER_MINUTE = 230  # a common adult silent-reading speed for non-fiction
 
@@ -35,7 +40,7 @@ P = TypeVar("P")
 
 
 def measure(text: str) -> int:
-    """Length as Slack and Discord count it (UTF-16 code units)."""
+    """Length as the chat platforms count it (UTF-16 code units)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -91,15 +96,14 @@ def safe_url(url: str | None) -> str | None:
     return encoded if measure(encoded) <= MAX_URL_LENGTH else None
 
 
-# Image formats each destination displays. Slack's image blocks take png, jpg, jpeg and gif
-# (Block Kit reference, "Image block"); e-mail the same, since Outlook for Windows shows no WebP
-# and Gmail and Outlook no SVG, AVIF is Apple Mail only, and ICO is no e-mail image format at all
-# (caniemail.com). Discord embeds show WebP too, but not SVG.
-SLACK_IMAGES = frozenset({"png", "jpg", "jpeg", "gif"})
-EMAIL_IMAGES = SLACK_IMAGES
-DISCORD_IMAGES = SLACK_IMAGES | {"webp"}
+# Image formats every destination displays: png, jpg, jpeg and gif. E-mail shows just these, since
+# Outlook for Windows shows no WebP and Gmail and Outlook no SVG, AVIF is Apple Mail only, and ICO
+# is no e-mail image format at all (caniemail.com). A chat renderer may add formats its platform
+# shows (WebP, for instance).
+WEB_IMAGES = frozenset({"png", "jpg", "jpeg", "gif"})
+EMAIL_IMAGES = WEB_IMAGES
 _OTHER_IMAGE_FORMATS = {"svg", "svgz", "avif", "ico", "bmp", "tif", "tiff", "heic", "jxl"}
-_IMAGE_FORMATS = DISCORD_IMAGES | _OTHER_IMAGE_FORMATS
+_IMAGE_FORMATS = WEB_IMAGES | {"webp"} | _OTHER_IMAGE_FORMATS
 _FORMAT_PARAMETERS = ("format", "fm")  # image CDNs (imgix, Contentful, ...) convert on request
 
 
@@ -165,7 +169,7 @@ def issue_heading(issue: CompiledIssue) -> str:
 
 
 def section_name(name: str) -> str:
-    """The section's name, or a neutral one: Slack and Discord reject empty headers."""
+    """The section's name, or a neutral one: chat platforms reject empty headers."""
     return clean(name) or DEFAULT_SECTION_NAME
 
 

@@ -13,11 +13,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
+    BYLINE_PIECE_LIMIT,
     EMAIL_IMAGES,
     FEATURED_NOTE,
     READ_MORE_ICON,
+    SUMMARY_LIMIT,
+    TITLE_LIMIT,
     WEB_LINK_LABEL,
     WHY_ICON,
+    WHY_LIMIT,
     WHY_TEXT,
     ItemView,
     SectionView,
@@ -29,14 +33,13 @@ from bot.digest.render._common import (
     section_views,
     shown_image,
 )
-from bot.digest.render.slack import BYLINE_PIECE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, WHY_LIMIT
 
 PREHEADER_LIMIT = 140
 # Gmail clips a message whose HTML passes 102 KB (and hides the rest behind a link); this leaves
 # room for the headers and transfer encoding some senders count in.
 EMAIL_SIZE_LIMIT = 100_000
 WHOLE_ISSUE_LABEL = "Read the whole issue on the web"
-TEXT_LIMIT = 3_000  # the intro and outro, as long as a Slack section
+TEXT_LIMIT = 3_000  # the intro and outro, as long as a chat section
 
 
 @cache
@@ -58,7 +61,7 @@ def preheader(issue: CompiledIssue) -> str:
 
 
 def email_item(item: ItemView) -> ItemView:
-    """The item capped as the Slack renderer caps it, with an image e-mail clients display."""
+    """The item capped as the chat renderers cap it, with an image e-mail clients display."""
     return replace(
         item,
         title=fit(item.title, TITLE_LIMIT),

@@ -12,9 +12,9 @@ from typing import Any
 
 from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
-    DISCORD_IMAGES,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
+    WEB_IMAGES,
     WEB_LINK_LABEL,
     WHY_ICON,
     WHY_TEXT,
@@ -48,6 +48,8 @@ HEADING_LIMIT = 200
 INTRO_LIMIT = 750
 OUTRO_LIMIT = 600
 COLOUR = 0x5865F2
+# Embeds show WebP as well as the usual web formats, but not SVG.
+IMAGES = WEB_IMAGES | {"webp"}
 FEATURED_COLOUR = 0xF1C40F
 
 _INLINE_MARKUP = backslash_escaper("\\*_~|`[]<>")
@@ -91,7 +93,7 @@ def item_embed(section: str, item: IssueItem, read_more: str) -> Embed:
     text = description(item, read_more)
     if text:
         embed["description"] = text
-    image = shown_image(item.image_url, DISCORD_IMAGES)
+    image = shown_image(item.image_url, IMAGES)
     if image:
         embed["thumbnail"] = {"url": image}
     footer = " · ".join(byline(item))

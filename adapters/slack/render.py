@@ -12,11 +12,15 @@ from typing import Any
 
 from bot.digest.model import CompiledIssue, IssueItem
 from bot.digest.render._common import (
+    BYLINE_PIECE_LIMIT,
     LINK_URL_LIMIT,
     READ_MORE_ICON,
-    SLACK_IMAGES,
+    SUMMARY_LIMIT,
+    TITLE_LIMIT,
+    WEB_IMAGES,
     WEB_LINK_LABEL,
     WHY_ICON,
+    WHY_LIMIT,
     WHY_TEXT,
     byline,
     clean,
@@ -41,11 +45,9 @@ HEADER_TEXT_LIMIT = 150
 # bolt-js #2509 and #2867); measuring the blocks' whole JSON against 11.5k stays clear of it.
 MESSAGE_TEXT_BUDGET = 11_500
 FALLBACK_LIMIT = 150
-TITLE_LIMIT = 250
-WHY_LIMIT = 350
-SUMMARY_LIMIT = 1_200
-BYLINE_PIECE_LIMIT = 80
 ALT_TEXT_LIMIT = 100
+# Image blocks take png, jpg, jpeg and gif (Block Kit reference, "Image block").
+IMAGES = WEB_IMAGES
 
 
 def escape(text: str) -> str:
@@ -104,7 +106,7 @@ def item_text(item: IssueItem, read_more: str) -> str:
 def item_blocks(item: IssueItem, read_more: str) -> list[Block]:
     block = mrkdwn(item_text(item, read_more))
     block["block_id"] = f"item-{item.item_id}"  # unique per message; lets tests and actions find it
-    image = shown_image(item.image_url, SLACK_IMAGES)
+    image = shown_image(item.image_url, IMAGES)
     if image:
         alt = fit(clean(item.title) or "link preview", ALT_TEXT_LIMIT, escape)
         block["accessory"] = {"type": "image", "image_url": image, "alt_text": alt}
