@@ -107,7 +107,9 @@ class MatrixConnection:
         self.rooms = Rooms(self.client, [*channels, *publish_to])
         self.members = Members(power_thresholds(editors))
         self.own_user = ""
-        self._publisher: MatrixPublisher | None = None
+        # The runner wires the publisher into the engine before ``start``; it learns the bot's
+        # own user id (whoami) when the connection starts.
+        self.publisher = MatrixPublisher(self.client, self.rooms, own_user="")
         self.reactions: dict[str, ReactionKey] = {}
         self.encrypted_reported: set[str] = set()
         self.left: set[str] = set()  # configured rooms the bot was removed from
@@ -120,12 +122,6 @@ class MatrixConnection:
         self._commands: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    @property
-    def publisher(self) -> MatrixPublisher:
-        if self._publisher is None:
-            raise RuntimeError("the Matrix connection is not started")
-        return self._publisher
-
     def routes(self) -> list[BaseRoute]:
         return []  # the bot connects out (``/sync``); nothing calls in
 
@@ -133,9 +129,9 @@ class MatrixConnection:
         """Log in, resolve and join the configured rooms, catch up, then sync in the background."""
         await log_in(self.client, self.settings)
         self.own_user = str((await self.client.whoami())["user_id"])
-        self._publisher = MatrixPublisher(self.client, self.rooms, self.own_user)
+        self.publisher.own_user = self.own_user
         self._consumer = EventConsumer(
-            self.core, self._publisher, position_key=position_key, name="matrix"
+            self.core, self.publisher, position_key=position_key, name="matrix"
         )
         self._consumer.start()
         await self.rooms.resolve()
