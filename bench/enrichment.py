@@ -26,7 +26,6 @@ from bot.enrich.fetch import FetchSettings
 from bot.enrich.worker import EnrichmentWorker
 from storage.db import Database
 from storage.models import Item
-from storage.repo import Repo
 
 HOSTS = 100
 
@@ -58,8 +57,8 @@ def queue_links(db: Database, port: int, count: int) -> None:
 
 
 def _pending(db: Database) -> int:
-    with db.reading() as session:  # a reader: on SQLite it queues behind no writer
-        return Repo(session).pending_enrichment()
+    with db.reading() as uow:  # a reader: on SQLite it queues behind no writer
+        return uow.items.pending_enrichment()
 
 
 async def drain(worker: EnrichmentWorker, db: Database, links: int) -> int:

@@ -18,8 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
 if TYPE_CHECKING:
     import typer
     from starlette.routing import BaseRoute
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
     from bot.config import Config
     from bot.digest.model import CompiledIssue
     from bot.events import ChatEvent
+    from bot.platform_settings import PlatformSettings
     from bot.ports import ChatPublisher, Core
 
 
@@ -58,14 +57,6 @@ class IdRules:
     editor_hint: str
     channel_example: str
     editor_example: str
-
-
-class PlatformSettings(BaseModel):
-    """The ``[<name>]`` table of ``linkletter.toml``; a platform subclasses it for its own keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    capture_bot_messages: bool = False
 
 
 class Connection(Protocol):
@@ -158,7 +149,9 @@ class Platform(Protocol):
         ...
 
     @property
-    def settings_model(self) -> type[PlatformSettings]: ...
+    def settings_model(self) -> type[PlatformSettings]:
+        """Its ``[name]`` table's model; import it inside (pydantic is not for ``--help``)."""
+        ...
 
     @property
     def quiet_loggers(self) -> tuple[str, ...]:

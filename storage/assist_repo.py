@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import AssistLog, EnrichStatus, Item, ItemStatus
+from storage.models import AssistLog, EnrichStatus, Item, ItemStatus, SectionSource
 
 OPEN_STATUSES = (ItemStatus.draft, ItemStatus.approved)
 
@@ -24,13 +24,13 @@ class Attempts:
 
 
 class AssistRepo:
-    """The assist's queries in one transaction (the caller owns the session)."""
+    """The assist's queries in one transaction (``UnitOfWork.assist``)."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self._session = session
 
     def item(self, item_id: int) -> Item | None:
-        return self.session.get(Item, item_id)
+        return self._session.get(Item, item_id)
 
     def candidate_ids(self, after: int, limit: int) -> list[int]:
         """Open, enriched items with ids above ``after`` that may still lack a summary, a
@@ -53,7 +53,7 @@ class AssistRepo:
                 or_(
                     unsettled_summary,
                     and_(
-                        col(Item.section_source) == "default",
+                        col(Item.section_source) == SectionSource.default,
                         col(Item.suggested_section).is_(None),
                     ),
                     and_(
@@ -66,12 +66,12 @@ class AssistRepo:
             .order_by(col(Item.id))
             .limit(limit)
         )
-        return [item_id for item_id in self.session.exec(query).all() if item_id is not None]
+        return [item_id for item_id in self._session.exec(query).all() if item_id is not None]
 
     def attempts(self, item_id: int) -> dict[str, Attempts]:
         """Per feature: whether a call ever succeeded, how many failed, and the latest one."""
         failed = case((col(AssistLog.error).is_not(None), 1), else_=0)
-        rows = self.session.exec(
+        rows = self._session.exec(
             select(
                 AssistLog.feature,
                 func.count(),
@@ -90,17 +90,17 @@ class AssistRepo:
 
     def tokens_since(self, since: datetime) -> int:
         """Tokens spent by every call from ``since`` on (the budget's month so far)."""
-        total = self.session.exec(
+        total = self._session.exec(
             select(func.coalesce(func.sum(AssistLog.tokens), 0)).where(AssistLog.at >= since)
         ).one()
         return int(total)
 
     def log(self, entry: AssistLog) -> None:
-        self.session.add(entry)
+        self._session.add(entry)
 
     def logs(self, item_id: int) -> Sequence[AssistLog]:
         """An item's model calls, oldest first (the audit trail)."""
-        return self.session.exec(
+        return self._session.exec(
             select(AssistLog)
             .where(AssistLog.item_id == item_id)
             .order_by(col(AssistLog.at), col(AssistLog.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -12,9 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+from storage.errors import Conflict, DatabaseUnavailable, SchemaOutOfDate
+from storage.unit import UnitOfWork
 
 if TYPE_CHECKING:  # alembic is imported by ``upgrade`` only: see HEAD_REVISION
     from alembic.config import Config as AlembicConfig
@@ -27,20 +31,10 @@ HEAD_REVISION = "0003"
 SQLITE_CACHE_KIB = 512
 FULL_BELOW_BYTES = 64 * 1024  # a filesystem with less free than this counts as full
 READ_ONLY = "linkletter_read_only"  # the execution option of Database.reading's connections
+OUTAGE_PATIENCE = 120.0  # seconds Database.write/read wait out an outage before raising
 T = TypeVar("T")
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be used; the message says why and how to fix it. ``kind`` names the
-    problem: one of ``FIXES`` (disk_full, read_only, locked, ...)."""
-
-    def __init__(self, message: str, kind: str = "unreachable") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class SchemaOutOfDate(Exception):
-    """The database schema is older (or newer) than this code expects."""
+log = logging.getLogger(__name__)
+__all__ = ["Conflict", "Database", "DatabaseUnavailable", "SchemaOutOfDate", "explain"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -220,15 +214,21 @@ def explain(exc: DBAPIError, url: str) -> DatabaseUnavailable:
     if kind == "io_error" and path is not None and on_full_filesystem(path):
         kind = "disk_full"
     where = str(path) if path is not None else safe_url(url)
-    detail = str(exc.orig).strip().partition("\n")[0]
-    return DatabaseUnavailable(f"database {where}: {FIXES[kind]} ({detail})", kind)
+    waitable = isinstance(exc, OperationalError) and kind not in LASTING_KINDS
+    return DatabaseUnavailable(f"database {where}: {FIXES[kind]} ({_detail(exc)})", kind, waitable)
+
+
+def _detail(exc: DBAPIError) -> str:
+    """The driver's message, first line only."""
+    return str(exc.orig).strip().partition("\n")[0]
 
 
 class Database:
     """One engine plus the schema-version checks around it."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, outage_patience: float = OUTAGE_PATIENCE) -> None:
         self.engine = engine
+        self.outage_patience = outage_patience
 
     @property
     def url(self) -> str:
@@ -255,17 +255,47 @@ class Database:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         return cls(engine)
 
-    def is_lasting(self, exc: DBAPIError) -> bool:
-        """Whether retrying ``exc`` is pointless (see ``LASTING_KINDS``)."""
-        return explain(exc, self.url).kind in LASTING_KINDS
-
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    # --- units of work ----------------------------------------------------------------------
+    async def write(self, work: Callable[[UnitOfWork], T], *, patience: float | None = None) -> T:
+        """``work`` in one transaction on a worker thread, never on the event loop.
+
+        While the database is unreachable (a restart, a failover, a full disk), the work waits
+        and is retried with backoff for up to ``patience`` seconds (``outage_patience`` unless
+        given), so work arriving during a short outage is done when it ends instead of being
+        lost. Past the patience ``DatabaseUnavailable`` is raised, and at once for a problem
+        that waiting cannot mend (a read-only or missing database, a refused login). A
+        unique-key race with another process is retried once, then raised as ``Conflict``.
+        """
+        return await self._waiting(lambda: self.write_now(work), patience)
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        """A unit whose work commits at the end of the block, or rolls back entirely; no retry
+        (the CLI's commands fail with the explanation instead)."""
+        with self._translated(), self.session() as session:
+            yield UnitOfWork(session, self._explain)
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """A unit for reads only: its transaction is rolled back at the end of the block.
+        The objects it loaded stay usable (detached first, so the rollback does not expire them).
+        """
+        engine = self.engine.execution_options(**{READ_ONLY: True})
+        with self._translated(), Session(engine, expire_on_commit=False) as session:
+            try:
+                yield UnitOfWork(session, self._explain)
+            finally:
+                session.expunge_all()
+                session.rollback()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose work commits at the end of the block, or rolls back entirely."""
+        """A session whose work commits at the end of the block, or rolls back entirely (for
+        storage itself and for tests that inspect rows; everything else goes through units)."""
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -274,27 +304,46 @@ class Database:
                 session.rollback()
                 raise
 
+    def _explain(self, exc: DBAPIError) -> DatabaseUnavailable:
+        return explain(exc, self.url)
+
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads only: its transaction is rolled back at the end of the block.
-        The objects it loaded stay usable (detached first, so the rollback does not expire them).
-        """
-        engine = self.engine.execution_options(**{READ_ONLY: True})
-        with Session(engine, expire_on_commit=False) as session:
+    def _translated(self) -> Iterator[None]:
+        """Driver errors leave storage as its own: ``Conflict`` or ``DatabaseUnavailable``."""
+        try:
+            yield
+        except IntegrityError as error:
+            raise Conflict(f"database {safe_url(self.url)}: {_detail(error)}") from error
+        except DBAPIError as error:
+            raise self._explain(error) from error
+        except SQLAlchemyError as error:  # not the driver's: the pool's timeout, for one
+            raise DatabaseUnavailable(f"database {safe_url(self.url)}: {error}", "error") from error
+
+    def write_now(self, work: Callable[[UnitOfWork], T]) -> T:
+        """``write`` in this thread without the outage retry (scripts outside an event loop);
+        a unique-key race with another process is retried once all the same."""
+        for attempt in (1, 2):
             try:
-                yield session
-            finally:
-                session.expunge_all()
-                session.rollback()
+                with self.unit() as uow:
+                    return work(uow)
+            except Conflict:
+                if attempt == 2:
+                    raise
+                log.info("unique-key race with another writer; retrying once")
+        raise AssertionError("unreachable")
 
-    async def transaction(self, work: Callable[[Session], T]) -> T:
-        """``work`` in one transaction on a worker thread, never on the event loop."""
-
-        def run() -> T:
-            with self.session() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+    async def _waiting(self, attempt: Callable[[], T], patience: float | None) -> T:
+        limit = self.outage_patience if patience is None else patience
+        waited, delay = 0.0, 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(attempt)
+            except DatabaseUnavailable as error:
+                if waited >= limit or not error.waitable:
+                    raise
+                log.warning("database unavailable; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 5.0)
 
     def _alembic(self) -> AlembicConfig:
         from alembic.config import Config as AlembicConfig
@@ -324,7 +373,8 @@ class Database:
         from alembic import command
 
         self.current_revision()  # a clear message when the database cannot be used
-        command.upgrade(self._alembic(), "head")
+        with self._translated():
+            command.upgrade(self._alembic(), "head")
 
     def require_current_schema(self) -> None:
         current, head = self.current_revision(), self.head_revision()

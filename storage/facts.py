@@ -97,7 +97,7 @@ class Facts:
     kept until ``write``. Valid for one transaction; after ``write``, make a new one."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self._session = session
         self._processed: set[str] = set()
         self._new_processed: list[str] = []
         self._messages: dict[MessageKey, AnyMessage | None] = {}
@@ -119,7 +119,7 @@ class Facts:
         ``reacted``: the messages whose reactions will be looked up."""
         for chunk in chunked(set(event_ids)):
             query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(chunk))
-            self._processed.update(self.session.exec(query).all())
+            self._processed.update(self._session.exec(query).all())
         self._load_messages(set(messages))
         self._load_reactions(set(reacted))
         self._load_items(set(items))
@@ -132,11 +132,11 @@ class Facts:
         self._messages.update(dict.fromkeys(keys))
         self._shares.update({key: [] for key in keys})
         found = set()
-        for message in Repo(self.session).messages(keys):
+        for message in Repo(self._session).messages(keys):
             self._messages[(message.channel, message.message_id)] = message
             found.add(message.message_id)
         for chunk in chunked(found):
-            for share in self.session.exec(select(Share).where(col(Share.message_id).in_(chunk))):
+            for share in self._session.exec(select(Share).where(col(Share.message_id).in_(chunk))):
                 if (share.channel, share.message_id) in keys:
                     self._shares[(share.channel, share.message_id)].append(share)
 
@@ -145,7 +145,7 @@ class Facts:
         if not keys:
             return
         self._reactions_of.update(keys)
-        for reaction in Repo(self.session).reactions(keys, present_only=False):
+        for reaction in Repo(self._session).reactions(keys, present_only=False):
             key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
             self._reactions[key] = reaction
 
@@ -156,7 +156,7 @@ class Facts:
         self._items.update(dict.fromkeys(keys))
         query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into)
         for chunk in chunked({url for _, url in keys}):
-            rows = self.session.exec(query.where(col(Item.canonical_url).in_(chunk)))
+            rows = self._session.exec(query.where(col(Item.canonical_url).in_(chunk)))
             for item_id, digest, url, merged_into in rows:
                 if (digest, url) in keys and item_id is not None:
                     self._items[(digest, url)] = (item_id, merged_into)
@@ -219,11 +219,11 @@ class Facts:
         found = self._items[key]
         if found is None:
             values = {"digest": digest, "canonical_url": canonical_url, "url": url}
-            item_id = self.session.connection().execute(INSERT_ITEM, values).scalar_one()
+            item_id = self._session.connection().execute(INSERT_ITEM, values).scalar_one()
             self._items[key] = (item_id, None)
             return item_id, True
         item_id, merged_into = found
-        if merged_into is not None and self.session.get(Item, merged_into) is not None:
+        if merged_into is not None and self._session.get(Item, merged_into) is not None:
             return merged_into, False
         return item_id, False
 
@@ -232,7 +232,7 @@ class Facts:
         """Insert the unit's new rows: one executemany per table."""
         if self._new_processed:
             now = utcnow()
-            self.session.execute(
+            self._session.execute(
                 insert(ProcessedEvent),
                 [{"event_id": event_id, "at": now} for event_id in self._new_processed],
             )
@@ -240,5 +240,5 @@ class Facts:
         for record in self._new:
             rows[NEW_ROWS[type(record)]].append(_row(record))
         for table, values in rows.items():
-            self.session.execute(insert(table), values)
+            self._session.execute(insert(table), values)
         self._new_processed, self._new = [], []

@@ -26,12 +26,12 @@ class IssueRepo(Repo):
     """Claims, deliveries, newsletter drafts and publication marks of digest issues."""
 
     def issue(self, digest: str, period: str) -> Issue | None:
-        return self.session.exec(
+        return self._session.exec(
             select(Issue).where(Issue.digest == digest, Issue.period == period)
         ).first()
 
     def issue_by_number(self, digest: str, number: int) -> Issue | None:
-        return self.session.exec(
+        return self._session.exec(
             select(Issue).where(Issue.digest == digest, Issue.number == number)
         ).first()
 
@@ -41,16 +41,16 @@ class IssueRepo(Repo):
             query = query.where(Issue.digest == digest)
         if published_only:
             query = query.where(Issue.state == IssueState.published)
-        return list(self.session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all())
+        return list(self._session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all())
 
     def next_issue_number(self, digest: str) -> int:
-        highest = self.session.exec(
+        highest = self._session.exec(
             select(func.max(Issue.number)).where(Issue.digest == digest)
         ).one()
         return int(highest or 0) + 1
 
     def last_published(self, digest: str) -> Issue | None:
-        return self.session.exec(
+        return self._session.exec(
             select(Issue)
             .where(Issue.digest == digest, Issue.state == IssueState.published)
             .order_by(col(Issue.number).desc())
@@ -58,11 +58,11 @@ class IssueRepo(Repo):
 
     def claim_new_issue(self, values: dict[str, Any]) -> bool:
         """Insert the (digest, period) claim row; False if another process holds it already."""
-        return insert_ignore(self.session, Issue, values)
+        return insert_ignore(self._session, Issue, values)
 
     def take_over(self, issue_id: int, owner: str, now: datetime, until: datetime) -> bool:
         """Adopt a claim whose holder stopped (lease expired) or that we hold already."""
-        result = self.session.execute(
+        result = self._session.execute(
             update(Issue)
             .where(
                 col(Issue.id) == issue_id,
@@ -76,7 +76,7 @@ class IssueRepo(Repo):
 
     def deliveries(self, issue_id: int) -> list[Delivery]:
         return list(
-            self.session.exec(
+            self._session.exec(
                 select(Delivery)
                 .where(Delivery.issue_id == issue_id)
                 .order_by(col(Delivery.destination), col(Delivery.part))
@@ -84,11 +84,11 @@ class IssueRepo(Repo):
         )
 
     def delivery(self, key: str) -> Delivery | None:
-        return self.session.exec(select(Delivery).where(Delivery.key == key)).first()
+        return self._session.exec(select(Delivery).where(Delivery.key == key)).first()
 
     def ensure_delivery(self, issue_id: int, destination: str, part: int, key: str) -> None:
         insert_ignore(
-            self.session,
+            self._session,
             Delivery,
             {
                 "issue_id": issue_id,
@@ -102,7 +102,7 @@ class IssueRepo(Repo):
 
     def mark_items_published(self, issue_id: int, item_ids: Sequence[int]) -> None:
         for chunk in chunked(item_ids):
-            self.session.execute(
+            self._session.execute(
                 update(Item)
                 .where(col(Item.id).in_(chunk))
                 .values(
@@ -111,7 +111,7 @@ class IssueRepo(Repo):
             )
 
     def draft(self, digest: str, period: str, destination: str) -> NewsletterDraft | None:
-        return self.session.exec(
+        return self._session.exec(
             select(NewsletterDraft).where(
                 NewsletterDraft.digest == digest,
                 NewsletterDraft.period == period,
@@ -123,7 +123,7 @@ class IssueRepo(Repo):
         """The period's draft row for ``destination`` (made with ``key`` if new), with this
         attempt counted before the platform is called."""
         values = {"digest": digest, "period": period, "destination": destination}
-        insert_ignore(self.session, NewsletterDraft, {**values, "key": key, "attempts": 0})
+        insert_ignore(self._session, NewsletterDraft, {**values, "key": key, "attempts": 0})
         row = self.draft(digest, period, destination)
         assert row is not None
         row.attempts += 1
@@ -131,7 +131,7 @@ class IssueRepo(Repo):
 
     def drafts(self, digest: str, period: str) -> list[NewsletterDraft]:
         return list(
-            self.session.exec(
+            self._session.exec(
                 select(NewsletterDraft)
                 .where(NewsletterDraft.digest == digest, NewsletterDraft.period == period)
                 .order_by(col(NewsletterDraft.destination))

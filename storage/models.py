@@ -14,6 +14,8 @@ from storage.states import DeliveryState as DeliveryState
 from storage.states import EnrichStatus as EnrichStatus
 from storage.states import IssueState as IssueState
 from storage.states import ItemStatus as ItemStatus
+from storage.states import SectionSource as SectionSource
+from storage.states import SummarySource as SummarySource
 
 
 def utcnow() -> datetime:

@@ -1,4 +1,5 @@
-"""Queries. Everything that speaks SQL lives here; callers pass a session (one transaction)."""
+"""Queries. Everything that speaks SQL lives here; a unit of work (``storage.unit``) gives each
+repository its session (one transaction), which stays private to it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at",
 LISTING_BATCH = 1000
 IN_CHUNK = 5000  # values per IN list: far below PostgreSQL's 65,535 bind parameters a statement
 V = TypeVar("V")
+Row = RowMapping  # a row of a listing, read by column name (``items list``)
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 SHARES: Table = Share.__table__  # type: ignore[attr-defined]
 
@@ -67,7 +69,7 @@ class Repo:
     """The queries of one unit of work."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self._session = session
 
     # --- messages and reactions (the ingest's own lookups are in ``storage.facts``) ---------
     def messages(self, keys: Iterable[tuple[str, str]]) -> list[Message]:
@@ -78,7 +80,7 @@ class Repo:
         rows = [
             row
             for chunk in chunked(ids)
-            for row in self.session.exec(select(Message).where(col(Message.message_id).in_(chunk)))
+            for row in self._session.exec(select(Message).where(col(Message.message_id).in_(chunk)))
         ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
@@ -90,7 +92,7 @@ class Repo:
         rows = [
             row
             for chunk in chunked({mid for _, mid in wanted})
-            for row in self.session.exec(
+            for row in self._session.exec(
                 select(Message).where(
                     col(Message.thread_parent).in_(chunk), col(Message.deleted).is_(False)
                 )
@@ -112,54 +114,54 @@ class Repo:
         rows = [
             row
             for chunk in chunked({message_id for _, message_id in wanted})
-            for row in self.session.exec(query.where(col(Reaction.message_id).in_(chunk)))
+            for row in self._session.exec(query.where(col(Reaction.message_id).in_(chunk)))
         ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
     # --- items and shares -------------------------------------------------------------------
     def item(self, item_id: int) -> Item | None:
-        return self.session.get(Item, item_id)
+        return self._session.get(Item, item_id)
 
     def items_by_id(self, item_ids: Sequence[int]) -> list[Item]:
         return [
             row
             for chunk in chunked(item_ids)
-            for row in self.session.exec(select(Item).where(col(Item.id).in_(chunk)))
+            for row in self._session.exec(select(Item).where(col(Item.id).in_(chunk)))
         ]
 
     def item_by_url(self, digest: str, canonical_url: str) -> Item | None:
-        return self.session.exec(
+        return self._session.exec(
             select(Item).where(Item.digest == digest, Item.canonical_url == canonical_url)
         ).first()
 
     def shares_of_item(self, item_id: int) -> list[Share]:
-        return list(self.session.exec(select(Share).where(Share.item_id == item_id)).all())
+        return list(self._session.exec(select(Share).where(Share.item_id == item_id)).all())
 
     def shares_of_items(self, item_ids: Sequence[int]) -> list[Share]:
         return [
             row
             for chunk in chunked(item_ids)
-            for row in self.session.exec(select(Share).where(col(Share.item_id).in_(chunk)))
+            for row in self._session.exec(select(Share).where(col(Share.item_id).in_(chunk)))
         ]
 
     def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
         rows = [
             row
             for chunk in chunked(item_ids)
-            for row in self.session.exec(select(Decision).where(col(Decision.item_id).in_(chunk)))
+            for row in self._session.exec(select(Decision).where(col(Decision.item_id).in_(chunk)))
         ]
         return sorted(rows, key=lambda decision: decision.at)
 
     def move_decisions(self, source_id: int, target_id: int) -> None:
-        self.session.execute(
+        self._session.execute(
             update(Decision).where(col(Decision.item_id) == source_id).values(item_id=target_id)
         )
 
     def add(self, row: Any) -> None:
-        self.session.add(row)
+        self._session.add(row)
 
     def flush(self) -> None:
-        self.session.flush()
+        self._session.flush()
 
     def items(
         self,
@@ -178,11 +180,11 @@ class Repo:
         query = query.order_by(col(Item.first_shared_at), col(Item.id))
         if limit:
             query = query.limit(limit)
-        return list(self.session.exec(query).all())
+        return list(self._session.exec(query).all())
 
     def item_listing(
         self, digest: str | None = None, statuses: Sequence[str] | None = None
-    ) -> Iterator[tuple[RowMapping, list[RowMapping]]]:
+    ) -> Iterator[tuple[Row, list[Row]]]:
         """Every listed item (the order of :meth:`items`) with its shares, as plain rows.
 
         One LEFT JOIN read in batches of ``LISTING_BATCH`` rows (a server-side cursor on
@@ -201,7 +203,7 @@ class Repo:
         if statuses:
             query = query.where(items.c.status.in_(statuses))
         query = query.order_by(items.c.first_shared_at, items.c.id, shares.c.id)
-        result = self.session.execute(query.execution_options(yield_per=LISTING_BATCH))
+        result = self._session.execute(query.execution_options(yield_per=LISTING_BATCH))
         for _, group in groupby(result.mappings(), key=lambda row: row["id"]):
             rows = list(group)
             yield rows[0], [row for row in rows if row["share_id"] is not None]
@@ -210,13 +212,13 @@ class Repo:
         query = select(Item.status, func.count()).where(col(Item.merged_into).is_(None))
         if digest:
             query = query.where(Item.digest == digest)
-        rows = self.session.exec(query.group_by(Item.status)).all()
+        rows = self._session.exec(query.group_by(Item.status)).all()
         return dict(rows)
 
     def ready_for_issue(self, digest: str) -> list[Item]:
         """Approved items of a digest not yet in a published issue (uses ix_item_digest_status)."""
         return list(
-            self.session.exec(
+            self._session.exec(
                 select(Item).where(
                     Item.digest == digest,
                     Item.status == ItemStatus.approved,
@@ -228,7 +230,7 @@ class Repo:
 
     def shared_before(self, digest: str, moment: datetime) -> bool:
         """Whether the digest collected anything before ``moment`` (was it live then?)."""
-        found = self.session.exec(
+        found = self._session.exec(
             select(Item.id)
             .where(Item.digest == digest, col(Item.first_shared_at) < moment)
             .limit(1)
@@ -259,26 +261,26 @@ class Repo:
         wanted = set(users)
         if not wanted:
             return {}
-        rows = self.session.exec(select(Person).where(col(Person.user).in_(wanted))).all()
+        rows = self._session.exec(select(Person).where(col(Person.user).in_(wanted))).all()
         return {row.user: row.name for row in rows}
 
     def save_person_name(self, user: str, name: str) -> None:
         """Store ``user``'s display name and put it on their earlier messages and shares (a
         name resolved late, or a rename), unless it is already stored."""
-        row = self.session.get(Person, user)
+        row = self._session.get(Person, user)
         if row is not None and row.name == name:
             return
         if row is None:
             values = {"user": user, "name": name, "updated_at": utcnow()}
-            insert_ignore(self.session, Person, values)
+            insert_ignore(self._session, Person, values)
         else:
             row.name, row.updated_at = name, utcnow()
         stale_share = or_(col(Share.user_name).is_(None), col(Share.user_name) != name)
-        self.session.execute(
+        self._session.execute(
             update(Share).where(col(Share.user) == user, stale_share).values(user_name=name)
         )
         stale_message = or_(col(Message.author_name).is_(None), col(Message.author_name) != name)
-        self.session.execute(
+        self._session.execute(
             update(Message)
             .where(col(Message.author) == user, stale_message)
             .values(author_name=name)
@@ -286,7 +288,7 @@ class Repo:
 
     # --- checkpoints and digest state -------------------------------------------------------
     def checkpoint(self, channel: str) -> str | None:
-        row = self.session.get(Checkpoint, channel)
+        row = self._session.get(Checkpoint, channel)
         return row.position if row else None
 
     def save_checkpoint(self, channel: str, position: str, later: Callable[[str], Any]) -> None:
@@ -294,23 +296,23 @@ class Repo:
 
         ``later`` is the sort key of the channel's positions (its platform's ``position_key``;
         storage does not know how a platform numbers its messages)."""
-        row = self.session.get(Checkpoint, channel)
+        row = self._session.get(Checkpoint, channel)
         if row is None:
             insert_ignore(
-                self.session,
+                self._session,
                 Checkpoint,
                 {"channel": channel, "position": position, "updated_at": utcnow()},
             )
-            row = self.session.get(Checkpoint, channel)
+            row = self._session.get(Checkpoint, channel)
             assert row is not None
         if later(position) >= later(row.position):
             row.position, row.updated_at = position, utcnow()
 
     def digest_state(self, digest: str) -> DigestState:
-        row = self.session.get(DigestState, digest)
+        row = self._session.get(DigestState, digest)
         if row is None:
-            insert_ignore(self.session, DigestState, {"digest": digest})
-            row = self.session.get(DigestState, digest)
+            insert_ignore(self._session, DigestState, {"digest": digest})
+            row = self._session.get(DigestState, digest)
             assert row is not None
         return row
 
@@ -337,9 +339,9 @@ class Repo:
             .order_by(col(Item.id))
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self._session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        claimed = self.session.execute(
+        claimed = self._session.execute(
             update(Item)
             .where(col(Item.id).in_(due.scalar_subquery()), free)
             .values(
@@ -353,7 +355,7 @@ class Repo:
 
     def pending_enrichment(self) -> int:
         return int(
-            self.session.exec(
+            self._session.exec(
                 select(func.count())
                 .select_from(Item)
                 .where(Item.enrich_status == EnrichStatus.pending)

@@ -33,3 +33,25 @@ class DeliveryState(StrEnum):
     pending = "pending"
     posted = "posted"
     failed = "failed"
+
+
+class SummarySource(StrEnum):
+    """Where an item's summary came from (``Item.summary_source``)."""
+
+    page = "page"  # the page's own description
+    main_text = "main-text"  # the start of the page's text (it declared no description)
+    unfurl = "unfurl"  # the chat platform's link preview
+    assist = "assist"  # the language model
+    editor = "editor"
+
+
+class SectionSource(StrEnum):
+    """What placed an item in its section (``Item.section_source``)."""
+
+    override = "override"  # an editor
+    hashtag = "hashtag"
+    channel = "channel"
+    domain = "domain"
+    keyword = "keyword"
+    suggested = "suggested"  # the assist's suggestion
+    default = "default"  # no rule matched

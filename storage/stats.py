@@ -56,11 +56,11 @@ class StatsRepo(Repo):
         )
         if digest is not None:
             query = query.where(Issue.digest == digest)
-        rows = self.session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all()
+        rows = self._session.exec(query.order_by(col(Issue.digest), col(Issue.number))).all()
         return [IssueHeader(*row) for row in rows]
 
     def items_by_digest_and_status(self) -> dict[tuple[str, str], int]:
-        rows = self.session.exec(
+        rows = self._session.exec(
             select(Item.digest, Item.status, func.count())
             .where(col(Item.merged_into).is_(None))
             .group_by(col(Item.digest), col(Item.status))
@@ -68,7 +68,7 @@ class StatsRepo(Repo):
         return {(digest, status): int(count) for digest, status, count in rows}
 
     def shared_items_since(self, since: datetime, digests: Sequence[str]) -> list[SharedItem]:
-        rows = self.session.exec(
+        rows = self._session.exec(
             select(Item.first_shared_at, Item.canonical_url, Item.status).where(
                 col(Item.digest).in_(digests),
                 col(Item.merged_into).is_(None),
@@ -81,7 +81,7 @@ class StatsRepo(Repo):
     def top_sharers(self, since: datetime, digests: Sequence[str], limit: int) -> list[SharerCount]:
         """People by active shares in the window, each under one of their display names."""
         shares = func.count(col(Share.id))
-        rows = self.session.exec(
+        rows = self._session.exec(
             select(Share.user, func.max(Share.user_name), shares)
             .join(Item, col(Item.id) == col(Share.item_id))
             .where(

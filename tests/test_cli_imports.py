@@ -54,3 +54,23 @@ def test_help_imports_no_command_machinery() -> None:
     ]
     assert not found, "imported by --help: " + "; ".join(found)
     assert "bot.cli.items" in loaded  # the probe did load the commands
+
+
+def test_the_root_help_loads_no_pydantic() -> None:
+    """Typer loads pydantic for a sub-command's help, but ``linkletter --help`` need not: the
+    platforms' commands are listed from ``bot.platform`` alone (``bot.platform_settings`` holds
+    the pydantic part)."""
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['linkletter', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our interpreter, a fixed program
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "pydantic" not in result.stderr.split()

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.platform import Check, IdRules, Importer, PlatformSettings
+from bot.platform import Check, IdRules, Importer
 
 if TYPE_CHECKING:
     import typer
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.digest.model import CompiledIssue
     from bot.events import ChatEvent
     from bot.platform import DemoChat, DemoUsers, Export
+    from bot.platform_settings import PlatformSettings
     from bot.ports import ChatPublisher, Core
 
 CONTENT_LIMIT = 2_000  # characters in one message's content
@@ -55,7 +56,13 @@ DISCORD_TOKEN=
 # DISCORD_SHARD_COUNT=1
 """
     token_variable = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
-    settings_model = PlatformSettings
+
+    @property
+    def settings_model(self) -> type[PlatformSettings]:
+        from bot.platform_settings import PlatformSettings
+
+        return PlatformSettings
+
     quiet_loggers = ("discord",)
 
     def connect(

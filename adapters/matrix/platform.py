@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from bot.platform import Check, Connection, IdRules, Importer, PlatformSettings
+from bot.platform import Check, Connection, IdRules, Importer
 
 if TYPE_CHECKING:
     import typer
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.digest.model import CompiledIssue
     from bot.events import ChatEvent
     from bot.platform import DemoChat, DemoUsers
+    from bot.platform_settings import PlatformSettings
     from bot.ports import ChatPublisher, Core
 
 NAME = "matrix"
@@ -67,7 +68,13 @@ MATRIX_ACCESS_TOKEN=
 # MATRIX_DEVICE_ID=LINKLETTER
 """
     token_variable = "MATRIX_HOMESERVER_URL"  # noqa: S105 - the variable's name, not a secret
-    settings_model = PlatformSettings
+
+    @property
+    def settings_model(self) -> type[PlatformSettings]:
+        from bot.platform_settings import PlatformSettings
+
+        return PlatformSettings
+
     quiet_loggers = ("mau", "aiohttp")
 
     def connect(

@@ -8,14 +8,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
-from bot.platform import Check, IdRules, Importer, PlatformSettings
+from bot.platform import Check, IdRules, Importer
 
 if TYPE_CHECKING:
     import typer
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from adapters.slack.config import SlackConfig
     from adapters.slack.connection import SlackAdapter
     from bot.config import Config
     from bot.digest.model import CompiledIssue
@@ -33,12 +32,6 @@ def _open_export(path: Path) -> Export:
     from adapters.slack.export import SlackExport
 
     return SlackExport(path)
-
-
-class SlackConfig(PlatformSettings):
-    """``[slack]``: ``backfill_interval_seconds`` is the pause between two history calls."""
-
-    backfill_interval_seconds: float = Field(default=1.2, ge=0)
 
 
 class Slack:
@@ -62,7 +55,13 @@ SLACK_APP_TOKEN=
 # SLACK_API_URL=https://slack.com/api/
 """
     token_variable = "SLACK_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
-    settings_model: type[PlatformSettings] = SlackConfig
+
+    @property
+    def settings_model(self) -> type[SlackConfig]:
+        from adapters.slack.config import SlackConfig
+
+        return SlackConfig
+
     quiet_loggers = ("slack_bolt", "slack_sdk")
 
     def connect(
@@ -71,7 +70,7 @@ SLACK_APP_TOKEN=
         from adapters.slack.connection import SlackAdapter
         from adapters.slack.settings import SlackSettings
 
-        table = config.platform_settings(self.name, SlackConfig)
+        table = config.platform_settings(self.name, self.settings_model)
         settings = SlackSettings.from_env(env, backfill_interval=table.backfill_interval_seconds)
         return SlackAdapter(core, settings, channels=channels)
 

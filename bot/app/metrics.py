@@ -20,23 +20,45 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.events import ChatEvent, Outcome
 from storage.db import Database
+from storage.errors import StorageError
 from storage.models import ItemStatus
-from storage.stats import StatsRepo
 
 log = logging.getLogger(__name__)
 
-EventOutcome = Literal["received", "processed", "rejected"]
-EnrichmentFailure = Literal["refused", "transient", "gave_up", "crashed"]
+
+class EventOutcome(StrEnum):
+    """What became of an event (the ``linkletter_events_*_total`` counters)."""
+
+    received = "received"
+    processed = "processed"
+    rejected = "rejected"
+
+
+class EnrichmentFailure(StrEnum):
+    """Why a fetch failed (the ``reason`` label of ``linkletter_enrichment_failures_total``)."""
+
+    refused = "refused"
+    transient = "transient"
+    gave_up = "gave_up"
+    crashed = "crashed"
+
+
+class FetchOutcome(StrEnum):
+    """The ``outcome`` label of ``linkletter_enrichment_seconds``."""
+
+    ok = "ok"
+    failed = "failed"
+
+
 ITEM_STATUSES = tuple(ItemStatus)
 # Fetches are capped by fetch.timeout_seconds (20 s by default); the top buckets catch retries.
 ENRICHMENT_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
@@ -109,9 +131,9 @@ def count_event(
     metrics: Metrics = METRICS,
 ) -> None:
     """Count one event; ``reason`` (a short fixed word, e.g. ``duplicate``) is for rejections."""
-    if outcome == "received":
+    if outcome == EventOutcome.received:
         metrics.events_received.labels(platform=platform, kind=kind).inc()
-    elif outcome == "processed":
+    elif outcome == EventOutcome.processed:
         metrics.events_processed.labels(platform=platform, kind=kind).inc()
     else:
         metrics.events_rejected.labels(platform=platform, kind=kind, reason=reason).inc()
@@ -122,18 +144,18 @@ def count_handled(event: ChatEvent, outcome: Outcome, metrics: Metrics = METRICS
     rejected as a duplicate. (Events an adapter refuses before the core, e.g. a bad signature,
     are counted there: ``received`` then ``rejected`` with the reason.)"""
     platform, kind = event.channel.partition(":")[0], event_kind(event)
-    count_event(platform, kind, "received", metrics=metrics)
+    count_event(platform, kind, EventOutcome.received, metrics=metrics)
     if outcome.duplicate:
-        count_event(platform, kind, "rejected", "duplicate", metrics)
+        count_event(platform, kind, EventOutcome.rejected, "duplicate", metrics)
     else:
-        count_event(platform, kind, "processed", metrics=metrics)
+        count_event(platform, kind, EventOutcome.processed, metrics=metrics)
 
 
 def observe_enrichment(
     seconds: float, failure: EnrichmentFailure | None = None, metrics: Metrics = METRICS
 ) -> None:
     """Record one fetch's duration, and its failure reason if it failed."""
-    outcome = "ok" if failure is None else "failed"
+    outcome = FetchOutcome.ok if failure is None else FetchOutcome.failed
     metrics.enrichment_seconds.labels(outcome=outcome).observe(seconds)
     if failure is not None:
         metrics.enrichment_failures.labels(reason=failure).inc()
@@ -158,10 +180,11 @@ class DatabaseGauges:
 def read_database_gauges(db: Database) -> DatabaseGauges | None:
     """The gauges' values, or None when the database cannot be read (blocking: run in a thread)."""
     try:
-        with db.session() as session:
-            repo = StatsRepo(session)
-            return DatabaseGauges(repo.items_by_digest_and_status(), repo.pending_enrichment())
-    except SQLAlchemyError as exc:
+        with db.reading() as uow:
+            return DatabaseGauges(
+                uow.stats.items_by_digest_and_status(), uow.stats.pending_enrichment()
+            )
+    except StorageError as exc:
         log.warning("metrics: cannot read the database: %s", exc)
         return None
 

@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from bot.config import Config, DigestConfig
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
-from bot.deliver.services import build_platform_destinations
+from bot.deliver.services.build import build_platform_destinations
 from bot.platforms import every
 from bot.ports import ChatPublisher
 from storage.db import Database

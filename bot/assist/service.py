@@ -47,14 +47,14 @@ from bot.capture.ingest import recompute_item
 from bot.config import Config
 from storage.assist_repo import AssistRepo, Attempts
 from storage.db import Database
-from storage.models import AssistLog, Item, ItemStatus, utcnow
-from storage.repo import Repo
+from storage.models import AssistLog, Item, ItemStatus, SectionSource, SummarySource, utcnow
+from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUDGET_EXHAUSTED = "monthly token budget exhausted"
-PAGE_SOURCES = (None, "page", "unfurl")
+PAGE_SOURCES = (None, SummarySource.page, SummarySource.unfurl)
 SWEEP_BATCH = 50
 
 
@@ -101,7 +101,11 @@ def _has_page_description(item: Item) -> bool:
 
 def summary_wanted(item: Item) -> bool:
     """The item has main text but no editor's, generated or usable page summary."""
-    if item.summary_override or item.summary_source in ("editor", "assist") or not item.main_text:
+    if (
+        item.summary_override
+        or item.summary_source in (SummarySource.editor, SummarySource.assist)
+        or not item.main_text
+    ):
         return False
     if _has_page_description(item):
         return not description_is_usable(item.summary, item.title, item.site_name)
@@ -109,7 +113,11 @@ def summary_wanted(item: Item) -> bool:
 
 
 def _section_wanted(item: Item, sections: tuple[str, ...]) -> bool:
-    return bool(sections) and item.section_source == "default" and not item.suggested_section
+    return (
+        bool(sections)
+        and item.section_source == SectionSource.default
+        and not item.suggested_section
+    )
 
 
 def _why_wanted(item: Item) -> bool:
@@ -238,7 +246,7 @@ class AssistService:
             return
         summary = extractive_summary(item.main_text)
         if summary and summary != item.summary:
-            item.summary, item.summary_source = summary, "main-text"
+            item.summary, item.summary_source = summary, SummarySource.main_text
             item.updated_at = self._now()
         self._fallback_checked.add(key)
 
@@ -294,7 +302,7 @@ class AssistService:
             entry.error, entry.tokens = exc.reason, exc.tokens
         except ValueError as exc:
             entry.error = str(exc)
-        await self._db(lambda repo: self._record(repo, entry, answer))
+        await self.db.write(lambda uow: self._record(uow, entry, answer))
         if entry.error:
             log.info("assist %s for item %s failed: %s", feature, plan.item_id, entry.error)
         return entry.error
@@ -308,19 +316,20 @@ class AssistService:
             raise ValueError("the answer was empty once reduced to plain text")
         return text
 
-    def _record(self, repo: AssistRepo, entry: AssistLog, answer: str | None) -> None:
+    def _record(self, uow: UnitOfWork, entry: AssistLog, answer: str | None) -> None:
+        repo = uow.assist
         repo.log(entry)
         item = repo.item(entry.item_id) if entry.item_id is not None else None
         if item is None or entry.error:
             return
         if entry.feature == "summary" and answer:
-            if item.summary_override or item.summary_source == "editor":
+            if item.summary_override or item.summary_source == SummarySource.editor:
                 return  # an editor wrote one while the model was thinking
-            item.summary, item.summary_source = answer, "assist"
+            item.summary, item.summary_source = answer, SummarySource.assist
         elif entry.feature == "section":
             item.suggested_section = answer
             if answer:
-                recompute_item(self.config, Repo(repo.session), item)
+                recompute_item(self.config, uow.items, item)
         elif entry.feature == "why":
             item.suggested_why = answer
         item.updated_at = self._now()
@@ -339,4 +348,4 @@ class AssistService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def _db(self, work: Callable[[AssistRepo], T]) -> T:
-        return await self.db.transaction(lambda session: work(AssistRepo(session)))
+        return await self.db.write(lambda uow: work(uow.assist))

@@ -38,11 +38,12 @@ from bot.events import (
     Unfurl,
     UnfurlsAdded,
 )
-from bot.platform import PlatformSettings
+from bot.platform_settings import PlatformSettings
 from bot.platforms import platform_of
-from storage.facts import AnyMessage, Facts
+from storage.facts import AnyMessage
 from storage.models import Item, ItemStatus, Message, Share, utcnow
 from storage.repo import Repo
+from storage.unit import UnitOfWork
 
 
 def _aware(moment: datetime) -> datetime:
@@ -57,10 +58,10 @@ class Ingest:
     """The event rules of issue 2, applied to one unit of work: ``load`` what the events need,
     ``record`` each, then ``finish`` writes the new rows and re-derives the touched items."""
 
-    def __init__(self, config: Config, repo: Repo) -> None:
+    def __init__(self, config: Config, uow: UnitOfWork) -> None:
         self.config = config
-        self.repo = repo
-        self.facts = Facts(repo.session)
+        self.repo = uow.items
+        self.facts = uow.facts()
         self.effects: list[Effect] = []
         self.touched: set[int] = set()
         self._keyed: dict[str, dict[str, str]] = {}

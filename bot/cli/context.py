@@ -89,16 +89,13 @@ def friendly_errors() -> Iterator[None]:
 
 def operator_message(exc: Exception) -> str | None:
     """The one line for a failure an operator can fix, or None for any other exception."""
-    from sqlalchemy.exc import DBAPIError
-
-    from bot.config import ConfigError, database_url
+    from bot.config import ConfigError
     from bot.curate.commands import Refused
-    from storage.db import DatabaseUnavailable, SchemaOutOfDate, explain
+    from storage.errors import StorageError
 
-    if isinstance(exc, ConfigError | DatabaseUnavailable | SchemaOutOfDate | Refused):
+    # StorageError: disk full, read-only, locked... (storage explains its driver's errors)
+    if isinstance(exc, ConfigError | StorageError | Refused):
         return str(exc)
-    if isinstance(exc, DBAPIError):  # disk full, read-only, locked... while a command works
-        return str(explain(exc, database_url()))
     if isinstance(exc, KeyError):  # unknown digest names and the like
         return str(exc.args[0]) if exc.args else str(exc)
     return None

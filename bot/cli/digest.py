@@ -52,7 +52,6 @@ def _digest(context: Context, name: str | None) -> DigestConfig:
 def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """Each digest with its schedule, next run, last issue and what is waiting."""
     from bot.deliver.cadence import next_slot, parse_schedule
-    from storage.issues import IssueRepo
 
     context = state(ctx)
     config, db = context.config(), context.database()
@@ -76,8 +75,8 @@ def list_digests(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
             )
         return rows
 
-    with db.reading() as session:
-        rows = load(IssueRepo(session))
+    with db.reading() as uow:
+        rows = load(uow.issues)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -144,10 +143,9 @@ def _print_issue(issue: CompiledIssue) -> None:
 
 def _stored_issue(context: Context, digest: DigestConfig, number: int) -> CompiledIssue:
     from bot.digest import store
-    from storage.issues import IssueRepo
 
-    with context.database().reading() as session:
-        row = IssueRepo(session).issue_by_number(digest.name, number)
+    with context.database().reading() as uow:
+        row = uow.issues.issue_by_number(digest.name, number)
         if row is None:
             fail(f"{digest.name} has no issue {number} (see `linkletter digest list`)")
         return store.loads(row.compiled)
@@ -185,13 +183,11 @@ def show(
     ctx: typer.Context, number: int, digest: str | None = DIGEST, as_json: bool = AS_JSON
 ) -> None:
     """A published issue and where each part went."""
-    from storage.issues import IssueRepo
-
     context = state(ctx)
     chosen = _digest(context, digest)
     issue = _stored_issue(context, chosen, number)
-    with context.database().reading() as session:
-        repo = IssueRepo(session)
+    with context.database().reading() as uow:
+        repo = uow.issues
         row = repo.issue_by_number(chosen.name, number)
         deliveries = [
             {
@@ -260,11 +256,9 @@ def intro(
     digest: str | None = DIGEST,
 ) -> None:
     """Set the intro paragraph of the next issue."""
-    from storage.issues import IssueRepo
-
     context = state(ctx)
     chosen = _digest(context, digest)
-    with context.database().session() as session:
-        digest_state = IssueRepo(session).digest_state(chosen.name)
+    with context.database().unit() as uow:
+        digest_state = uow.issues.digest_state(chosen.name)
         digest_state.intro = None if text.strip().lower() == "clear" else text
     console.print("Intro cleared." if text.strip().lower() == "clear" else "Intro saved.")

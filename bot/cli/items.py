@@ -13,15 +13,13 @@ from rich.text import Text
 from bot.cli.context import console, fail, friendly_errors, run_async, state
 from bot.cli.terminal import plain
 from bot.platforms import every
-from storage.states import EnrichStatus, ItemStatus
+from storage.states import EnrichStatus, ItemStatus, SummarySource
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it (fast `--help`)
-    from sqlalchemy import RowMapping
-
     from bot.config import DigestConfig
     from bot.curate.service import CurationService
     from bot.enrich.worker import EnrichmentWorker
-    from storage.repo import Repo
+    from storage.repo import Repo, Row
 
 app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args_is_help=True)
 
@@ -29,7 +27,7 @@ app = typer.Typer(help="Captured items: list, refresh and curate them.", no_args
 Status = ItemStatus  # --status takes the item statuses the database holds
 
 
-def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any]:
+def item_record(item: Row, shares: Sequence[Row]) -> dict[str, Any]:
     """The documented ``items list --json`` shape (docs/cli.md), from the rows of
     ``Repo.item_listing`` (share columns prefixed ``share_``)."""
     return {
@@ -39,7 +37,9 @@ def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any
         "canonical_url": item["canonical_url"],
         "title": item["title_override"] or item["title"] or item["unfurl_title"],
         "summary": item["summary_override"] or item["summary"],
-        "summary_source": "editor" if item["summary_override"] else item["summary_source"],
+        "summary_source": SummarySource.editor
+        if item["summary_override"]
+        else item["summary_source"],
         "section": item["section"],
         "section_source": item["section_source"],
         "status": item["status"],
@@ -61,7 +61,7 @@ def item_record(item: RowMapping, shares: Sequence[RowMapping]) -> dict[str, Any
     }
 
 
-def share_record(share: RowMapping) -> dict[str, Any]:
+def share_record(share: Row) -> dict[str, Any]:
     shared_at = share["share_shared_at"]
     return {
         "platform": share["share_channel"].split(":", 1)[0],
@@ -95,15 +95,13 @@ def list_items(
     as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
 ) -> None:
     """Every captured item with its shares, votes, why and enrichment state."""
-    from storage.repo import Repo
-
     service = state(ctx).service()
     if digest:
         _digest(service, digest)
     # Read and printed as a stream (one item's rows at a time): no event loop is running here,
     # so the blocking read does not need a worker thread.
-    with friendly_errors(), service.db.reading() as session:
-        listing = Repo(session).item_listing(digest, [status.value] if status else None)
+    with friendly_errors(), service.db.reading() as uow:
+        listing = uow.items.item_listing(digest, [status.value] if status else None)
         records = (item_record(item, shares) for item, shares in listing)
         if as_json:
             write_json_array(records, sys.stdout)

@@ -32,7 +32,8 @@ from bot.deliver.cadence import FORMS as SCHEDULE_FORMS
 from bot.deliver.cadence import next_slot, parse_schedule
 from bot.deliver.services.settings import DestinationConfig, unknown_references
 from bot.envfile import config_path
-from bot.platform import IdRules, PlatformSettings
+from bot.platform import IdRules
+from bot.platform_settings import PlatformSettings
 from bot.platforms import every, platform_of
 
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"

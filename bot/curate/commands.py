@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.config import Config, DigestConfig
     from bot.events import ChatEvent, Outcome
     from storage.repo import Repo
+    from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,11 +47,15 @@ class Curation(Protocol):
     def config(self) -> Config: ...
 
     async def run(self, work: Callable[[Repo], T]) -> T:
-        """``work`` in one transaction."""
+        """``work`` in one transaction, with the items' queries."""
+        ...
+
+    async def write(self, work: Callable[[UnitOfWork], T]) -> T:
+        """``work`` in one unit of work."""
         ...
 
     def apply(
-        self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
+        self, uow: UnitOfWork, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
         """Capture one event (``digests`` forces capture into them)."""
         ...
@@ -154,13 +159,14 @@ class CommandHandler:
                 at=datetime.now(UTC),
             )
 
-        def add(repo: Repo) -> str:
+        def add(uow: UnitOfWork) -> str:
+            repo = uow.items
             known = {
                 item.id
                 for link in extract_links(event.text)
                 if (item := find_item(repo, digest, link))
             }
-            outcome = self.service.apply(repo, event, [digest])
+            outcome = self.service.apply(uow, event, [digest])
             if outcome.duplicate:
                 return "Already in the queue."
             items = [item for i in outcome.item_ids if (item := repo.item(i)) is not None]
@@ -169,7 +175,7 @@ class CommandHandler:
                 or "No link found."
             )
 
-        return CommandReply(await self.service.run(add))
+        return CommandReply(await self.service.write(add))
 
     async def _why(self, request: CommandRequest, digest: DigestConfig) -> CommandReply:
         target, _, text = request.args.strip().partition(" ")
@@ -432,9 +438,9 @@ def _decided(item: Item, action: str) -> str:
 
 def _added(digest: DigestConfig, item: Item, known: bool) -> str:
     """What ``add`` did to one item: added, shared again, or nothing because it is done."""
-    if item.status == "published":
+    if item.status == ItemStatus.published:
         return f"Item {item.id} was already published in *{digest.name}*; it will not go out again."
-    if item.status in ("rejected", "withdrawn"):
+    if item.status in (ItemStatus.rejected, ItemStatus.withdrawn):
         return f"Item {item.id} was {item.status} by an editor; your share is noted on it."
     if known:
         return f"Already in the *{digest.name}* queue as item {item.id}; your share was added."

@@ -24,7 +24,7 @@ from bot.capture.canonical import domain_of
 from bot.capture.links import extract_links, plain_text
 from bot.capture.why import split_why, starts_with_why
 from bot.config import DigestConfig
-from storage.models import ItemStatus
+from storage.models import ItemStatus, SectionSource
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HASHTAG = re.compile(r"(?<![\w&/#])#([A-Za-z][\w-]{0,49})")
@@ -86,7 +86,7 @@ class Derived:
     why_by: str | None
     note: str | None
     section: str
-    section_source: str
+    section_source: SectionSource
     title_override: str | None
     summary_override: str | None
     image_override: str | None
@@ -211,26 +211,31 @@ def _hashtags(facts: ItemFacts) -> set[str]:
     return {tag.lower() for text in texts for tag in _HASHTAG.findall(plain_text(text))}
 
 
-def _section(facts: ItemFacts, digest: DigestConfig, override: str | None) -> tuple[str, str]:
+def _section(
+    facts: ItemFacts, digest: DigestConfig, override: str | None
+) -> tuple[str, SectionSource]:
     if override:
-        return override, "override"
+        return override, SectionSource.override
     tags = _hashtags(facts)
     channels = {share.channel for share in facts.shares}
     domain = domain_of(facts.url)
     haystack = " ".join(filter(None, [facts.title, facts.summary, *(s.text for s in facts.shares)]))
-    rules: list[tuple[str, Callable[..., bool]]] = [
-        ("hashtag", lambda r: any(h.lower().lstrip("#") in tags for h in r.hashtags)),
-        ("channel", lambda r: bool(channels & set(r.channels))),
-        ("domain", lambda r: any(domain == d or domain.endswith("." + d) for d in r.domains)),
-        ("keyword", lambda r: any(_has_word(haystack, k) for k in r.keywords)),
+    rules: list[tuple[SectionSource, Callable[..., bool]]] = [
+        (SectionSource.hashtag, lambda r: any(h.lower().lstrip("#") in tags for h in r.hashtags)),
+        (SectionSource.channel, lambda r: bool(channels & set(r.channels))),
+        (
+            SectionSource.domain,
+            lambda r: any(domain == d or domain.endswith("." + d) for d in r.domains),
+        ),
+        (SectionSource.keyword, lambda r: any(_has_word(haystack, k) for k in r.keywords)),
     ]
     for source, matches in rules:
         for rule in digest.sections:
             if matches(rule):
                 return rule.name, source
     if facts.suggested_section:
-        return facts.suggested_section, "suggested"
-    return digest.default_section, "default"
+        return facts.suggested_section, SectionSource.suggested
+    return digest.default_section, SectionSource.default
 
 
 def _has_word(text: str, word: str) -> bool:

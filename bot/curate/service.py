@@ -13,8 +13,6 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from bot.capture.ingest import Ingest
 from bot.capture.text import clean_text, cleaned
 from bot.config import Config, DigestConfig
@@ -23,8 +21,10 @@ from bot.curate.rules import is_editor
 from bot.events import Author, ChatEvent, Outcome
 from bot.platforms import platform_of
 from bot.ports import CommandReply, CommandRequest
-from storage.db import Database
+from storage.db import OUTAGE_PATIENCE, Database
+from storage.errors import StorageError
 from storage.repo import Repo
+from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,7 +38,7 @@ class CurationService:
         config: Config,
         db: Database,
         ops: DigestOps | None = None,
-        outage_patience: float = 120.0,
+        outage_patience: float = OUTAGE_PATIENCE,
     ) -> None:
         self.config = config
         self.db = db
@@ -56,7 +56,7 @@ class CurationService:
         return any(is_editor(d, user.id, user.roles) for d in digests)
 
     async def handle(self, event: ChatEvent) -> Outcome:
-        outcome = await self.run(lambda repo: self.apply(repo, event))
+        outcome = await self.write(lambda uow: self.apply(uow, event))
         for listener in self.listeners:  # metrics, waking the enrichment worker
             listener(event, outcome)
         return outcome
@@ -78,45 +78,24 @@ class CurationService:
 
     # --- plumbing ---------------------------------------------------------------------------
     async def run(self, work: Callable[[Repo], T]) -> T:
-        """Run ``work`` in one transaction on a worker thread, one at a time per process.
+        """``write`` for work that needs only the items' queries (the commands, the CLI)."""
+        return await self.write(lambda uow: work(uow.items))
 
-        While the database is unreachable (a restart, a failover, a full disk), the work waits
-        and is retried with backoff for up to ``outage_patience`` seconds, so events arriving
-        during a short outage are applied when it ends instead of being lost; later events wait
-        in the adapters' queues behind it. Past the patience the error is raised, and at once
-        for a problem that waiting cannot mend (a read-only or missing database, a refused login).
-        """
+    async def write(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run ``work`` in one unit of work, one at a time per process, waiting out a database
+        outage for up to ``outage_patience`` seconds (``Database.write``): events arriving
+        during a short outage are applied when it ends; later events wait in the adapters'
+        queues behind it."""
         async with self._lock:
-            waited, delay = 0.0, 0.5
-            while True:
-                try:
-                    return await asyncio.to_thread(self.transaction, work)
-                except OperationalError as error:
-                    if waited >= self.outage_patience or self.db.is_lasting(error):
-                        raise
-                    log.warning("database unavailable; retrying in %.1f s", delay)
-                    await asyncio.sleep(delay)
-                    waited, delay = waited + delay, min(delay * 2, 5.0)
-
-    def transaction(self, work: Callable[[Repo], T]) -> T:
-        """One transaction; a unique-key race with another process is retried once."""
-        for attempt in (1, 2):
-            try:
-                with self.db.session() as session:
-                    return work(Repo(session))
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-                log.info("unique-key race with another writer; retrying once")
-        raise AssertionError("unreachable")
+            return await self.db.write(work, patience=self.outage_patience)
 
     def apply(
-        self, repo: Repo, event: ChatEvent, digests: list[DigestConfig] | None = None
+        self, uow: UnitOfWork, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
         """Apply one event unless its id was seen before (the durable dedup); ``digests``
         forces capture (the "Add to digest" shortcut). Its text is cleaned on the way in."""
         event = cleaned(event)
-        ingest = Ingest(self.config, repo)
+        ingest = Ingest(self.config, uow)
         ingest.load([event], digests)
         outcome = self._record(ingest, event, digests)
         ingest.finish()
@@ -124,13 +103,13 @@ class CurationService:
 
     async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
         """Apply many events in one transaction (bursts, imports, backfills)."""
-        outcomes = await self.run(lambda repo: self.apply_batch(repo, events))
+        outcomes = await self.write(lambda uow: self.apply_batch(uow, events))
         for event, outcome in zip(events, outcomes, strict=True):
             for listener in self.listeners:
                 listener(event, outcome)
         return outcomes
 
-    def apply_batch(self, repo: Repo, events: Sequence[ChatEvent]) -> list[Outcome]:
+    def apply_batch(self, uow: UnitOfWork, events: Sequence[ChatEvent]) -> list[Outcome]:
         """Apply many events in one transaction; every touched item is re-derived once.
 
         Optimistic: no savepoints. If any event fails, the batch is rolled back to its start
@@ -138,17 +117,17 @@ class CurationService:
         """
         events = [cleaned(event) for event in events]
         try:
-            with repo.session.begin_nested():
-                ingest = Ingest(self.config, repo)
+            with uow.savepoint():
+                ingest = Ingest(self.config, uow)
                 ingest.load(events)
                 outcomes = [self._record(ingest, event) for event in events]
                 ingest.finish()
                 return outcomes
-        except (IntegrityError, OperationalError):
+        except StorageError:
             raise  # a race or an outage: the whole batch is retried or parked
         except Exception:
             log.info("a batch of %d events had a bad one; isolating it", len(events))
-        return [self._isolated(repo, event) for event in events]
+        return [self._isolated(uow, event) for event in events]
 
     @staticmethod
     def _record(
@@ -163,11 +142,11 @@ class CurationService:
         ingest.touched |= so_far
         return outcome
 
-    def _isolated(self, repo: Repo, event: ChatEvent) -> Outcome:
+    def _isolated(self, uow: UnitOfWork, event: ChatEvent) -> Outcome:
         try:
-            with repo.session.begin_nested():
-                return self.apply(repo, event)
-        except (IntegrityError, OperationalError):
+            with uow.savepoint():
+                return self.apply(uow, event)
+        except StorageError:
             raise
         except Exception:
             log.exception("event %s could not be applied; skipped", event.event_id)
@@ -175,4 +154,4 @@ class CurationService:
 
     def handle_sync(self, event: ChatEvent) -> Outcome:
         """The same as ``handle`` for scripts and imports that run outside an event loop."""
-        return self.transaction(lambda repo: self.apply(repo, event))
+        return self.db.write_now(lambda uow: self.apply(uow, event))

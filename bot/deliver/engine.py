@@ -106,7 +106,7 @@ class PublishEngine:
         self.max_attempts = max_attempts
 
     async def tx(self, work: Callable[[IssueRepo], T]) -> T:
-        return await self.db.transaction(lambda session: work(IssueRepo(session)))
+        return await self.db.write(lambda uow: work(uow.issues))
 
     # --- compile ----------------------------------------------------------------------------
     def compile_next(

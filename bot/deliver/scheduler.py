@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -86,10 +87,10 @@ class DigestScheduler:
             return None
         period = period_key(slot, digest.timezone)
         status = await self.engine.tx(lambda repo: _period_status(repo, digest.name, period))
-        if status in (IssueState.published, "settled"):
+        if status in (PeriodStatus.published, PeriodStatus.settled):
             return None
         late = (now - slot).total_seconds() / 3600
-        if status == "new" and late > digest.grace_hours:
+        if status == PeriodStatus.new and late > digest.grace_hours:
             await self._settle(digest, period)
             if not await self.engine.tx(lambda repo: repo.shared_before(digest.name, slot)):
                 return None  # the digest was not live yet at that slot: nothing was missed
@@ -199,11 +200,21 @@ class DigestScheduler:
             self._scheduler = None
 
 
-def _period_status(repo: IssueRepo, digest: str, period: str) -> str:
+class PeriodStatus(StrEnum):
+    """Where a digest's period stands: its issue's state, or no issue yet."""
+
+    claimed = IssueState.claimed
+    published = IssueState.published
+    settled = "settled"  # missed past the grace and reported; nothing will be published
+    new = "new"
+
+
+def _period_status(repo: IssueRepo, digest: str, period: str) -> PeriodStatus:
     issue = repo.issue(digest, period)
     if issue is not None:
-        return IssueState(issue.state)
-    return "settled" if repo.digest_state(digest).settled_period == period else "new"
+        return PeriodStatus(issue.state)
+    settled = repo.digest_state(digest).settled_period == period
+    return PeriodStatus.settled if settled else PeriodStatus.new
 
 
 def _claim_preview(repo: IssueRepo, digest: str, period: str) -> bool:

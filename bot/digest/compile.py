@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.capture.canonical import clean_url
 from bot.config import DigestConfig
 from bot.digest.model import CompiledIssue, IssueItem, IssueSection
-from storage.models import Item
+from storage.models import Item, SummarySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
         shared_by=sharer,
         featured=item.featured,
         votes=item.votes,
-        summary_generated=item.summary_source == "assist" and not item.summary_override,
+        summary_generated=item.summary_source == SummarySource.assist and not item.summary_override,
     )
 
 

@@ -26,7 +26,7 @@ from bot.capture.text import cleaned
 from bot.config import Config
 from bot.enrich.model import FetchFailed, FetchRefused, PageMetadata
 from storage.db import Database
-from storage.models import EnrichStatus, Item, ItemStatus, utcnow
+from storage.models import EnrichStatus, Item, ItemStatus, SummarySource, utcnow
 from storage.repo import Repo
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class EnrichmentWorker:
         self.retries = 0
 
     async def _tx(self, work: Callable[[Repo], T]) -> T:
-        return await self.db.transaction(lambda session: work(Repo(session)))
+        return await self.db.write(lambda uow: work(uow.items))
 
     def wake(self) -> None:
         """New items are waiting: stop idling."""
@@ -201,15 +201,15 @@ class EnrichmentWorker:
             page = await self.enricher.enrich(claimed.url)
         except FetchRefused as refused:
             fail = functools.partial(self._fail, item_id=item_id, reason=f"refused: {refused}")
-            return Outcome(item_id, started, failure="refused", write=fail)
+            return Outcome(item_id, started, failure=EnrichmentFailure.refused, write=fail)
         except FetchFailed as failed:
             retry = functools.partial(self._retry, claimed=claimed, error=failed)
-            return Outcome(item_id, started, failure="transient", write=retry)
+            return Outcome(item_id, started, failure=EnrichmentFailure.transient, write=retry)
         except Exception as crash:  # a hostile page must never stop the worker
             log.exception("extraction crashed on %s", claimed.url)
             reason = f"extraction error: {type(crash).__name__}: {crash}"
             fail = functools.partial(self._fail, item_id=item_id, reason=reason)
-            return Outcome(item_id, started, failure="crashed", write=fail)
+            return Outcome(item_id, started, failure=EnrichmentFailure.crashed, write=fail)
         return Outcome(item_id, started, page=page)
 
     def _write(self, repo: Repo, outcomes: list[Outcome]) -> None:
@@ -282,7 +282,9 @@ def _apply_metadata(item: Item, page: PageMetadata) -> None:
     item.title = (page.title or "")[:TITLE_LIMIT] or None
     if page.summary:
         item.summary = page.summary
-        item.summary_source = "main-text" if page.summary_is_fallback else "page"
+        item.summary_source = (
+            SummarySource.main_text if page.summary_is_fallback else SummarySource.page
+        )
     item.image_url = page.image_url
     item.site_name = page.site_name
     item.author = page.author

@@ -13,9 +13,8 @@ from bot.config import Config
 from bot.digest import store
 from bot.digest.model import CompiledIssue
 from storage.db import Database
-from storage.issues import IssueRepo
 from storage.models import IssueState
-from storage.stats import IssueHeader, StatsRepo
+from storage.stats import IssueHeader
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,8 @@ class Archive:
         self.configured = [digest.name for digest in config.digests]
 
     def listings(self) -> list[DigestListing]:
-        with self.db.reading() as session:
-            headers = StatsRepo(session).published_issues()
+        with self.db.reading() as uow:
+            headers = uow.stats.published_issues()
         by_digest: dict[str, list[IssueHeader]] = {name: [] for name in self.configured}
         for header in headers:
             by_digest.setdefault(header.digest, []).append(header)
@@ -59,15 +58,15 @@ class Archive:
         return [_listing(name, by_digest[name]) for name in names]
 
     def listing(self, digest: str) -> DigestListing | None:
-        with self.db.reading() as session:
-            headers = StatsRepo(session).published_issues(digest)
+        with self.db.reading() as uow:
+            headers = uow.stats.published_issues(digest)
         if not headers and digest not in self.configured:
             return None
         return _listing(digest, headers)
 
     def issue(self, digest: str, number: int) -> CompiledIssue | None:
-        with self.db.reading() as session:
-            row = IssueRepo(session).issue_by_number(digest, number)
+        with self.db.reading() as uow:
+            row = uow.issues.issue_by_number(digest, number)
         if row is None or row.state != IssueState.published:
             return None
         return store.loads(row.compiled)
@@ -78,8 +77,8 @@ class Archive:
         if listing is None:
             return None
         newest = listing.issues[:limit]
-        with self.db.reading() as session:
-            repo = IssueRepo(session)
+        with self.db.reading() as uow:
+            repo = uow.issues
             rows = [repo.issue_by_number(digest, link.number) for link in newest]
         return listing, [
             (link, store.loads(row.compiled))

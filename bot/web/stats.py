@@ -16,7 +16,7 @@ from bot.capture.text import clean_text
 from bot.web.archive import as_utc
 from storage.db import Database
 from storage.models import ItemStatus
-from storage.stats import SharedItem, StatsRepo
+from storage.stats import SharedItem
 
 WEEKS = 12
 TOP = 10
@@ -79,8 +79,8 @@ def read_stats(
     """
     first_week = week_start(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first_week, datetime.min.time(), tzinfo=now.tzinfo)
-    with db.reading() as session:
-        repo = StatsRepo(session)
+    with db.reading() as uow:
+        repo = uow.stats
         items = repo.shared_items_since(since, digests)
         people = repo.top_sharers(since, sharer_digests, TOP) if sharer_digests else None
     # names are cleaned at ingest; this also disarms names stored before that (bidi overrides)

@@ -10,6 +10,7 @@ import pytest
 from bot.curate.commands import Refused, decide
 from bot.ports import CommandRequest
 from storage.db import Database
+from storage.unit import UnitOfWork
 from tests.core.fakes import RecordingPublisher
 from tests.core.helpers import ANN, CONFIG, EDITOR, at, items, only_item, post, react, service
 from tests.core.test_publish import Clock, engine
@@ -69,12 +70,12 @@ def test_an_unknown_section_is_refused_with_the_known_ones(db: Database) -> None
     core.handle_sync(post("slack:C1", "1", ANN, "https://a.com"))
 
     def put_in(section: str) -> str:
-        def work(repo: object) -> str:
-            item = only_item(db)
-            fresh = repo.item(item.id)  # type: ignore[attr-defined]
-            return decide(core, repo, fresh, EDITOR.id, "section", section)  # type: ignore[arg-type]
+        def work(uow: UnitOfWork) -> str:
+            fresh = uow.items.item(only_item(db).id or 0)
+            assert fresh is not None
+            return decide(core, uow.items, fresh, EDITOR.id, "section", section)
 
-        return core.transaction(work)
+        return db.write_now(work)
 
     with pytest.raises(Refused) as refused:
         put_in("Gossip")

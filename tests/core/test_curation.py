@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.events import AddReaction, ChatEvent, ReplyInThread, Unfurl, UnfurlsAdded
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from tests.core.helpers import (
     ANN,
     BOB,
@@ -323,16 +323,16 @@ async def test_events_wait_out_a_database_outage(
     from sqlalchemy.exc import OperationalError
 
     core = service(db)
-    real = core.transaction
+    real = core.apply
     failures = iter([True, True, True, False])
 
-    def flaky(work):  # type: ignore[no-untyped-def]
+    def flaky(*args):  # type: ignore[no-untyped-def]
         if next(failures):
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
-        return real(work)
+        return real(*args)
 
-    monkeypatch.setattr(core, "transaction", flaky)
-    monkeypatch.setattr("bot.curate.service.asyncio.sleep", _no_sleep)
+    monkeypatch.setattr(core, "apply", flaky)
+    monkeypatch.setattr("storage.db.asyncio.sleep", _no_sleep)
     outcome = await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
     assert outcome.item_ids
     assert [i.canonical_url for i in items(db)] == ["https://a.com/"]
@@ -344,13 +344,15 @@ async def test_a_long_outage_is_reported(db: Database, monkeypatch: pytest.Monke
     core = service(db)
     core.outage_patience = 2.0
 
-    def down(work):  # type: ignore[no-untyped-def]
+    def down(*_args):  # type: ignore[no-untyped-def]
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(core, "transaction", down)
-    monkeypatch.setattr("bot.curate.service.asyncio.sleep", _no_sleep)
-    with pytest.raises(OperationalError):
+    monkeypatch.setattr(core, "apply", down)
+    monkeypatch.setattr("storage.db.asyncio.sleep", _no_sleep)
+    with pytest.raises(DatabaseUnavailable) as raised:
         await core.handle(post("slack:C1", "1", ANN, "https://a.com"))
+    assert raised.value.kind == "unreachable"
+    assert "connection refused" in str(raised.value)
 
 
 async def _no_sleep(_seconds: float) -> None:

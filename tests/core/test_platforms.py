@@ -11,10 +11,11 @@ import pytest
 
 from adapters.discord import PLATFORM as DISCORD
 from adapters.slack import PLATFORM as SLACK
-from adapters.slack.platform import SlackConfig
+from adapters.slack.config import SlackConfig
 from bot.config import ConfigError, parse_config
 from bot.deliver.scheduler import preview_payloads
-from bot.platform import Platform, PlatformSettings
+from bot.platform import Platform
+from bot.platform_settings import PlatformSettings
 from bot.platforms import REGISTRY, UnknownPlatform, every, names, platform, platform_of
 from storage.db import Database
 from tests.core.helpers import CONFIG, service

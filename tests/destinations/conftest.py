@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 import pytest
 
-from bot.deliver.services import RetryPolicy
+from bot.deliver.services.build import RetryPolicy
 from tests.destinations.fakes import (
     FakeButtondown,
     FakeGhost,

@@ -13,7 +13,7 @@ import pytest
 from bot.config import Config, DigestConfig
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import LEASE, PublishEngine
-from bot.deliver.services import RetryPolicy, build_platform_destinations
+from bot.deliver.services.build import RetryPolicy, build_platform_destinations
 from storage.db import Database
 from storage.issues import IssueRepo
 from tests.core.fakes import Crash

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.deliver.services import PlatformError
+from bot.deliver.services.build import PlatformError
 from bot.deliver.services.buttondown import ButtondownDestination
 from bot.deliver.services.ghost import GhostDestination, admin_token
 from bot.deliver.services.mailchimp import MailchimpDestination

@@ -21,7 +21,7 @@ from bot.deliver.drafts import DraftLink, drafts_line
 from bot.deliver.engine import LEASE, PublishEngine
 from bot.deliver.notify import EditorNotifier
 from bot.deliver.scheduler import DigestScheduler
-from bot.deliver.services import build_platform_destinations
+from bot.deliver.services.build import build_platform_destinations
 from bot.deliver.services.ghost import admin_token
 from storage.db import Database
 from storage.issues import IssueRepo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, parse_config
-from bot.deliver.services import build_platform_destinations
+from bot.deliver.services.build import build_platform_destinations
 from bot.deliver.services.ghost import GhostDestination
 from bot.deliver.services.settings import GhostSettings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.deliver.services import PlatformError
+from bot.deliver.services.build import PlatformError
 from bot.deliver.services.settings import GitSettings
 from bot.deliver.services.static_site import GitDestination
 from tests.digest.issues import realistic_issue

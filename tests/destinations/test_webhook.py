@@ -9,7 +9,7 @@ import time
 import pytest
 from aiohttp import web
 
-from bot.deliver.services import PlatformError, verify_signature
+from bot.deliver.services.build import PlatformError, verify_signature
 from bot.deliver.services.settings import WebhookSettings
 from bot.deliver.services.webhook import WebhookDestination, sign
 from bot.digest.render import render_json

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from adapters.slack.translate import ts_key
@@ -19,7 +18,7 @@ from bench.tcpproxy import TcpProxy
 from bot.capture.consumer import Capture, EventConsumer
 from bot.curate.service import CurationService
 from bot.events import ChatEvent
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import ProcessedEvent
 from tests.core.fakes import RecordingPublisher
 
@@ -76,8 +75,9 @@ async def test_patience_runs_out_with_an_error(proxied: tuple[TcpProxy, Database
     proxy, db = proxied
     core = CurationService(workload.config(), db, outage_patience=1.0)
     proxy.cut()
-    with pytest.raises(OperationalError):
+    with pytest.raises(DatabaseUnavailable) as raised:
         await core.handle(traffic(1)[0])
+    assert raised.value.waitable, "an outage, not a problem for an operator"
 
 
 async def test_no_event_is_lost_while_the_database_is_down(

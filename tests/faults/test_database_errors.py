@@ -5,6 +5,7 @@ user); a command that only reads never creates an empty SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -201,9 +202,10 @@ def test_a_read_only_database_is_not_waited_out(
     seeded_file(path)
     db = Database.connect(f"sqlite:///file:{path}?mode=ro&uri=true")
     core = service(db, CONFIG.replace("{out}", str(tmp_path / "out")))
-    with pytest.raises(DBAPIError) as raised:
-        core.handle_sync(post("slack:C1", "2", ANN, "https://example.com/b"))
-    assert explain(raised.value, db.url).kind == "read_only"
+    with pytest.raises(DatabaseUnavailable) as raised:
+        asyncio.run(core.handle(post("slack:C1", "2", ANN, "https://example.com/b")))
+    assert raised.value.kind == "read_only"
+    assert not raised.value.waitable
     assert "retrying" not in caplog.text
     db.dispose()
 

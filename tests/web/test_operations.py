@@ -8,6 +8,8 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app.metrics import (
+    EnrichmentFailure,
+    EventOutcome,
     count_event,
     count_handled,
     count_publish_failure,
@@ -98,12 +100,12 @@ async def test_counters_move_with_the_events_counted(db: Database, tmp_path: Pat
     async with serving(make_app(archive_config(tmp_path), db)) as client:
         before = (await client.get("/metrics")).text
         for _ in range(3):
-            count_event("slack", "message_posted", "received")
-        count_event("slack", "message_posted", "processed")
-        count_event("slack", "message_posted", "rejected", "duplicate")
-        count_event("discord", "reaction_added", "received")
+            count_event("slack", "message_posted", EventOutcome.received)
+        count_event("slack", "message_posted", EventOutcome.processed)
+        count_event("slack", "message_posted", EventOutcome.rejected, "duplicate")
+        count_event("discord", "reaction_added", EventOutcome.received)
         observe_enrichment(0.3)
-        observe_enrichment(12.0, "transient")
+        observe_enrichment(12.0, EnrichmentFailure.transient)
         count_published("weekly")
         count_publish_failure("weekly", "slack:C1")
         response = await client.get("/metrics")

@@ -1,4 +1,4 @@
-"""people's display names (Slack users.info, Discord member names), found by user
+"""people's display names (the platforms' user lookups and member names), found by user
 
 Revision ID: 0003
 Revises: 0002
