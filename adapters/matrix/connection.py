@@ -1,8 +1,8 @@
 """The live Matrix connection: a ``/sync`` loop feeding the core.
 
-One task long-polls ``/sync`` and hands each response's events, in order, to
-``core.handle_batch``; the receipts go to a second task, so a receipt waiting out a 429 never
-holds up capture. The sync token is the checkpoint (``SYNC_CHECKPOINT``), saved only after the
+One task long-polls ``/sync`` and hands each response's events, in order, to the shared
+``bot.capture.consumer.EventConsumer`` (batches to ``core.handle_batch``; receipts on its own
+task, so a receipt waiting out a 429 never holds up capture), and waits until they are stored. The sync token is the checkpoint (``SYNC_CHECKPOINT``), saved only after the
 events before it were handled, so a crash repeats events (dropped by the core by event id) and
 never skips any. After downtime the next sync starts from the checkpoint; a room whose timeline
 came back ``limited`` (more happened than one response holds) has its gap read with
