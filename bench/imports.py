@@ -16,18 +16,16 @@ import json
 import os
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.engine import Engine
 
 from adapters.discord.export import DiscordExport
 from bench import databases, machine
-from bench.ingest import Rows, stored_rows
+from bench.ingest import Rows, floor_insert, stored_rows
 from bot.capture.history import ImportReport
 from bot.cli.importing import Totals, import_events
 from bot.config import parse_config
@@ -138,18 +136,9 @@ def read_only(path: Path) -> tuple[float, float]:
 
 
 def executemany(engine: Engine, rows: Rows, transactions: int) -> float:
-    """Seconds to insert ``rows`` with one ``executemany`` per table per transaction."""
-    by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
-    for table, row in rows:
-        by_table[table].append(row)
+    """Seconds to insert ``rows`` at the floor (``bench.ingest.floor_insert``)."""
     started = time.perf_counter()
-    for part in range(transactions):
-        with engine.begin() as connection:
-            for table, table_rows in by_table.items():
-                size = -(-len(table_rows) // transactions)
-                chunk = table_rows[part * size : (part + 1) * size]
-                if chunk:
-                    connection.execute(insert(table), chunk)
+    floor_insert(engine, rows, transactions)
     return time.perf_counter() - started
 
 

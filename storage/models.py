@@ -93,6 +93,7 @@ class Item(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     section: str | None = None
     section_source: str | None = None  # override|hashtag|channel|domain|keyword|suggested|default
+    position: int | None = None  # an editor's place for it in its section (the desk's order)
     first_shared_at: datetime | None = None
     first_shared_by: str | None = None
     approved_at: datetime | None = None
@@ -173,7 +174,8 @@ class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(index=True)
     actor: str = Field(max_length=100)
-    # approve, reject, feature, unfeature, draft, why, sharer-why, title, summary, image, section
+    # approve, reject, feature, unfeature, draft, why, sharer-why, title, summary, image, section,
+    # position (the desk's order: the item's place in its section)
     action: str = Field(max_length=40)
     value: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime = Field(default_factory=utcnow)
@@ -209,7 +211,8 @@ class Issue(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=100)
-    period: str = Field(max_length=40)  # e.g. 2026-11-23T09:00 in the digest's zone
+    # e.g. 2026-11-23T09:00 in the digest's zone; manual:<when>:<editor> for a publish on request
+    period: str = Field(max_length=100)
     number: int
     title: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(default=IssueState.claimed, max_length=20)
@@ -249,7 +252,7 @@ class NewsletterDraft(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("digest", "period", "destination"),)
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=100)
-    period: str = Field(max_length=40)
+    period: str = Field(max_length=100)  # the issue's period
     destination: str = Field(max_length=200)
     key: str = Field(max_length=200)
     platform_id: str | None = Field(default=None, max_length=200)
@@ -272,3 +275,25 @@ class AssistLog(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     tokens: int = 0
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DeskSecret(SQLModel, table=True):
+    """A secret the web desk made for itself once (its session signing key): no setting."""
+
+    __tablename__ = "desk_secret"
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeskLogin(SQLModel, table=True):
+    """A one-time sign-in link to the desk: only its token's SHA-256 is kept; ``used_at`` is
+    set when it is redeemed, so a second use is refused."""
+
+    __tablename__ = "desk_login"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    editor: str = Field(max_length=100)
+    roles: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from storage.assist_repo import AssistRepo
+from storage.desk import DeskRepo
 from storage.errors import Conflict, DatabaseUnavailable
 from storage.facts import Facts
 from storage.issues import IssueRepo
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.issues = IssueRepo(session)
         self.stats = StatsRepo(session)
         self.assist = AssistRepo(session)
+        self.desk = DeskRepo(session)
 
     def facts(self) -> Facts:
         """A fresh ``Facts`` (it caches what it loaded and is written once: one per ingest)."""

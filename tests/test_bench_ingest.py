@@ -1,19 +1,19 @@
-"""The ingest benchmark's baseline really is "the same rows": what the raw inserts write equals
+"""The ingest benchmark's floor really is "the same rows": what its executemany writes equals
 what the core stored (the figures themselves are measured by ``python -m bench.ingest``)."""
 
 from __future__ import annotations
 
 from bench import databases
-from bench.ingest import BATCH, batched_path, raw_insert, shares, stored_rows
+from bench.ingest import BATCH, batched_path, floor_insert, shares, stored_rows
 
 
-def test_the_raw_baseline_inserts_exactly_the_rows_the_core_stored() -> None:
+def test_the_floor_inserts_exactly_the_rows_the_core_stored() -> None:
     events = shares(150)
     with databases.fresh("sqlite") as core_db:
         batched_path(core_db, events)
         stored = stored_rows(core_db)
     with databases.fresh("sqlite") as raw_db:
-        raw_insert(raw_db.engine, stored, transactions=-(-len(events) // BATCH))
+        floor_insert(raw_db.engine, stored, transactions=-(-len(events) // BATCH))
         assert stored_rows(raw_db) == stored
     tables = {table.name for table, _values in stored}
     assert {"processed_event", "message", "item", "share"} <= tables

@@ -163,7 +163,9 @@ async def serve(
 
     core.listeners.append(count_handled)
     core.listeners.append(activity_logger(config.receipts.captured))
-    app = create_app(config, db, status=Probe(adapters, scheduler), extra_routes=adapters.routes)
+    app = create_app(
+        config, db, status=Probe(adapters, scheduler), extra_routes=adapters.routes, core=core
+    )
     web = WebServer(app, host, port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -392,6 +392,7 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
         "title_override": state.title_override,
         "summary_override": state.summary_override,
         "image_override": state.image_override,
+        "position": state.position,
     }
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from bot.app.logs import configure
-from bot.cli import assist, db, digest, imports, items, ops
+from bot.cli import assist, db, desk, digest, imports, items, ops
 from bot.cli.context import LOG_FORMAT, Context, LogFormat, friendly_errors
 from bot.cli.demo import demo
 from bot.cli.init import init
@@ -29,6 +29,7 @@ app.add_typer(items.app, name="items")
 app.add_typer(digest.app, name="digest")
 app.add_typer(imports.app, name="import")
 app.add_typer(assist.app, name="assist")
+app.add_typer(desk.app, name="desk")
 for _platform in every():  # a platform's own commands: `linkletter <name> …`
     if (_commands := _platform.cli()) is not None:
         app.add_typer(_commands, name=_platform.name)

@@ -9,6 +9,7 @@ buttons from ``item_buttons()``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from storage.models import Decision, Item, ItemStatus
 
 if TYPE_CHECKING:
     from bot.config import Config, DigestConfig
-    from bot.events import ChatEvent, Outcome
+    from bot.events import Author, ChatEvent, Outcome
     from storage.repo import Repo
     from storage.unit import UnitOfWork
 
@@ -58,6 +59,14 @@ class Curation(Protocol):
         self, uow: UnitOfWork, event: ChatEvent, digests: list[DigestConfig] | None = None
     ) -> Outcome:
         """Capture one event (``digests`` forces capture into them)."""
+        ...
+
+
+class DeskLinks(Protocol):
+    """One-time sign-in links to the desk (``bot.curate.signin.SignIn``); blocking."""
+
+    def link_for(self, user: Author) -> str:
+        """A link for ``user``; ``PermissionError`` when they edit no digest."""
         ...
 
 
@@ -119,9 +128,12 @@ class Command:
 
 
 class CommandHandler:
-    def __init__(self, service: Curation, ops: DigestOps | None) -> None:
+    def __init__(
+        self, service: Curation, ops: DigestOps | None, desk: DeskLinks | None = None
+    ) -> None:
         self.service = service
         self.ops = ops
+        self.desk = desk
 
     def _digest(self, request: CommandRequest) -> DigestConfig:
         watched = self.service.config.digests_for(request.channel)
@@ -250,6 +262,16 @@ class CommandHandler:
 
         return CommandReply(await self.service.run(record))
 
+    async def _desk(self, request: CommandRequest, _digest: DigestConfig) -> CommandReply:
+        """A one-time sign-in link to the desk, for the caller's eyes only."""
+        if self.desk is None:
+            return CommandReply("The desk is not running in this process.")
+        link = await asyncio.to_thread(self.desk.link_for, request.user)
+        return CommandReply(
+            "Your sign-in link to the desk (works once, for 15 minutes; keep it to yourself):"
+            f"\n{link}"
+        )
+
     async def _preview(self, _request: CommandRequest, digest: DigestConfig) -> CommandReply:
         if self.ops is None:
             return CommandReply(NO_OPS)
@@ -310,6 +332,13 @@ COMMANDS: dict[str, Command] = {
             "status", "", "How many items are in each state", Access.anyone, CommandHandler._status
         ),
         Command("mine", "", "What you shared, and its status", Access.anyone, CommandHandler._mine),
+        Command(
+            "desk",
+            "",
+            "A private sign-in link to the editors' desk in the browser (editors)",
+            Access.editor,
+            CommandHandler._desk,
+        ),
         Command(
             "help", "", "What Linkletter does and its commands", Access.anyone, CommandHandler._help
         ),

@@ -10,6 +10,7 @@ redelivered, replayed or shuffled stream converges. Rules (issue 2):
   is a vote), bots excluded.
 - why: the latest why by an editor, else by a sharer, else by anyone else.
 - section: editor override, hashtag, channel map, domain rule, keyword rule, suggestion, default.
+- position: the latest place an editor gave it in its section (the desk's order), if any.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Derived:
     title_override: str | None
     summary_override: str | None
     image_override: str | None
+    position: int | None = None
 
 
 def is_editor(digest: DigestConfig, user: str | None, roles: Sequence[str] = ()) -> bool:
@@ -242,6 +244,15 @@ def _has_word(text: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+def _position(facts: ItemFacts) -> int | None:
+    places = [
+        (decision.at, int(decision.value))
+        for decision in facts.decisions
+        if decision.action == "position" and decision.value and decision.value.isdigit()
+    ]
+    return _latest(places)
+
+
 def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
     status, featured, section_override = _curation(facts, digest)
     why, why_by = _why(facts, digest)
@@ -259,6 +270,7 @@ def derive(facts: ItemFacts, digest: DigestConfig) -> Derived:
         title_override=overrides["title"],
         summary_override=overrides["summary"],
         image_override=overrides["image"],
+        position=_position(facts),
     )
 
 

@@ -18,6 +18,7 @@ from bot.capture.text import clean_text, cleaned
 from bot.config import Config, DigestConfig
 from bot.curate.commands import CommandHandler, DigestOps
 from bot.curate.rules import is_editor
+from bot.curate.signin import SignIn
 from bot.events import Author, ChatEvent, Outcome
 from bot.platforms import platform_of
 from bot.ports import CommandReply, CommandRequest
@@ -43,7 +44,7 @@ class CurationService:
         self.config = config
         self.db = db
         self.outage_patience = outage_patience
-        self.commands = CommandHandler(self, ops)
+        self.commands = CommandHandler(self, ops, SignIn(config, db))
         self.listeners: list[Callable[[ChatEvent, Outcome], None]] = []
         self._lock = asyncio.Lock()
 

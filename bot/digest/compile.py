@@ -1,8 +1,9 @@
 """Build the next issue of a digest from its approved, unpublished items.
 
-Order: sections in configured order; within a section featured items first, then by votes, then
-by when they were first shared. Caps (per section, total) hold items back for the next issue;
-nothing is dropped.
+Order: sections in configured order; within a section the items an editor placed (the desk's
+manual order, ``Item.position``) in that order, then the others: featured first, then by votes,
+then by when they were first shared (so a manual order survives new items). Caps (per section,
+total) hold items back for the next issue; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ class IssueContext:
     public_url: str | None = None
 
 
-def _rank(item: Item) -> tuple[bool, int, float, int]:
+def _rank(item: Item) -> tuple[bool, int, bool, int, float, int]:
     shared = item.first_shared_at.timestamp() if item.first_shared_at else float("inf")
-    return (not item.featured, -item.votes, shared, item.id or 0)
+    placed = item.position is not None
+    return (not placed, item.position or 0, not item.featured, -item.votes, shared, item.id or 0)
 
 
 def select_items(items: Sequence[Item], digest: DigestConfig) -> list[tuple[str, list[Item]]]:
@@ -63,7 +65,8 @@ def title_for(digest: DigestConfig, number: int, when: datetime) -> str:
     )
 
 
-def _issue_item(item: Item, number: int, sharer: str | None) -> IssueItem:
+def issue_item(item: Item, number: int = 0, sharer: str | None = None) -> IssueItem:
+    """An item as issues show it: the editor's overrides before the page's and the unfurl's."""
     assert item.id is not None
     summary = item.summary_override or item.summary or item.unfurl_description
     return IssueItem(
@@ -99,7 +102,7 @@ def compile_issue(
         for item in section_items:
             number += 1
             sharer = sharers.get(item.id or 0) if digest.show_sharer else None
-            entries.append(_issue_item(item, number, sharer))
+            entries.append(issue_item(item, number, sharer))
         sections.append(IssueSection(name=name, items=tuple(entries)))
     return CompiledIssue(
         digest=digest.name,

@@ -7,7 +7,8 @@ Layout of the route table, in order:
 1. ``/healthz``, ``/readyz``, ``/metrics``: always open (monitoring must not need the token);
 2. ``extra_routes``: open (the platform signs its requests; the adapter checks the signature);
 3. ``/static``: the stylesheet, open;
-4. everything else, the archive: behind ``TokenGate`` when ``web.private`` is true.
+4. ``/desk/``: the editors' desk, behind its own sign-in (``bot.web.desk``);
+5. everything else, the archive: behind ``TokenGate`` when ``web.private`` is true.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.config import Config, ConfigError
+from bot.curate.service import CurationService
+from bot.web.desk.views import DeskViews
 from bot.web.health import Operations, ReadinessProbe
 from bot.web.pages import page
 from bot.web.security import SECURITY_HEADERS, SecurityHeaders, TokenGate
@@ -45,19 +48,24 @@ def create_app(
     extra_routes: Sequence[BaseRoute] = (),
     token: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    core: CurationService | None = None,
 ) -> Starlette:
     """The ASGI app. ``token`` defaults to ``$LINKLETTER_WEB_TOKEN`` (only read when
-    ``web.private`` is true); ``now`` anchors the stats page's weeks (tests pass a fixed clock).
+    ``web.private`` is true); ``now`` anchors the stats page's weeks and the desk's clock
+    (tests pass a fixed clock); ``core`` is the process's core, through which the desk's
+    changes go (and its publish operations, ``core.commands.ops``).
 
     Raises ``ConfigError`` when the archive is private but no token is set: failing at start
     beats serving a private archive to everyone, or to no one, by accident.
     """
     views = ArchiveViews(config, db, now)
     archive = Mount("", routes=views.routes(), middleware=_gate(config, token))
+    desk = DeskViews(config, core or CurationService(config, db), now)
     routes: list[BaseRoute] = [
         *Operations(db, status).routes(),
         *extra_routes,
         Mount("/static", app=StaticFiles(packages=[("bot.web", "static")]), name="static"),
+        Mount("/desk", routes=desk.routes()),
         archive,
     ]
     return Starlette(

@@ -48,7 +48,7 @@ async def test_an_unknown_name_gets_the_help(db: Database) -> None:
 
 @pytest.mark.parametrize("name", EDITOR_ONLY)
 async def test_editor_commands_refuse_everyone_else(db: Database, name: str) -> None:
-    assert EDITOR_ONLY == ["queue", "preview", "publish", "intro"]
+    assert EDITOR_ONLY == ["queue", "preview", "publish", "intro", "desk"]
     core = service(db)
     refused = await core.command(CommandRequest(name, "", ANN, "slack:C1", "slack"))
     assert refused.text == REFUSAL

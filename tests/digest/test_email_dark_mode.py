@@ -9,17 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.digest.render import render_html_email, render_html_page
-from tests.web.test_browser import CHROMEDRIVER, CHROMIUM, _browser
+from tests.web.browser import BROWSER_MARKS
+from tests.web.browser import browser as make_browser
 
 from .issues import realistic_issue
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver packages",
-    ),
-]
+pytestmark = BROWSER_MARKS
 PROBES = {  # element -> CSS property read from the browser's computed style
     "body": "background-color",
     "table.ll-card": "background-color",
@@ -49,7 +44,7 @@ DARK = {
 def colours(page: Path, scheme: str) -> dict[str, str]:
     from selenium.webdriver.common.by import By
 
-    browser = _browser()
+    browser = make_browser()
     try:
         browser.execute_cdp_cmd(
             "Emulation.setEmulatedMedia",

@@ -3,7 +3,7 @@ the real curation, enrichment and publish code, and the real server on 127.0.0.1
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,6 +171,15 @@ class Probe:
 
     def scheduler_running(self) -> bool:
         return self.scheduler
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A SQLite file the browser tests' server and the CLI can both open."""
+    database = Database.connect(f"sqlite:///{tmp_path / 'browser.db'}")
+    database.upgrade()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

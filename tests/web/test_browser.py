@@ -9,80 +9,18 @@ pictures of the archive come from a demo run instead: ``scripts/demo-screenshots
 from __future__ import annotations
 
 import asyncio
-import base64
-import socket
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import feedparser
 import pytest
 
 from storage.db import Database
+from tests.web.browser import BROWSER_MARKS, full_page_screenshot
+from tests.web.browser import browser as make_browser
 from tests.web.conftest import PageSite, archive_config, make_app, seed_archive, serving
 
-if TYPE_CHECKING:
-    from selenium.webdriver import Chrome
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1000,1100",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-
 pytest.importorskip("selenium", reason="selenium is not installed (the dev extra has it)")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver packages",
-    ),
-]
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database.connect(f"sqlite:///{tmp_path / 'browser.db'}")
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
-def _browser() -> Chrome:
-    from selenium.webdriver import Chrome
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in [*FLAGS, f"--proxy-server=http://127.0.0.1:{_closed_port()}"]:
-        options.add_argument(flag)
-    return Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-
-
-def _full_page_screenshot(browser: Chrome, path: Path) -> None:
-    """The whole page, below the fold too (DevTools' capture beyond the viewport)."""
-    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
-    shot = browser.execute_cdp_cmd(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
-    )
-    path.write_bytes(base64.b64decode(shot["data"]))
+pytestmark = BROWSER_MARKS
 
 
 def _walk(base_url: str, shots: Path) -> dict[str, str]:
@@ -91,7 +29,7 @@ def _walk(base_url: str, shots: Path) -> dict[str, str]:
     from selenium.webdriver.common.by import By
 
     seen: dict[str, str] = {}
-    browser = _browser()
+    browser = make_browser()
     try:
         browser.get(f"{base_url}/")
         browser.save_screenshot(str(shots / "web-index.png"))
@@ -119,7 +57,7 @@ def _walk(base_url: str, shots: Path) -> dict[str, str]:
         browser.find_element(By.LINK_TEXT, "Stats").click()
         seen["stats_url"] = browser.current_url
         seen["chart_bars"] = str(len(browser.find_elements(By.CSS_SELECTOR, "svg rect")))
-        _full_page_screenshot(browser, shots / "web-stats.png")
+        full_page_screenshot(browser, shots / "web-stats.png")
     finally:
         browser.quit()
     return seen
