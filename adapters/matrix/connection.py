@@ -2,11 +2,12 @@
 
 One task long-polls ``/sync`` and hands each response's events, in order, to the shared
 ``bot.capture.consumer.EventConsumer`` (batches to ``core.handle_batch``; receipts on its own
-task, so a receipt waiting out a 429 never holds up capture), and waits until they are stored. The sync token is the checkpoint (``SYNC_CHECKPOINT``), saved only after the
-events before it were handled, so a crash repeats events (dropped by the core by event id) and
-never skips any. After downtime the next sync starts from the checkpoint; a room whose timeline
-came back ``limited`` (more happened than one response holds) has its gap read with
-``/messages`` from the timeline's ``prev_batch`` back to the checkpoint.
+task, so a receipt waiting out a 429 never holds up capture), and waits until they are stored.
+The sync token is the checkpoint (``SYNC_CHECKPOINT``), saved only after the events before it
+were handled, so a crash repeats events (dropped by the core by event id) and never skips any.
+After downtime the next sync starts from the checkpoint; a room whose timeline came back
+``limited`` (more happened than one response holds) has its gap read with ``/messages`` from
+the timeline's ``prev_batch`` back to the checkpoint.
 
 Invites to configured rooms are accepted, others declined. An end-to-end encrypted room is
 reported (its messages cannot be read: Linkletter has no E2E keys). ``!linkletter <command>``
