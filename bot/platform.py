@@ -71,7 +71,8 @@ class Connection(Protocol):
         ...
 
     async def start(self) -> None:
-        """Connect and catch up on what was missed; return once running."""
+        """Connect and catch up on what was missed; return once running. ``ValueError`` says
+        what the operator must fix (``linkletter run`` stops with that message)."""
         ...
 
     async def stop(self) -> None: ...

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "slack": "adapters.slack",
     "discord": "adapters.discord",
+    "matrix": "adapters.matrix",
 }
 CONSOLE = "adapters.console"  # the offline demo's adapter: not a chat platform
 
@@ -51,5 +52,10 @@ def platform_of(ident: str) -> Platform | None:
 
 
 def labels() -> str:
-    """The platforms' names in a sentence: "Slack and Discord"."""
-    return " and ".join(chat.label for chat in every())
+    """The platforms' names in a sentence: "Slack, Discord and Matrix"."""
+    return in_a_sentence([chat.label for chat in every()])
+
+
+def in_a_sentence(words: list[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))

@@ -34,7 +34,10 @@ allow_private_networks = true  # the demo's sample pages are served from 127.0.0
 [[digest]]
 name = "team-weekly"
 title = "Acme Data Weekly — Issue {{number}}"
-sources = ["slack:C0DEMOML", "slack:C0DEMODATA", "discord:1100000000000000001"]
+sources = [
+  "slack:C0DEMOML", "slack:C0DEMODATA", "discord:1100000000000000001",
+  "matrix:!demolinks:demo.test",
+]
 editors = ["slack:U0EDITOR", "discord:role:3100000000000000001"]
 publish_to = ["file:{issue_dir}"]
 schedule = "mon 09:00"
@@ -141,7 +144,8 @@ def _keep_pages_beside(folder: Path, base: str, files: dict[str, Path]) -> None:
     for article in ARTICLES:
         (folder / "pages" / f"{article.slug}.html").write_text(article.html(".."), "utf-8")
         (folder / "images" / f"{article.slug}.png").write_bytes(article.image())
-    served = re.compile(re.escape(base) + r"/(articles|images)/([\w-]+)(?:\.png)?[^\s\"'<>)]*")
+    # A URL ends at a space, a quote, a bracket or a backslash (JSON's ``\"`` after an HTML href).
+    served = re.compile(re.escape(base) + r"/(articles|images)/([\w-]+)(?:\.png)?[^\s\"'<>)\\]*")
 
     def local(prefix: str) -> Callable[[re.Match[str]], str]:
         def swap(found: re.Match[str]) -> str:

@@ -26,6 +26,11 @@ SLACK_USERS: dict[str, tuple[str, list[str]]] = {
     "U0EVE": ("Eve", []),
     "U0EDITOR": ("Eddie", []),
 }
+MATRIX_LINKS = "!demolinks:demo.test"
+MATRIX_USERS: dict[str, tuple[str, list[str]]] = {
+    "@mia:demo.test": ("Mia", []),
+    "@noor:demo.test": ("Noor", []),
+}
 DISCORD_USERS: dict[str, tuple[str, list[str]]] = {
     "2100000000000000001": ("Bob", []),
     "2100000000000000002": ("Dee", []),
@@ -51,6 +56,7 @@ class Week:
         serial = itertools.count(1)  # one delivery counter across the platforms
         self.slack: DemoChat = platform("slack").demo_chat(SLACK_USERS, serial, self.events)
         self.discord: DemoChat = platform("discord").demo_chat(DISCORD_USERS, serial, self.events)
+        self.matrix: DemoChat = platform("matrix").demo_chat(MATRIX_USERS, serial, self.events)
 
     def when(self, day: int, hour: int, minute: int = 0) -> datetime:
         return self.monday + timedelta(days=day, hours=hour - 9, minutes=minute)
@@ -111,6 +117,21 @@ def build_week(base: str, monday: datetime = MONDAY) -> list[ChatEvent]:
         w.when(2, 13),
     )
     hype = slack.post(SLACK_ML, "U0CY", f"{w.url('gpu-hype')} lol", w.when(3, 10))
+    # The community's Matrix room shares the SQL guide too; a reply there says why it matters.
+    mia = w.matrix.post(
+        MATRIX_LINKS,
+        "@mia:demo.test",
+        f"The style guide we keep citing: {w.url('sql-style')}",
+        w.when(2, 17),
+    )
+    w.matrix.post(
+        MATRIX_LINKS,
+        "@noor:demo.test",
+        "Why this matters: one set of rules for every reviewer",
+        w.when(2, 17, 20),
+        reply_to=mia,
+    )
+    w.matrix.react(MATRIX_LINKS, mia, "@noor:demo.test", "👍", w.when(2, 17, 21))
     # Reactions: editors curate, everyone else votes.
     slack.react(SLACK_ML, ann, "U0EDITOR", "white_check_mark", w.when(3, 11))
     slack.react(SLACK_ML, ann, "U0EDITOR", "star", w.when(3, 11, 1))

@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from bot import platforms
 from bot.app.logs import activity_logger
 from bot.app.metrics import count_handled
 from bot.app.wiring import destinations_for, fetch_settings
@@ -185,8 +186,11 @@ async def serve(
 
 
 async def _start(adapters: Adapters, scheduler: DigestScheduler) -> None:
-    for connection in adapters.connections.values():
-        await connection.start()
+    for name, connection in adapters.connections.items():
+        try:
+            await connection.start()
+        except ValueError as exc:  # something the operator must fix (an alias that is not a room)
+            raise StartupError(f"{platforms.platform(name).label}: {exc}") from exc
     scheduler.start()
     await scheduler.tick()  # catch up on anything missed while the bot was down
 

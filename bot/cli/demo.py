@@ -10,7 +10,7 @@ import typer
 
 from bot.cli.context import console, friendly_errors
 from bot.cli.terminal import markdown, plain
-from bot.platforms import CONSOLE, every
+from bot.platforms import CONSOLE, every, in_a_sentence
 
 if TYPE_CHECKING:
     from bot.digest.model import CompiledIssue
@@ -63,6 +63,7 @@ def demo(
 def next_steps(files: dict[str, Path]) -> list[str]:
     """What to try after the demo: its files, its database, then one's own team."""
     config, database = files["config"], files["database"]
+    guides = in_a_sentence([f"docs/{chat.name}.md" for chat in every()])
     return [
         "",
         "Try next:",
@@ -72,5 +73,5 @@ def next_steps(files: dict[str, Path]) -> list[str]:
         "    linkletter items list",
         "    linkletter digest show 1",
         "  set up your own team: linkletter init, then linkletter doctor",
-        f"    ({' and '.join(f'docs/{chat.name}.md' for chat in every())} walk through the tokens)",
+        f"    ({guides} walk through the tokens)",
     ]

@@ -73,7 +73,8 @@ CASES = [
     (
         '[[digest]]\nname = "weekly"\n',
         'x.toml:1: [[digest]] needs the key "sources"; '
-        'e.g. sources = ["slack:C0123ABCD", "discord:112233445566778899"]',
+        'e.g. sources = ["slack:C0123ABCD", "discord:112233445566778899", '
+        '"matrix:!AbCdEfGhIjKlMnOp:example.org"]',
     ),
     (
         '[[digest]]\nname = "Weekly"\nsources = ["slack:C1"]\n',
@@ -84,15 +85,19 @@ CASES = [
         '[[digest]]\nname = "weekly"\nsources = [\n  "slack:C1",\n  "slack:general",\n]\n',
         'x.toml:3: digest.sources = "slack:general": not a channel id: write slack:C… or '
         "slack:G… (Slack: the channel's About tab -> Channel ID) or discord:<channel id> "
-        "(Discord: Developer Mode, right-click -> Copy Channel ID); "
-        'e.g. sources = ["slack:C0123ABCD", "discord:112233445566778899"]',
+        "(Discord: Developer Mode, right-click -> Copy Channel ID) or matrix:!<room id> or "
+        "matrix:#<alias>:<server> (Element: Room settings -> Advanced -> Internal room ID); "
+        'e.g. sources = ["slack:C0123ABCD", "discord:112233445566778899", '
+        '"matrix:!AbCdEfGhIjKlMnOp:example.org"]',
     ),
     (
         DIGEST + 'editors = ["slack:C0123ABCD"]\n',
         'x.toml:4: digest.editors = "slack:C0123ABCD": not an editor id: write slack:U… or '
         "slack:W… (Slack: the profile's ⋮ -> Copy member ID), discord:<user id> or "
-        "discord:role:<role id>; "
-        'e.g. editors = ["slack:U0123ABCD", "discord:role:123456789012345678"]',
+        "discord:role:<role id>, matrix:@<user>:<server> or matrix:power:<level> "
+        "(power:<level>: everyone with at least that power level in the room); "
+        'e.g. editors = ["slack:U0123ABCD", "discord:role:123456789012345678", '
+        '"matrix:@editor:example.org"]',
     ),
     (
         DIGEST + 'editors = ["discord:role:admins"]\n',

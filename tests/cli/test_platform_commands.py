@@ -69,5 +69,5 @@ def test_render_formats_are_the_platforms_then_the_documents() -> None:
     assert formats() == FORMATS
     code, output = cli("digest", "render", "--help")
     assert code == 0
-    assert "slack|discord|markdown|html|text|json" in output
-    assert cli("digest", "render", "--format", "matrix")[0] == 2
+    assert "slack|discord|matrix|markdown|html|text|json" in output
+    assert cli("digest", "render", "--format", "teams")[0] == 2

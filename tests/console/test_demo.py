@@ -44,12 +44,15 @@ def test_demo_writes_a_real_issue(tmp_path: Path) -> None:
     assert whys["Treat your evaluation set like a product"] == (
         "the cheapest way to stop arguing about model quality"  # the editor's reply won
     )
+    # The Matrix room's reply gave the SQL guide (first shared on Discord) its why.
+    assert whys["A style guide for analytical SQL"] == "one set of rules for every reviewer"
     assert all("utm_" not in item.url and "fbclid" not in item.url for item in issue.items)
     markdown = result.files["markdown"].read_text()
     assert "Why this matters:" in markdown
     assert "Read more (" in markdown
     assert json.loads(result.files["slack"].read_text())[0]["blocks"]
     assert json.loads(result.files["discord"].read_text())[0]["embeds"]
+    assert json.loads(result.files["matrix"].read_text())[0]["format"] == "org.matrix.custom.html"
     assert result.files["database"].stat().st_size > 0
 
 

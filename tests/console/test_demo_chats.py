@@ -9,8 +9,8 @@ from bot.events import ChatEvent, MessageDeleted, MessageEdited, MessagePosted, 
 from bot.platforms import every
 
 AT = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
-CHANNELS = {"slack": "C0DEMO", "discord": "1100000000000000001"}
-USERS = {"slack": "U0ANN", "discord": "2100000000000000001"}
+CHANNELS = {"slack": "C0DEMO", "discord": "1100000000000000001", "matrix": "!demo:demo.test"}
+USERS = {"slack": "U0ANN", "discord": "2100000000000000001", "matrix": "@ann:demo.test"}
 
 
 def test_every_platform_posts_edits_reacts_and_deletes() -> None:
@@ -35,11 +35,11 @@ def test_every_platform_posts_edits_reacts_and_deletes() -> None:
 
 def test_one_serial_numbers_the_deliveries_across_platforms() -> None:
     serial = itertools.count(1)
-    sinks: list[list[ChatEvent]] = [[], []]
+    sinks: list[list[ChatEvent]] = [[] for _ in every()]
     chats = [
         chat.demo_chat({USERS[chat.name]: ("Ann", [])}, serial, sink)
         for chat, sink in zip(every(), sinks, strict=True)
     ]
     for demo, chat in zip(chats, every(), strict=True):
         demo.post(CHANNELS[chat.name], USERS[chat.name], "hi", AT)
-    assert next(serial) == 3  # each post used one number
+    assert next(serial) == len(sinks) + 1  # each post used one number

@@ -16,7 +16,15 @@ from bot.config import ConfigError, parse_config
 from bot.deliver.scheduler import preview_payloads
 from bot.platform import Platform
 from bot.platform_settings import PlatformSettings
-from bot.platforms import REGISTRY, UnknownPlatform, every, names, platform, platform_of
+from bot.platforms import (
+    REGISTRY,
+    UnknownPlatform,
+    every,
+    in_a_sentence,
+    names,
+    platform,
+    platform_of,
+)
 from storage.db import Database
 from tests.core.helpers import CONFIG, service
 from tests.digest.issues import realistic_issue
@@ -144,3 +152,11 @@ def test_previews_are_rendered_natively_for_each_connected_platform_only() -> No
     both = preview_payloads(issue, when, ["slack", "discord"])
     assert both["slack"][1:] == SLACK.render(issue)
     assert both["slack"][0]["text"] == heading["content"]
+
+
+@pytest.mark.parametrize(
+    ("words", "sentence"),
+    [([], ""), (["Slack"], "Slack"), (["A", "B"], "A and B"), (["A", "B", "C"], "A, B and C")],
+)
+def test_names_read_as_a_sentence(words: list[str], sentence: str) -> None:
+    assert in_a_sentence(words) == sentence

@@ -186,7 +186,7 @@ def test_right_to_left_text_gets_its_own_direction_in_html() -> None:
 
 def test_renderer_registry_names_every_format() -> None:
     assert set(RENDERERS) == {"markdown", "html", "text", "json"}
-    assert formats() == ("slack", "discord", "markdown", "html", "text", "json")
+    assert formats() == ("slack", "discord", "matrix", "markdown", "html", "text", "json")
     assert render(one_section(FULL), "slack") == render_slack(one_section(FULL))
     assert render(one_section(FULL), "discord") == render_discord(one_section(FULL))
     with pytest.raises(ValueError, match="unknown format 'pdf'; expected one of slack, discord"):

@@ -17,6 +17,7 @@ from .issues import edge_case_issue, realistic_issue
 EXTENSIONS = {
     "slack": "json",
     "discord": "json",
+    "matrix": "json",
     "markdown": "md",
     "html": "html",
     "html-page": "html",
