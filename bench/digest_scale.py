@@ -68,18 +68,19 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
         yield chunk
 
 
-def _load_sqlite(connection: Connection, count: int) -> None:
-    columns = ", ".join(ITEM_COLUMNS)
-    marks = ", ".join("?" for _ in ITEM_COLUMNS)
-    statement = f"INSERT INTO item ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names
-    for chunk in _chunks(item_rows(count)):
-        connection.exec_driver_sql(statement, chunk)
-
-
-def _load_postgres(connection: Connection, count: int) -> None:
+def load_items(
+    connection: Connection, columns: Sequence[str], rows: Iterator[tuple[Any, ...]]
+) -> None:
+    """Bulk-load item rows: executemany in chunks on SQLite, ``COPY`` on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO item ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - fixed names
+        for chunk in _chunks(rows):
+            connection.exec_driver_sql(statement, chunk)
+        return
     cursor = connection.connection.cursor()
-    with cursor.copy(f"COPY item ({', '.join(ITEM_COLUMNS)}) FROM STDIN") as copy:
-        for row in item_rows(count):
+    with cursor.copy(f"COPY item ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
             copy.write_row(row)
     connection.exec_driver_sql("SELECT setval('item_id_seq', (SELECT max(id) FROM item))")
 
@@ -87,7 +88,7 @@ def _load_postgres(connection: Connection, count: int) -> None:
 def populate(db: Database, count: int) -> None:
     """``count`` items, one share per waiting item, and the issues the old items went out in."""
     with db.engine.begin() as connection:
-        (_load_sqlite if db.is_sqlite else _load_postgres)(connection, count)
+        load_items(connection, ITEM_COLUMNS, item_rows(count))
         waiting = range(count - APPROVED + 1, count + 1)
         connection.execute(insert(Share), [_share(n) for n in waiting])
         last = 1 + (count - APPROVED) // 50

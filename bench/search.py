@@ -22,10 +22,9 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.engine import Connection
 
 from bench import databases, machine, workload
-from bench.digest_scale import APPROVED, NOW, _chunks, _issue, _share
+from bench.digest_scale import APPROVED, NOW, _issue, _share, load_items
 from bot.config import parse_config
 from bot.deliver.engine import PublishEngine
 from bot.digest.score import preview_notes
@@ -78,25 +77,9 @@ def item_rows(count: int) -> Iterator[tuple[Any, ...]]:
         yield _item_row(number, number > count - APPROVED, pick)
 
 
-def _load_sqlite(connection: Connection, count: int) -> None:
-    columns = ", ".join(ITEM_COLUMNS)
-    marks = ", ".join("?" for _ in ITEM_COLUMNS)
-    statement = f"INSERT INTO item ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names
-    for chunk in _chunks(item_rows(count)):
-        connection.exec_driver_sql(statement, chunk)
-
-
-def _load_postgres(connection: Connection, count: int) -> None:
-    cursor = connection.connection.cursor()
-    with cursor.copy(f"COPY item ({', '.join(ITEM_COLUMNS)}) FROM STDIN") as copy:
-        for row in item_rows(count):
-            copy.write_row(row)
-    connection.exec_driver_sql("SELECT setval('item_id_seq', (SELECT max(id) FROM item))")
-
-
 def populate(db: Database, count: int) -> None:
     with db.engine.begin() as connection:
-        (_load_sqlite if db.is_sqlite else _load_postgres)(connection, count)
+        load_items(connection, ITEM_COLUMNS, item_rows(count))
         waiting = range(count - APPROVED + 1, count + 1)
         connection.execute(insert(Share), [_share(n) for n in waiting])
         connection.execute(insert(Issue), [_issue(1 + (count - APPROVED) // 50)])
