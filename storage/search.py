@@ -22,6 +22,9 @@ MAX_TERMS = 12
 MAX_TERM = 60
 LIMIT = 20
 WINDOW = 2000
+# PostgreSQL: a word in ``FREQUENT`` of the newest ``PROBE`` rows (2.5 %) is looked for in the
+# newest ``SCAN`` rows, read backwards, before the GIN index is asked (bench/search.py)
+PROBE, FREQUENT, SCAN = 4000, 100, 100_000
 _WORD = re.compile(r"\w+")
 
 
@@ -51,10 +54,14 @@ _COLUMNS = """
     issue.number, coalesce(issue.published_at, issue.created_at)
 """
 # The newest ``WINDOW`` matches are ranked: a word in half the items must not mean ranking half a
-# million rows (bench/search.py). FTS5 walks its rowids newest first; on PostgreSQL the GIN
-# index's matches are materialized first (ids only), so the planner cannot trade the index for a
-# backward scan of the whole table. bm25 weighs columns: title, summary, why, site, sharer (lower
-# is better); ts_rank the weights the migration gave the fields.
+# million rows (bench/search.py). FTS5 walks its rowids newest first. PostgreSQL first counts a
+# probe of the newest rows: a frequent word then has its ``WINDOW`` newest matches among the
+# newest ``SCAN`` rows, read backwards, without the heap reads of its huge GIN match list. Only a
+# rarer word (or one that falls short there) asks the GIN index, whose matches are then few; they
+# are materialized (ids only, so the planner cannot trade the index for a backward scan of the
+# whole table). Either path finds the same window, the newest ``WINDOW`` matches. bm25 weighs
+# columns: title, summary, why, site, sharer (lower is better); ts_rank the weights the migration
+# gave the fields.
 SQLITE = f"""
 WITH matches AS (
     SELECT rowid AS id, bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0) AS rank FROM item_search
@@ -66,10 +73,24 @@ WHERE item.merged_into IS NULL {{filters}}
 ORDER BY matches.rank, item.id DESC LIMIT :limit
 """  # noqa: S608 - constants; people's words are bound parameters
 POSTGRES = f"""
-WITH hits AS MATERIALIZED (
+WITH probe AS MATERIALIZED (
+    SELECT count(*) AS found FROM (
+        SELECT document FROM item_search ORDER BY item_id DESC LIMIT :probe
+    ) AS newest_rows WHERE document @@ to_tsquery('english', :query)
+), recent AS MATERIALIZED (
+    SELECT item_id FROM (
+        SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :scan
+    ) AS newest_rows
+    WHERE document @@ to_tsquery('english', :query) AND (SELECT found FROM probe) >= :frequent
+    ORDER BY item_id DESC LIMIT :window
+), hits AS MATERIALIZED (
     SELECT item_id FROM item_search WHERE document @@ to_tsquery('english', :query)
 ), newest AS (
-    SELECT item_id FROM hits ORDER BY item_id DESC LIMIT :window
+    SELECT item_id FROM recent WHERE (SELECT count(*) FROM recent) = :window
+    UNION ALL (
+        SELECT item_id FROM hits WHERE (SELECT count(*) FROM recent) < :window
+        ORDER BY item_id DESC LIMIT :window
+    )
 ), matches AS (
     SELECT s.item_id AS id, ts_rank(s.document, to_tsquery('english', :query)) AS rank
     FROM newest JOIN item_search s ON s.item_id = newest.item_id
@@ -116,7 +137,9 @@ def _search(
     if not terms:
         return []
     dialect = session.get_bind().dialect.name
-    filters, values = "", dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
+    values = dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
+    values.update(probe=PROBE, frequent=FREQUENT, scan=SCAN)
+    filters = ""
     if digest is not None:
         filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
     if statuses:

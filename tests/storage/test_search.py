@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage import search
 from storage.db import Database
 from storage.models import Item
 from storage.repo import Repo
@@ -91,3 +92,19 @@ def test_hostile_queries_find_nothing_without_an_error(db: Database, hostile: st
 def test_terms_are_plain_words() -> None:
     assert search_terms('title:"Rust" OR NEAR(x*)') == ["title", "rust", "or", "near", "x"]
     assert len(search_terms(" ".join(["w"] * 100))) == 12
+
+
+def test_the_newest_window_of_matches_is_ranked_however_it_is_found(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "WINDOW", 2)
+    # PostgreSQL: a word in 1 of the newest 3 rows is looked for there before the GIN index
+    for name, value in {"PROBE": 3, "FREQUENT": 1, "SCAN": 3}.items():
+        monkeypatch.setattr(search, name, value)
+    core = service(db)
+    whys = ["common rare middle", "common rare", "common", "common", "common middle"]
+    for n, why in enumerate(whys):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://w.com/{n} why: {why}"))
+    assert sorted(_search(db, "common")) == ["https://w.com/3", "https://w.com/4"]  # newest 2
+    assert sorted(_search(db, "rare")) == ["https://w.com/0", "https://w.com/1"]  # GIN
+    assert sorted(_search(db, "middle")) == ["https://w.com/0", "https://w.com/4"]  # GIN too
