@@ -225,6 +225,14 @@ async def test_page_over_budget_fails_with_its_reason_after_one_attempt(
     assert "over budget" in (item.enrich_error or "")
 
 
+async def _until_attempts(db: Database, attempts: int, seconds: float = 30.0) -> None:
+    """Wait for the claim to count its attempt: a fixed short wait failed on a loaded machine."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while items(db)[0].enrich_attempts != attempts:
+        assert asyncio.get_running_loop().time() < deadline, f"attempt {attempts} never claimed"
+        await asyncio.sleep(0.02)
+
+
 class HangingPages:
     """A page whose enrichment never ends (as if the process died in it each time)."""
 
@@ -241,9 +249,11 @@ async def test_a_page_whose_attempts_never_finish_is_not_claimed_forever(db: Dat
         dying = EnrichmentWorker(
             core.config, db, HangingPages(), now=functools.partial(at, 10 * attempt)
         )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(dying.run_once(), 0.5)
-        assert items(db)[0].enrich_attempts == attempt + 1
+        claiming = asyncio.create_task(dying.run_once())
+        await _until_attempts(db, attempt + 1)  # claimed; then the process "dies" in the page
+        claiming.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await claiming
     last = EnrichmentWorker(core.config, db, HangingPages(), now=lambda: at(10 * max_attempts))
     assert await last.run_once() == 0
     item = items(db)[0]
