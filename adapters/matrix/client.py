@@ -185,11 +185,6 @@ class MatrixClient:
         found = await self.call(Method.GET, f"{CLIENT}/joined_rooms")
         return [str(room) for room in found.get("joined_rooms", [])]
 
-    async def joined_members(self, room_id: str) -> dict[str, Any]:
-        found = await self.call(Method.GET, room_path(room_id, "joined_members"))
-        joined = found.get("joined", {})
-        return joined if isinstance(joined, dict) else {}
-
     async def join(self, room_id: str) -> None:
         await self.call(Method.POST, f"{CLIENT}/join/{quote(room_id, safe='')}", {})
 

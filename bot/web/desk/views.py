@@ -444,11 +444,6 @@ async def _form(request: Request) -> Form:
     return fields
 
 
-def _json(output: Any) -> str:
-    """As ``digest render`` prints a chat platform's payloads."""
-    return json.dumps(output, ensure_ascii=False, indent=2)
-
-
 def _edits(form: Form) -> dict[str, str]:
     return {field: form.get(field, "").strip()[:FIELD_LIMIT] for field in EDITABLE if field in form}
 
