@@ -35,7 +35,7 @@ from tests.discord.fake_discord import FakeDiscord
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_MB = 150.0
+TARGET_MB = 100.0  # issue 22
 DISCORD_CHANNEL = "263607951971975168"  # a text channel of the fake's GUILD_CREATE capture
 
 

@@ -20,6 +20,7 @@ ON_FIRST_USE = {
     "trafilatura": "the first HTML page's main text (bot.enrich.extract)",
     "charset_normalizer": "the first page without a declared encoding (bot.enrich.extract)",
     "lxml": "trafilatura, or the first feed (bot.web.feeds)",
+    "selectolax": "parsing a page, done only in the extraction workers (bot.enrich.budget)",
     "feedgen": "the first Atom/RSS request (bot.web.feeds)",
 }
 

@@ -19,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 
 from w3lib.encoding import html_to_unicode
 
+from bot.enrich.fields import MAX_TITLE_CHARS, shorten
 from bot.enrich.meta import MetaFields, jsonld_names, jsonld_text, jsonld_url, read_meta
 from bot.enrich.model import ExtractionFailed, PageMetadata
 
-MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 500
 MAX_MAIN_TEXT_CHARS = 20_000  # kept for summaries and keyword rules
 MAX_MAIN_TEXT_INPUT = 2_000_000  # trafilatura takes ~2 s per MB: longer documents are cut
@@ -278,16 +278,6 @@ def _first_paragraph(blocks: list[tuple[str, str]]) -> str | None:
         if len(paragraph.split()) >= _FALLBACK_MIN_WORDS:
             return paragraph
     return paragraphs[0] if paragraphs else None
-
-
-def shorten(text: str | None, limit: int) -> str | None:
-    """``text`` cut at a word boundary to at most ``limit`` characters, ending with "…"."""
-    if text is None or len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _github_repository(metadata: PageMetadata) -> PageMetadata:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator
@@ -10,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
+
+from bot.enrich.fields import clean_text
 
 # schema.org types whose fields describe the page's article (Readability's list, plus papers).
 _ARTICLE_TYPE = re.compile(
@@ -77,13 +78,6 @@ def _add_meta(found: MetaFields, attributes: dict[str, str | None]) -> None:
         name = "content-language"
     if name:
         found.by_name.setdefault(_normalise_key(name), []).append(value)
-
-
-def clean_text(value: str | None) -> str | None:
-    """Unescape (pages often double-escape meta content) and collapse whitespace."""
-    if value is None:
-        return None
-    return " ".join(html.unescape(value).split()) or None
 
 
 def _normalise_key(key: str) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import io
 
-from bot.enrich.extract import MAX_MAIN_TEXT_CHARS, MAX_TITLE_CHARS, shorten
-from bot.enrich.meta import clean_text
+from bot.enrich.extract import MAX_MAIN_TEXT_CHARS
+from bot.enrich.fields import MAX_TITLE_CHARS, clean_text, shorten
 from bot.enrich.model import ExtractionFailed, PageMetadata
 
 MAX_PAGES = 100  # word counts of longer documents cover their first hundred pages

@@ -7,8 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from bot.enrich.extract import MAX_TITLE_CHARS, shorten
-from bot.enrich.meta import clean_text
+from bot.enrich.fields import MAX_TITLE_CHARS, clean_text, shorten
 from bot.enrich.model import ExtractionFailed, PageMetadata
 
 DEFAULT_OEMBED_URLS: Mapping[str, str] = {

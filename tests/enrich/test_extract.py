@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.enrich import extract as extract_module
-from bot.enrich.extract import MAX_MAIN_TEXT_INPUT, MAX_NESTING, MAX_TITLE_CHARS, extract
+from bot.enrich.extract import MAX_MAIN_TEXT_INPUT, MAX_NESTING, extract
+from bot.enrich.fields import MAX_TITLE_CHARS
 from bot.enrich.model import ExtractionFailed
 from bot.enrich.pdf import extract_pdf
 from tests.enrich.servers import FIXTURES, READABILITY
