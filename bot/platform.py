@@ -46,7 +46,9 @@ class IdRules:
 
     ``channel`` and ``editor`` are full-match patterns; the forms are how messages write them
     (``C…``, ``<user id>``); the hints say how to find an id in the platform's own interface
-    (may be empty); the examples are used in messages and by ``linkletter init``.
+    (may be empty); the examples are used in messages and by ``linkletter init``. ``group``
+    matches the editor ids that name a group of people (a role), not one person: a sign-in
+    link is personal, so it is never minted for one.
     """
 
     channel: re.Pattern[str]
@@ -57,6 +59,7 @@ class IdRules:
     editor_hint: str
     channel_example: str
     editor_example: str
+    group: re.Pattern[str] | None = None
 
 
 class Connection(Protocol):

@@ -51,6 +51,13 @@ def platform_of(ident: str) -> Platform | None:
     return platform(name) if name in REGISTRY else None
 
 
+def names_a_group(ident: str) -> bool:
+    """Whether the editor id ``name:id`` names a group of people (a role), not one person."""
+    chat = platform_of(ident)
+    group = chat.ids.group if chat is not None else None
+    return group is not None and group.fullmatch(ident.split(":", 1)[1]) is not None
+
+
 def labels() -> str:
     """The platforms' names in a sentence: "Slack, Discord and Matrix"."""
     return in_a_sentence([chat.label for chat in every()])

@@ -47,6 +47,7 @@ class Discord:
         editor_hint="",
         channel_example="112233445566778899",
         editor_example="role:123456789012345678",
+        group=re.compile(r"role:\d{1,20}"),
     )
     env_template = """\
 DISCORD_TOKEN=

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Config, DigestConfig
 from bot.curate.rules import is_editor
 from bot.events import Author
+from bot.platforms import names_a_group
 from storage.db import Database
 from storage.desk import Redeemed
 
@@ -109,7 +110,13 @@ class SignIn:
         return self.mint_link(Editor(user.id, user.roles))
 
     def mint_link(self, editor: Editor) -> str:
-        """A one-time sign-in link for ``editor``; ``PermissionError`` if they edit no digest."""
+        """A one-time sign-in link for ``editor``; ``PermissionError`` if they edit no digest
+        or name a role rather than a person (whoever held the link would get the role's rights)."""
+        if names_a_group(editor.user):
+            raise PermissionError(
+                f"{editor.user} names a role, not a person: a sign-in link is personal. Give the "
+                "editor's own user id, or let them ask in chat with /linkletter desk."
+            )
         if not editable(self.config, editor):
             raise PermissionError(f"{editor.user} is not an editor of any digest. {NOT_AN_EDITOR}")
         token = secrets.token_urlsafe(32)

@@ -334,3 +334,18 @@ def test_items_search_finds_by_words_with_json_and_clear_misses(
     code, output = cli("items", "search", '"*(')
     assert code == 2
     assert "Search for some words" in output
+
+
+def test_desk_link_is_minted_for_a_person_not_for_a_role(workdir: Path) -> None:
+    config = workdir / "linkletter.toml"
+    config.write_text(config.read_text().replace('"slack:UED"', '"slack:UED", "discord:role:42"'))
+    cli("db", "upgrade")
+    code, output = cli("desk", "link", "--editor", "discord:role:42")
+    assert code == 1
+    assert "names a role, not a person" in output
+    code, output = cli("desk", "link", "--editor", "slack:UED")
+    assert code == 0
+    assert "/desk/signin?token=" in output
+    code, output = cli("desk", "link", "--editor", "slack:UNOBODY")
+    assert code == 1
+    assert "not an editor" in output
