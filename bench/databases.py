@@ -78,7 +78,9 @@ def kept_url(kind: str, where: str) -> str:
     admin_url = make_url(_server()).set(drivername="postgresql+psycopg")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": where})
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": where}
+        )
         if found.first() is None:
             connection.execute(text(f'CREATE DATABASE "{where}"'))
     admin.dispose()
