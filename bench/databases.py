@@ -1,6 +1,7 @@
 """Throw-away databases for benchmarks: a SQLite file in a temporary directory, or a fresh
 PostgreSQL database (dropped afterwards) on the server named by LINKLETTER_BENCH_POSTGRES_URL or
-LINKLETTER_TEST_POSTGRES_URL."""
+LINKLETTER_TEST_POSTGRES_URL; or one kept across runs (``kept``), to time a change on the same
+large database without building it again."""
 
 from __future__ import annotations
 
@@ -44,23 +45,53 @@ def postgres_url(server: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _server() -> str:
+    server = postgres_server()
+    if server is None:
+        raise LookupError("set LINKLETTER_BENCH_POSTGRES_URL for the PostgreSQL figures")
+    return server
+
+
+@contextmanager
+def _migrated(url: str) -> Iterator[Database]:
+    db = Database.connect(url)
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 @contextmanager
 def fresh(kind: str) -> Iterator[Database]:
     """A migrated, empty database of ``kind`` (``sqlite`` or ``postgres``)."""
+    context = sqlite_url() if kind == "sqlite" else postgres_url(_server())
+    with context as url, _migrated(url) as db:
+        yield db
+
+
+def kept_url(kind: str, where: str) -> str:
+    """The SQLite file ``where``, or the PostgreSQL database named ``where`` (created if it
+    does not exist yet); neither is removed afterwards."""
     if kind == "sqlite":
-        context = sqlite_url()
-    else:
-        server = postgres_server()
-        if server is None:
-            raise LookupError("set LINKLETTER_BENCH_POSTGRES_URL for the PostgreSQL figures")
-        context = postgres_url(server)
-    with context as url:
-        db = Database.connect(url)
-        db.upgrade()
-        try:
-            yield db
-        finally:
-            db.dispose()
+        return f"sqlite:///{Path(where).resolve()}"
+    admin_url = make_url(_server()).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": where}
+        )
+        if found.first() is None:
+            connection.execute(text(f'CREATE DATABASE "{where}"'))
+    admin.dispose()
+    return admin_url.set(database=where).render_as_string(hide_password=False)
+
+
+@contextmanager
+def kept(kind: str, where: str) -> Iterator[Database]:
+    """A migrated database of ``kind`` kept at ``where`` across runs, as an earlier run left it."""
+    with _migrated(kept_url(kind, where)) as db:
+        yield db
 
 
 def kinds() -> list[str]:

@@ -4,7 +4,11 @@ their floor: the very rows the core stored (processed ids, messages, items, shar
 one ``executemany`` per table and transaction, with the same commits: one per event, or one per
 batch of ``BATCH`` events. Targets (issue 22): batched <= 2x its floor, one event <= 4x.
 
-    python -m bench.ingest [--events 3000] [--profile]
+    python -m bench.ingest [--events 3000] [--profile] [--without-search-triggers]
+
+``--without-search-triggers`` drops the triggers that keep the full-text index current (issue 21)
+from every database the run uses, core and floor alike: run it alternately with a plain run to
+see what search costs ingest.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import cProfile
 import pstats
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +107,35 @@ def floor_insert(engine: Engine, rows: Rows, transactions: int) -> None:
                     connection.execute(insert(table), chunk)
 
 
-def floor_rate(kind: str, rows: Rows, events: int, per_transaction: int) -> float:
+@contextmanager
+def fresh(kind: str, search_triggers: bool = True) -> Iterator[Database]:
+    """A fresh database of ``kind``, without the search index's triggers if asked."""
     with databases.fresh(kind) as db:
+        if not search_triggers:
+            drop_search_triggers(db)
+        yield db
+
+
+def drop_search_triggers(db: Database) -> None:
+    """Drop the triggers that keep ``item_search`` current (the index stays, unfed)."""
+    if db.is_sqlite:
+        found = (
+            "SELECT name, '' FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'item_search%'"
+        )
+    else:
+        found = (
+            "SELECT tgname, ' ON ' || tgrelid::regclass FROM pg_trigger "
+            "WHERE tgname LIKE 'item_search%%'"
+        )
+    with db.engine.begin() as connection:
+        for name, table in connection.exec_driver_sql(found).all():
+            connection.exec_driver_sql(f"DROP TRIGGER {name}{table}")
+
+
+def floor_rate(
+    kind: str, rows: Rows, events: int, per_transaction: int, search_triggers: bool = True
+) -> float:
+    with fresh(kind, search_triggers) as db:
         transactions = -(-events // per_transaction)
         return _rate(events, lambda: floor_insert(db.engine, rows, transactions))
 
@@ -130,15 +162,15 @@ def shares(count: int) -> list[MessagePosted]:
     return [event for event in events if isinstance(event, MessagePosted)]
 
 
-def measure(kind: str, count: int) -> IngestFigures:
+def measure(kind: str, count: int, search_triggers: bool = True) -> IngestFigures:
     events = shares(count)
-    with databases.fresh(kind) as db:
+    with fresh(kind, search_triggers) as db:
         core = _rate(len(events), lambda: core_path(db, events))
-    with databases.fresh(kind) as db:
+    with fresh(kind, search_triggers) as db:
         batched = _rate(len(events), lambda: batched_path(db, events))
         rows = stored_rows(db)
-    per_event = floor_rate(kind, rows, len(events), 1)
-    floor_batched = floor_rate(kind, rows, len(events), BATCH)
+    per_event = floor_rate(kind, rows, len(events), 1, search_triggers)
+    floor_batched = floor_rate(kind, rows, len(events), BATCH, search_triggers)
     return IngestFigures(kind, len(events), len(rows), core, batched, per_event, floor_batched)
 
 
@@ -157,10 +189,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--profile", action="store_true", help="cProfile the core path too")
+    parser.add_argument(
+        "--without-search-triggers", action="store_true", help="ingest without search indexing"
+    )
     args = parser.parse_args(argv)
     print(machine.describe())
+    triggers = not args.without_search_triggers
+    if not triggers:
+        print("without the search index's triggers")
     for kind in databases.kinds():
-        print("\n".join(measure(kind, args.events).lines()))
+        print("\n".join(measure(kind, args.events, triggers).lines()))
     if args.profile:
         profile(args.events)
 

@@ -10,6 +10,11 @@ The timed parts are the production code: ``storage.search.search_items``,
 ``PublishEngine.compile_next`` and ``bot.digest.score.preview_notes``.
 
     python -m bench.search [--items 1000000] [--database sqlite|postgres] [--queries 200]
+                           [--keep PATH|NAME]
+
+``--keep`` builds the database once, in the SQLite file PATH or the PostgreSQL database NAME,
+and later runs with the same ``--keep`` and ``--items`` reuse it (its search index as the
+migrations leave it), so a change can be timed against the same rows without a rebuild.
 """
 
 from __future__ import annotations
@@ -86,6 +91,17 @@ def populate(db: Database, count: int) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
+def _load(db: Database, count: int) -> str:
+    """Populate ``db`` with ``count`` items unless a kept database already holds them."""
+    with db.engine.connect() as connection:
+        held = connection.exec_driver_sql("SELECT count(*) FROM item").scalar_one()
+    if held == count:
+        return "reused"
+    if held:
+        raise SystemExit(f"the kept database holds {held:,} items, not {count:,}")
+    return f"{_ms(lambda: populate(db, count))[0] / 1000:.1f} s to load"
+
+
 def _ms(work: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = work()
@@ -142,11 +158,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", metavar="PATH|NAME", help="build once here, reuse later")
     args = parser.parse_args(argv)
     print(machine.describe())
-    with databases.fresh(args.database) as db:
-        load_s = _ms(lambda: populate(db, args.items))[0] / 1000
-        print(f"search at scale [{args.database}] {args.items:,} items ({load_s:.1f} s to load)")
+    context = databases.kept(args.database, args.keep) if args.keep else None
+    with context or databases.fresh(args.database) as db:
+        load = _load(db, args.items)
+        print(f"search at scale [{args.database}] {args.items:,} items ({load})")
         print("\n".join(measure_search(db, args.queries)))
         print("\n".join(measure_compile(db)))
 
