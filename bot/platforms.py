@@ -9,11 +9,13 @@ Adding a platform is one line here and a package in ``adapters/``.
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from bot.platform import Platform
+    from bot.platform import IdRules, Platform
 
 REGISTRY: dict[str, str] = {
     "slack": "adapters.slack",
@@ -51,11 +53,16 @@ def platform_of(ident: str) -> Platform | None:
     return platform(name) if name in REGISTRY else None
 
 
+def is_id(ident: str, rules: Callable[[IdRules], re.Pattern[str] | None]) -> bool:
+    """``ident`` is ``<platform>:<id>`` with an id the pattern ``rules`` picks accepts."""
+    found = platform_of(ident)
+    pattern = rules(found.ids) if found is not None else None
+    return pattern is not None and pattern.fullmatch(ident.partition(":")[2]) is not None
+
+
 def names_a_group(ident: str) -> bool:
     """Whether the editor id ``name:id`` names a group of people (a role), not one person."""
-    chat = platform_of(ident)
-    group = chat.ids.group if chat is not None else None
-    return group is not None and group.fullmatch(ident.split(":", 1)[1]) is not None
+    return is_id(ident, lambda ids: ids.group)
 
 
 def labels() -> str:

@@ -32,9 +32,8 @@ from bot.deliver.cadence import FORMS as SCHEDULE_FORMS
 from bot.deliver.cadence import next_slot, parse_schedule
 from bot.deliver.services.settings import DestinationConfig, unknown_references
 from bot.envfile import config_path
-from bot.platform import IdRules
 from bot.platform_settings import PlatformSettings
-from bot.platforms import every, platform_of
+from bot.platforms import every, is_id
 
 DEFAULT_DATABASE_URL = "sqlite:///linkletter.db"
 S = TypeVar("S", bound=PlatformSettings)
@@ -62,18 +61,12 @@ DESTINATION_HINT = (
 )
 
 
-def _is_id(value: str, rules: Callable[[IdRules], re.Pattern[str]]) -> bool:
-    """``value`` is ``<platform>:<id>`` with an id the platform's rules accept."""
-    found = platform_of(value)
-    return found is not None and rules(found.ids).fullmatch(value.partition(":")[2]) is not None
-
-
 def _is_channel(value: str) -> bool:
-    return _is_id(value, lambda ids: ids.channel)
+    return is_id(value, lambda ids: ids.channel)
 
 
 def _is_editor(value: str) -> bool:
-    return _is_id(value, lambda ids: ids.editor)
+    return is_id(value, lambda ids: ids.editor)
 
 
 def _is_destination(value: str) -> bool:

@@ -346,6 +346,7 @@ def test_desk_link_is_minted_for_a_person_not_for_a_role(workdir: Path) -> None:
     code, output = cli("desk", "link", "--editor", "slack:UED")
     assert code == 0
     assert "/desk/signin?token=" in output
-    code, output = cli("desk", "link", "--editor", "slack:UNOBODY")
-    assert code == 1
-    assert "not an editor" in output
+    for nobody in ("slack:UNOBODY", "discord"):
+        code, output = cli("desk", "link", "--editor", nobody)
+        assert code == 1
+        assert "not an editor" in output
