@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 from storage.db import Database
 
@@ -30,15 +30,24 @@ def sqlite_url() -> Iterator[str]:
         yield f"sqlite:///{Path(directory) / 'bench.db'}"
 
 
+def _admin(server: str) -> tuple[URL, Engine]:
+    """The server's URL and an engine on it that can create and drop databases."""
+    admin_url = make_url(server).set(drivername="postgresql+psycopg")
+    return admin_url, create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+
+def _database_url(admin_url: URL, name: str) -> str:
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
 @contextmanager
 def postgres_url(server: str) -> Iterator[str]:
     name = f"linkletter_bench_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin_url, admin = _admin(server)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield _database_url(admin_url, name)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -75,8 +84,7 @@ def kept_url(kind: str, where: str) -> str:
     does not exist yet); neither is removed afterwards."""
     if kind == "sqlite":
         return f"sqlite:///{Path(where).resolve()}"
-    admin_url = make_url(_server()).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin_url, admin = _admin(_server())
     with admin.connect() as connection:
         found = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": where}
@@ -84,7 +92,7 @@ def kept_url(kind: str, where: str) -> str:
         if found.first() is None:
             connection.execute(text(f'CREATE DATABASE "{where}"'))
     admin.dispose()
-    return admin_url.set(database=where).render_as_string(hide_password=False)
+    return _database_url(admin_url, where)
 
 
 @contextmanager
