@@ -16,17 +16,18 @@ import asyncio
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import insert
+from bench import machine
 
-from bench import databases, machine, workload
-from bench.enrich import slow_server
-from bot.enrich.enricher import Enricher
-from bot.enrich.fetch import FetchSettings
-from bot.enrich.worker import EnrichmentWorker
-from storage.db import Database
-from storage.models import Item
+if TYPE_CHECKING:
+    from bot.enrich.worker import EnrichmentWorker
+    from storage.db import Database
 
+# The rest is imported inside the functions. The extraction workers, like any process that
+# multiprocessing starts, import the parent's main module: in production that is the light
+# ``linkletter`` script, here it is this module, whose imports (storage, the worker, the
+# enricher: seconds on a shared machine) would otherwise be charged to the pool's start.
 HOSTS = 100
 
 
@@ -38,6 +39,11 @@ async def loopback(_host: str, _port: int) -> list[str]:
 def queue_links(db: Database, port: int, count: int) -> None:
     """``count`` new items waiting for enrichment, as ingest leaves them (bulk-inserted: the
     ingest path is measured by ``bench.ingest``)."""
+    from sqlalchemy import insert
+
+    from bench import workload
+    from storage.models import Item
+
     now = workload.START
     urls = [f"http://host{n % HOSTS}.bench:{port}/posts/{n}" for n in range(count)]
     rows = [
@@ -76,6 +82,12 @@ async def drain(worker: EnrichmentWorker, db: Database, links: int) -> int:
 
 
 async def measure(kind: str, links: int, delay: float, concurrency: int) -> list[str]:
+    from bench import databases, workload
+    from bench.enrich import slow_server
+    from bot.enrich.enricher import Enricher
+    from bot.enrich.fetch import FetchSettings
+    from bot.enrich.worker import EnrichmentWorker
+
     settings = FetchSettings(
         allow_private_networks=True, global_concurrency=concurrency, max_attempts=1
     )
@@ -109,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
     args = parser.parse_args(argv)
     print(machine.describe())
+    from bench import databases
+
     for kind in args.database or databases.kinds():
         lines = asyncio.run(measure(kind, args.links, args.delay, args.concurrency))
         print("\n".join(lines), flush=True)

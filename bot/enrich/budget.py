@@ -49,7 +49,22 @@ class ExtractionPool:
         self._processes = processes
         self._pool: ProcessPool | None = None
         self._starting = asyncio.Lock()
+        self._warming: asyncio.Task[ProcessPool] | None = None
         self._closing = False
+
+    def warm(self) -> None:
+        """Start the pool in the background if it is not running: a page is being fetched and
+        will need it, and the start (the forkserver imports the extractors, a second or more)
+        then overlaps the fetch instead of following it. A failed start is not reported here:
+        :meth:`extract` tries again and fails its page with the reason."""
+        if self._pool is None and self._warming is None and not self._closing:
+            self._warming = asyncio.ensure_future(self._started())
+            self._warming.add_done_callback(self._warmed)
+
+    def _warmed(self, task: asyncio.Task[ProcessPool]) -> None:
+        self._warming = None
+        if not task.cancelled():
+            task.exception()  # retrieved: extract() reports a failed start
 
     async def extract(self, page: FetchedPage, seconds: float) -> PageMetadata:
         """Metadata of ``page``; raise :class:`OverBudget` if it takes over ``seconds``.
@@ -92,6 +107,8 @@ class ExtractionPool:
     async def aclose(self) -> None:
         """Stop the workers (killing any page in progress) and wait until they have exited."""
         self._closing = True
+        if self._warming is not None:
+            await asyncio.wait([self._warming])
         if self._pool is not None:
             await self._discard(self._pool)
 

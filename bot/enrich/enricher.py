@@ -64,6 +64,7 @@ class Enricher:
             answer = await self._fetch_within(deadline, request, host, JSON_TYPES)
             metadata = oembed_metadata(answer.body, target)
         else:
+            self._extractors.warm()
             page = await self._fetch_within(deadline, target, host, PAGE_TYPES)
             metadata = await self._extractors.extract(page, deadline - loop.time())
         return self._without_unsafe_image(metadata)

@@ -143,3 +143,48 @@ async def test_no_budget_left_fails_without_starting_anything() -> None:
     with pytest.raises(OverBudget, match="no time left"):
         await pool.extract(SMALL_PAGE, 0)
     assert multiprocessing.active_children() == []
+
+
+async def _children(count: int) -> int:
+    """Wait (up to 30 s: a busy machine) for ``count`` worker processes; how many there are."""
+    for _ in range(600):
+        if len(multiprocessing.active_children()) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return len(multiprocessing.active_children())
+
+
+async def test_warming_starts_the_workers_before_any_page() -> None:
+    pool = ExtractionPool(2)
+    try:
+        pool.warm()
+        pool.warm()  # already starting: nothing more
+        assert await _children(2) == 2
+        await asyncio.sleep(0.2)
+        assert len(multiprocessing.active_children()) == 2
+    finally:
+        await pool.aclose()
+    assert multiprocessing.active_children() == []
+
+
+async def test_closing_while_warming_leaves_no_process() -> None:
+    pool = ExtractionPool(2)
+    pool.warm()
+    await pool.aclose()
+    assert multiprocessing.active_children() == []
+    pool.warm()  # closed: starts nothing
+    await asyncio.sleep(0.2)
+    assert multiprocessing.active_children() == []
+
+
+async def test_the_workers_start_while_the_page_is_being_fetched(server: LocalServer) -> None:
+    """The pool's start (a second or more) overlaps the fetch instead of following it: here the
+    fetch never ends, yet the workers come up."""
+    enricher = Enricher(LOCAL)
+    try:
+        with pytest.raises(FetchFailed):
+            await enricher.enrich(server.url("/slow"))
+        assert await _children(2) == 2
+    finally:
+        await enricher.aclose()
+    assert multiprocessing.active_children() == []
