@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.cli.items import item_record
 from bot.enrich.archive import ArchiveClient, ArchiveSettings
 from bot.enrich.archive_worker import ArchiveWorker
 from storage.db import Database
@@ -156,3 +157,22 @@ async def test_a_leased_item_is_not_claimed_twice_and_a_dead_last_attempt_fails(
     assert item.archive_status == "failed"
     assert "never finished" in (item.archive_error or "")
     assert archive.saved == []
+
+
+async def test_items_list_shows_the_copy_and_the_queues_state(
+    db: Database, archive: wb.FakeWayback, worker: Workers
+) -> None:
+    done, failed = add(db, "kept"), add(db, "excluded")
+    archive.answers += [wb.CONTENT_LOCATION, wb.EXCLUDED]
+    await worker(db, Clock()).run_once()
+    weights = config(DIGEST).digest().score
+    with db.reading() as uow:
+        records = {
+            row["canonical_url"]: item_record(row, shares, weights)
+            for row, shares in uow.items.item_listing("weekly")
+        }
+    assert records[done]["archived_url"] == archive.copy(done)
+    assert records[done]["archive"] == {"status": "done", "error": None, "attempts": 1}
+    assert records[failed]["archived_url"] is None
+    assert records[failed]["archive"]["status"] == "failed"
+    assert "HTTP 403" in records[failed]["archive"]["error"]
