@@ -58,6 +58,16 @@ class ArchiveClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def status(self) -> int:
+        """The HTTP status of ``GET save_url`` itself (``doctor``); ``FetchFailed`` when the
+        endpoint does not answer."""
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                async with self._http.stream("GET", self.settings.save_url) as response:
+                    return response.status_code
+        except (TimeoutError, httpx.HTTPError) as error:
+            raise FetchFailed(str(error) or type(error).__name__) from None
+
     async def save(self, url: str) -> str:
         """The archived copy's absolute URL; ``FetchFailed`` (retry) or ``FetchRefused``."""
         checked = check_url(url, allow_private_networks=self.settings.allow_private_networks)
