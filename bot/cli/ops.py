@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
+
+ARCHIVE_CHECK_SECONDS = 15.0  # doctor waits this long for the archive, not a capture's timeout
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -23,7 +26,8 @@ def run(
         None, help="text or json (one JSON object per line); the same as before `run`."
     ),
 ) -> None:
-    """Run the adapters, the enrichment worker, the scheduler and the web server."""
+    """Run the adapters, the enrichment worker, the scheduler and the web server (and the
+    assist and archive workers when enabled)."""
     import asyncio
 
     from bot.app.logs import configure
@@ -62,7 +66,7 @@ async def _archive_check(config: Config) -> list[Check]:
     from bot.enrich.model import FetchFailed
     from bot.platform import Check
 
-    settings = archive_settings(config)
+    settings = dataclasses.replace(archive_settings(config), timeout=ARCHIVE_CHECK_SECONDS)
     client = ArchiveClient(settings)
     fix = "check the network and any proxy; LINKLETTER_ARCHIVE_URL overrides [archive] save_url"
     try:

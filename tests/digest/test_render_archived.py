@@ -93,3 +93,16 @@ def test_an_item_with_a_copy_carries_it_into_the_issue_and_its_stored_form() -> 
         realistic_issue(), sections=(IssueSection("Links", (issue_item(row, 1),)),)
     )
     assert store.loads(store.dumps(compiled)).items[0].archived_url == COPY
+
+
+def test_an_item_with_nothing_else_on_its_meta_line_gets_the_copy_alone() -> None:
+    issue = realistic_issue()
+    bare = dataclasses.replace(
+        issue.items[1], word_count=None, site_name=None, shared_by=None, archived_url=COPY
+    )
+    first = issue.sections[0]
+    sections = (dataclasses.replace(first, items=(first.items[0], bare, *first.items[2:])),)
+    issue = dataclasses.replace(issue, sections=sections + issue.sections[1:])
+    assert f"\n\n[archived copy]({SHOWN})\n" in render_markdown(issue)
+    html = render_html_email(issue)
+    assert f'6b7280;"><a href="{COPY}" style="color:#6b7280;">archived copy</a></p>' in html
