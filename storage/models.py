@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
+from storage.states import ArchiveStatus as ArchiveStatus
 from storage.states import DeliveryState as DeliveryState
 from storage.states import EnrichStatus as EnrichStatus
 from storage.states import IssueState as IssueState
@@ -80,6 +81,7 @@ class Item(SQLModel, table=True):
         Index("ix_item_digest_status", "digest", "status"),
         Index("ix_item_digest_status_shared", "digest", "status", "first_shared_at"),
         Index("ix_item_enrich", "enrich_status", "enrich_next_at"),
+        Index("ix_item_archive", "archive_status", "archive_next_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     digest: str = Field(max_length=100)
@@ -138,6 +140,14 @@ class Item(SQLModel, table=True):
     enrich_next_at: datetime | None = None
     enrich_lease_owner: str | None = None
     enrich_lease_until: datetime | None = None
+    # archived copy (storage.archive): None until the queue first takes the item
+    archived_url: str | None = Field(default=None, sa_column=Column(Text))
+    archive_status: str | None = Field(default=None, max_length=20)
+    archive_error: str | None = Field(default=None, sa_column=Column(Text))
+    archive_attempts: int = 0
+    archive_next_at: datetime | None = None
+    archive_lease_owner: str | None = None
+    archive_lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -39,7 +39,8 @@ ITEM_LISTED = (
     "why", "note", "votes", "featured", "word_count", "site_name", "enrich_status",
     "enrich_error", "enrich_attempts", "assist_error", "suggested_section", "suggested_why",
     "first_shared_at", "published_issue_id", "reactor_count", "reply_count", "participant_count",
-    "channel_count", "platform_count",
+    "channel_count", "platform_count", "archived_url", "archive_status", "archive_error",
+    "archive_attempts",
 )  # fmt: skip
 SHARE_LISTED = ("id", "channel", "user", "user_name", "message_id", "shared_at", "active")
 LISTING_BATCH = 1000

@@ -24,6 +24,14 @@ class EnrichStatus(StrEnum):
     failed = "failed"
 
 
+class ArchiveStatus(StrEnum):
+    """An item's archived copy (``Item.archive_status``; None: not asked for yet)."""
+
+    pending = "pending"
+    done = "done"
+    failed = "failed"
+
+
 class IssueState(StrEnum):
     claimed = "claimed"
     published = "published"

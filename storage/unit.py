@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from storage.archive import ArchiveRepo
 from storage.assist_repo import AssistRepo
 from storage.desk import DeskRepo
 from storage.errors import Conflict, DatabaseUnavailable
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.stats = StatsRepo(session)
         self.assist = AssistRepo(session)
         self.desk = DeskRepo(session)
+        self.archive = ArchiveRepo(session)
 
     def facts(self) -> Facts:
         """A fresh ``Facts`` (it caches what it loaded and is written once: one per ingest)."""

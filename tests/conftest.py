@@ -80,6 +80,17 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_database()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database without any schema (for migration tests): SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("LINKLETTER_TEST_POSTGRES_URL is not set")
+        yield from _postgres_database()
+
+
 @pytest.fixture(scope="session")
 def _postgres_db(postgres_url: str) -> Iterator[Database]:
     db = Database.connect(postgres_url)

@@ -3,10 +3,13 @@ the SQLite connection settings."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
 from storage.db import HEAD_REVISION, MIGRATIONS, SQLITE_CACHE_KIB, Database
 
@@ -37,3 +40,47 @@ def test_sqlite_page_cache_is_capped(tmp_path: Path) -> None:
     finally:
         db.dispose()
     assert cache == -SQLITE_CACHE_KIB  # negative: KiB, not pages
+
+
+ARCHIVE_COLUMNS = {
+    "archived_url", "archive_status", "archive_error", "archive_attempts", "archive_next_at",
+    "archive_lease_owner", "archive_lease_until",
+}  # fmt: skip
+
+
+def _item_columns(db: Database) -> set[str]:
+    with db.engine.connect() as connection:
+        return {column["name"] for column in inspect(connection).get_columns("item")}
+
+
+def test_archive_migration_upgrades_and_downgrades(empty_database_url: str) -> None:
+    """0006 adds the archive columns to rows that exist (attempts 0) and takes them away again."""
+    db = Database.connect(empty_database_url)
+    config = db._alembic()
+    try:
+        command.upgrade(config, "0005")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO item (digest, canonical_url, url, status, featured, votes, "
+                    "reactor_count, reply_count, participant_count, channel_count, "
+                    "platform_count, enrich_status, enrich_attempts, created_at, updated_at) "
+                    "VALUES ('w', 'https://a.example/', 'https://a.example/', 'approved', false, "
+                    "0, 0, 0, 0, 0, 0, 'done', 0, :now, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        assert not ARCHIVE_COLUMNS & _item_columns(db)
+        command.upgrade(config, "0006")
+        assert _item_columns(db) >= ARCHIVE_COLUMNS
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT archive_attempts, archive_status FROM item")
+            ).one()
+        assert tuple(row) == (0, None)
+        command.downgrade(config, "0005")
+        assert not ARCHIVE_COLUMNS & _item_columns(db)
+        command.upgrade(config, "head")
+        assert db.current_revision() == HEAD_REVISION
+    finally:
+        db.dispose()

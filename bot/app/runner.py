@@ -1,6 +1,7 @@
-"""``linkletter run``: one process with the chat adapters, the enrichment worker, the scheduler
-and the web server, stopped cleanly by SIGTERM/SIGINT (work in flight finishes or is left
-leased in the database for the next start; nothing is lost)."""
+"""``linkletter run``: one process with the chat adapters, the enrichment worker, the scheduler,
+the web server and, when enabled, the assist and the archive worker; stopped cleanly by
+SIGTERM/SIGINT (work in flight finishes or is left leased in the database for the next start;
+nothing is lost)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from starlette.routing import BaseRoute
 from bot import platforms
 from bot.app.logs import activity_logger
 from bot.app.metrics import count_handled
-from bot.app.wiring import destinations_for, fetch_settings
+from bot.app.wiring import archive_settings, destinations_for, fetch_settings
 from bot.assist.service import AssistService
 from bot.config import Config
 from bot.curate.service import CurationService
@@ -27,6 +28,8 @@ from bot.deliver.engine import PublishEngine
 from bot.deliver.notify import EditorNotifier
 from bot.deliver.ops import EngineOps
 from bot.deliver.scheduler import DigestScheduler
+from bot.enrich.archive import ArchiveClient
+from bot.enrich.archive_worker import ArchiveWorker
 from bot.enrich.enricher import Enricher
 from bot.enrich.worker import EnrichmentWorker
 from bot.platform import Connection
@@ -165,7 +168,14 @@ async def serve(
         raise StartupError(f"cannot listen on {host}:{port}: {exc} (use --port)") from exc
     enrichment = asyncio.create_task(worker.run_forever(stop))
     assist = AssistService(config, db) if config.assist.enabled else None
-    helper = asyncio.create_task(assist.run_forever(stop)) if assist else None
+    archiver = ArchiveClient(archive_settings(config)) if config.archive.enabled else None
+    background = [enrichment]
+    if assist is not None:
+        background.append(asyncio.create_task(assist.run_forever(stop)))
+    if archiver is not None:
+        background.append(
+            asyncio.create_task(ArchiveWorker(config, db, archiver).run_forever(stop))
+        )
     if await _unless_stopped(_start(adapters, scheduler), stop):
         log.info("linkletter is running on http://%s:%d", host, web.port)
         if ready is not None:
@@ -176,11 +186,13 @@ async def serve(
     scheduler.stop()
     for name, connection in adapters.connections.items():
         await _within(STOP_STEP_SECONDS, connection.stop(), name)
-    await _finish_or_cancel([enrichment, *([helper] if helper else [])], STOP_STEP_SECONDS)
+    await _finish_or_cancel(background, STOP_STEP_SECONDS)
     await web.stop()
     await enricher.aclose()
     if assist is not None:
         await assist.aclose()
+    if archiver is not None:
+        await archiver.aclose()
     db.dispose()
     log.info("stopped")
 

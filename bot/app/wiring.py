@@ -10,10 +10,11 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from bot.config import Config, DigestConfig, allow_private_networks
+from bot.config import Config, DigestConfig, allow_private_networks, archive_save_url
 from bot.deliver.destinations import Destination, build_destinations
 from bot.deliver.engine import PublishEngine
 from bot.deliver.services.build import build_platform_destinations
+from bot.enrich.archive import ArchiveSettings
 from bot.enrich.fetch import FetchSettings
 from bot.platforms import every
 from bot.ports import ChatPublisher
@@ -46,6 +47,15 @@ def fetch_settings(config: Config) -> FetchSettings:
         max_attempts=1,  # the queue retries with backoff across runs (EnrichmentWorker)
         budget=fetch.budget_seconds,
         extract_processes=fetch.extract_processes,
+    )
+
+
+def archive_settings(config: Config) -> ArchiveSettings:
+    return ArchiveSettings(
+        save_url=archive_save_url(config),
+        timeout=config.archive.timeout_seconds,
+        user_agent=config.fetch.user_agent,
+        allow_private_networks=allow_private_networks(config),
     )
 
 

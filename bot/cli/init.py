@@ -63,6 +63,7 @@ LINKLETTER_DATABASE_URL=sqlite:///linkletter.db
 # LINKLETTER_DATABASE_URL=postgresql://linkletter:secret@db:5432/linkletter
 {platforms}# LINKLETTER_WEB_TOKEN=
 # LINKLETTER_ASSIST_API_KEY=
+# LINKLETTER_ARCHIVE_URL=https://web.archive.org/save/
 POSTGRES_PASSWORD=change-me
 """
 

@@ -60,6 +60,12 @@ def item_record(item: Row, shares: Sequence[Row], weights: ScoreWeights) -> dict
             "error": item["enrich_error"],
             "attempts": item["enrich_attempts"],
         },
+        "archived_url": item["archived_url"],
+        "archive": {
+            "status": item["archive_status"],
+            "error": item["archive_error"],
+            "attempts": item["archive_attempts"],
+        },
         "assist_error": item["assist_error"],
         "suggested_section": item["suggested_section"],
         "suggested_why": item["suggested_why"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.cli.context import LogFormat, console, fail, friendly_errors, state
+
+ARCHIVE_CHECK_SECONDS = 15.0  # doctor waits this long for the archive, not a capture's timeout
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -23,7 +26,8 @@ def run(
         None, help="text or json (one JSON object per line); the same as before `run`."
     ),
 ) -> None:
-    """Run the adapters, the enrichment worker, the scheduler and the web server."""
+    """Run the adapters, the enrichment worker, the scheduler and the web server (and the
+    assist and archive workers when enabled)."""
     import asyncio
 
     from bot.app.logs import configure
@@ -53,6 +57,29 @@ async def _platform_checks(config: Config) -> list[Check]:
     return checks
 
 
+async def _archive_check(config: Config) -> list[Check]:
+    """With ``[archive]`` enabled: does the save endpoint answer (any status below 500)?"""
+    if not config.archive.enabled:
+        return []
+    from bot.app.wiring import archive_settings
+    from bot.enrich.archive import ArchiveClient
+    from bot.enrich.model import FetchFailed
+    from bot.platform import Check
+
+    settings = dataclasses.replace(archive_settings(config), timeout=ARCHIVE_CHECK_SECONDS)
+    client = ArchiveClient(settings)
+    fix = "check the network and any proxy; LINKLETTER_ARCHIVE_URL overrides [archive] save_url"
+    try:
+        status = await client.status()
+    except FetchFailed as error:
+        return [Check("archive", False, f"cannot reach {settings.save_url} ({error})", fix)]
+    finally:
+        await client.aclose()
+    if status >= 500:
+        return [Check("archive", False, f"{settings.save_url} answers HTTP {status}", fix)]
+    return [Check("archive", True, f"{settings.save_url} answers (HTTP {status})")]
+
+
 def _schema_check() -> Check:
     from bot.config import database_url
     from bot.platform import Check
@@ -77,7 +104,8 @@ def doctor(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="The checks as JSON, for scripts."),
 ) -> None:
-    """Check the config, the database, the tokens, scopes, intents, channels and editors."""
+    """Check the config, the database, the tokens, scopes, intents, channels and editors, and
+    the archive endpoint when [archive] is enabled."""
     import asyncio
 
     from bot.app.doctor import config_checks
@@ -92,6 +120,7 @@ def doctor(
         _schema_check(),
         *config_checks(config, os.environ),
         *asyncio.run(_platform_checks(config)),
+        *asyncio.run(_archive_check(config)),
     ]
     print_checks(console, checks, as_json)
     if not all(check.ok for check in checks):

@@ -220,12 +220,25 @@ class WebConfig(_Strict):
     private: bool = False  # require LINKLETTER_WEB_TOKEN for the archive
 
 
+class ArchiveConfig(_Strict):
+    """Snapshots of approved items at a Wayback-compatible save endpoint (off: it sends the
+    links to a third party). ``LINKLETTER_ARCHIVE_URL`` overrides ``save_url``."""
+
+    enabled: bool = False
+    save_url: str = Field(default="https://web.archive.org/save/", pattern=r"^https?://\S+$")
+    timeout_seconds: float = Field(default=120, gt=0)
+    concurrency: int = Field(default=2, ge=1, le=6)  # Save Page Now limits parallel captures
+    max_attempts: int = Field(default=4, ge=1)
+    poll_seconds: float = Field(default=60, gt=0)
+
+
 class Config(_Strict):
     digests: list[DigestConfig] = Field(alias="digest", min_length=1)
     receipts: ReceiptSettings = Field(default_factory=ReceiptSettings)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     assist: AssistConfig = Field(default_factory=AssistConfig)
+    archive: ArchiveConfig = Field(default_factory=ArchiveConfig)
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -338,3 +351,8 @@ def allow_private_networks(config: Config) -> bool:
     return config.fetch.allow_private_networks or os.environ.get(
         "LINKLETTER_FETCH_ALLOW_PRIVATE", ""
     ).lower() in ("1", "true", "yes")
+
+
+def archive_save_url(config: Config) -> str:
+    """Where snapshots are requested: ``LINKLETTER_ARCHIVE_URL``, else ``[archive] save_url``."""
+    return os.environ.get("LINKLETTER_ARCHIVE_URL") or config.archive.save_url

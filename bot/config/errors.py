@@ -61,6 +61,7 @@ _PATTERNS = {
     "url": "must be an http(s) URL, like https://example.com/hook",
     "base_url": "must be an http(s) URL, like https://example.com",
     "app_url": "must be an http(s) URL, like https://example.com",
+    "save_url": "must be an http(s) URL, like https://web.archive.org/save/",
 }
 
 

@@ -94,6 +94,7 @@ def issue_item(item: Item, number: int = 0, sharer: str | None = None) -> IssueI
         votes=item.votes,
         summary_generated=item.summary_source == SummarySource.assist and not item.summary_override,
         revisited=item.published_issue_id is not None,
+        archived_url=item.archived_url,
     )
 
 

@@ -27,6 +27,7 @@ class IssueItem:
     votes: int = 0
     summary_generated: bool = False
     revisited: bool = False  # an earlier issue carried it; an editor approved it again
+    archived_url: str | None = None  # its snapshot at the archive ([archive]), once taken
 
 
 @dataclass(frozen=True, slots=True)

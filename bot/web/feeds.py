@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render import clean, issue_heading, section_views
-from bot.digest.render._common import WHY_TEXT
+from bot.digest.render._common import ARCHIVED_LABEL, WHY_TEXT
 from bot.web.archive import DigestListing, Published
 from bot.web.pages import render
 
@@ -99,6 +99,7 @@ def _entry_html(issue: CompiledIssue) -> str:
         outro=clean(issue.outro),
         sections=section_views(issue),
         why_text=WHY_TEXT,
+        archived_label=ARCHIVED_LABEL,
     )
 
 

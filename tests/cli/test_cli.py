@@ -72,8 +72,14 @@ def test_items_list_json_has_the_documented_fields(workdir: Path) -> None:
         "shares",
         "word_count",
         "enrichment",
+        "archived_url",
+        "archive",
     } <= item.keys()
     assert (item["status"], item["why"]) == ("approved", "it matters")
+    assert (item["archived_url"], item["archive"]) == (
+        None,
+        {"status": None, "error": None, "attempts": 0},
+    )
     assert item["shares"][0] | {"time": None} == {
         "platform": "slack",
         "channel": "slack:C1",

@@ -145,6 +145,23 @@ CASES = [
         'x.toml:7: digest.schedule = "mon 9": not a schedule',
     ),
     ("[[digest]\n", "x.toml:1: not valid TOML: Expected ']]' at the end of an array declaration"),
+    (
+        "[archive]\nconcurrency = 10\n" + DIGEST,
+        "x.toml:2: archive.concurrency = 10: must be at most 6",
+    ),
+    (
+        '[archive]\nsave_url = "web.archive.org/save/"\n' + DIGEST,
+        'x.toml:2: archive.save_url = "web.archive.org/save/": must be an http(s) URL, '
+        "like https://web.archive.org/save/",
+    ),
+    (
+        "[archive]\ntimeout_seconds = 0\n" + DIGEST,
+        "x.toml:2: archive.timeout_seconds = 0: must be more than 0",
+    ),
+    (
+        "[archive]\nenable = true\n" + DIGEST,
+        'x.toml:2: unknown key "enable" in [archive]; did you mean "enabled"?',
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ import pytest
 from storage.db import Database
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.support import EDITOR, EDITOR_ROLE, WATCHED
+from tests.enrich.fake_wayback import fake_wayback
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 SLACK_CHANNEL = "C0WATCHED"
@@ -228,3 +229,20 @@ async def test_unreachable_database_is_a_failed_check(workdir: Path) -> None:
     assert code == 1
     assert "✗ database: " in output
     assert "fix: check LINKLETTER_DATABASE_URL" in output
+
+
+async def test_the_archive_endpoint_is_checked_when_enabled(workdir: Path) -> None:
+    write_config(workdir, sources="", editors="", web="\n[archive]\nenabled = true")
+    async with fake_wayback() as archive:
+        code, output = await doctor(workdir, LINKLETTER_ARCHIVE_URL=archive.save_url)
+    assert f"✓ archive: {archive.save_url} answers (HTTP 200)" in marked(output)
+    assert archive.saved == []  # nothing was asked to be saved
+    closed = closed_port_url("/save/")
+    code, output = await doctor(workdir, LINKLETTER_ARCHIVE_URL=closed)
+    assert code == 1
+    [failed] = [line for line in marked(output) if line.startswith("✗ archive")]
+    assert failed.startswith(f"✗ archive: cannot reach {closed} (")
+    assert "LINKLETTER_ARCHIVE_URL overrides [archive] save_url" in output
+    write_config(workdir, sources="", editors="")
+    _code, output = await doctor(workdir, LINKLETTER_ARCHIVE_URL=closed)
+    assert "archive" not in output  # off: never contacted

@@ -152,3 +152,30 @@ async def test_characters_xml_forbids_never_make_a_500(seeded: Config, db: Datab
         assert not parsed.bozo, parsed.get("bozo_exception")
         assert parsed.entries[0].title == "Issue2"
         assert "Badtitle" in parsed.entries[0].content[0].value
+
+
+COPY = "https://web.archive.org/web/20261120093000/https://example.org/essay"
+
+
+async def test_feeds_and_the_issue_page_link_an_items_archived_copy(
+    seeded: Config, db: Database
+) -> None:
+    with db.session() as session:
+        row = IssueRepo(session).issue_by_number("weekly", 2)
+        assert row is not None
+        issue = store.loads(row.compiled)
+        first = issue.sections[0]
+        item = dataclasses.replace(first.items[0], archived_url=COPY)
+        sections = (dataclasses.replace(first, items=(item, *first.items[1:])), *issue.sections[1:])
+        row.compiled = store.dumps(dataclasses.replace(issue, sections=sections))
+    async with serving(make_app(seeded, db)) as client:
+        atom = feedparser.parse((await client.get("/d/weekly/feed.xml")).content)
+        rss = feedparser.parse((await client.get("/d/weekly/rss.xml")).content)
+        page = (await client.get("/d/weekly/2")).text
+        older = (await client.get("/d/weekly/1")).text
+    for parsed in (atom, rss):
+        newest, oldest = (entry.content[0].value for entry in parsed.entries)
+        assert newest.count(f'(<a href="{COPY}">archived copy</a>)') == 1
+        assert "archived copy" not in oldest
+    assert page.count(f'<a href="{COPY}" style="color:#6b7280;">archived copy</a>') == 1
+    assert "archived copy" not in older

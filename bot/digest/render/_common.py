@@ -187,6 +187,7 @@ WHY_ICON = "🏛️"
 WHY_TEXT = "Why this matters:"
 READ_MORE_ICON = "📖"
 WEB_LINK_LABEL = "Read this issue on the web"
+ARCHIVED_LABEL = "archived copy"
 
 
 def paginate(
@@ -235,6 +236,7 @@ class ItemView:
     byline: tuple[str, ...]
     featured: bool
     revisited: bool
+    archived_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +258,7 @@ def item_view(item: IssueItem, read_more: str) -> ItemView:
         byline=tuple(byline(item)),
         featured=item.featured,
         revisited=item.revisited,
+        archived_url=safe_url(item.archived_url),
     )
 
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from bot.capture.text import clean_text
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
+    ARCHIVED_LABEL,
     BYLINE_PIECE_LIMIT,
     EMAIL_IMAGES,
     FEATURED_NOTE,
@@ -106,6 +107,7 @@ def render(issue: CompiledIssue, sections: list[SectionView], *, page: bool, omi
             why_text=WHY_TEXT,
             read_more_icon=READ_MORE_ICON,
             web_link_label=WEB_LINK_LABEL,
+            archived_label=ARCHIVED_LABEL,
             whole_issue_label=WHOLE_ISSUE_LABEL,
         )
     )

@@ -14,6 +14,8 @@ SCHEMA_VERSION = 1
 
 
 def item_json(item: IssueItem) -> dict[str, Any]:
+    """The item's keys; ``archived_url`` only when the item has a copy (an optional key)."""
+    archived = {"archived_url": item.archived_url} if item.archived_url else {}
     return {
         "number": item.number,
         "title": item.title,
@@ -28,6 +30,7 @@ def item_json(item: IssueItem) -> dict[str, Any]:
         "featured": item.featured,
         "votes": item.votes,
         "revisited": item.revisited,
+        **archived,
     }
 
 

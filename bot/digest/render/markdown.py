@@ -11,6 +11,7 @@ import re
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
+    ARCHIVED_LABEL,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
     WHY_ICON,
@@ -86,6 +87,8 @@ def item_markdown(item: ItemView) -> str:
     meta = [escape(piece) for piece in item.byline]
     if item.read_more:
         meta.insert(0, link(item.url, f"{READ_MORE_ICON} {item.read_more}"))
+    if item.archived_url:
+        meta.append(link(item.archived_url, ARCHIVED_LABEL))
     if meta:
         blocks.append(" · ".join(meta))
     return "\n\n".join(blocks)

@@ -6,6 +6,7 @@ import textwrap
 
 from bot.digest.model import CompiledIssue
 from bot.digest.render._common import (
+    ARCHIVED_LABEL,
     READ_MORE_ICON,
     WEB_LINK_LABEL,
     WHY_ICON,
@@ -43,6 +44,8 @@ def item_text(item: ItemView) -> str:
     meta = ([f"{READ_MORE_ICON} {item.read_more}"] if item.read_more else []) + list(item.byline)
     if meta:
         lines.append(wrap(" · ".join(meta), INDENT))
+    if item.archived_url:
+        lines.append(f"{INDENT}{ARCHIVED_LABEL.capitalize()}: {item.archived_url}")
     return "\n".join(lines)
 
 
