@@ -84,3 +84,34 @@ def test_archive_migration_upgrades_and_downgrades(empty_database_url: str) -> N
         assert db.current_revision() == HEAD_REVISION
     finally:
         db.dispose()
+
+
+def test_every_migration_downgrades_and_upgrades_again(empty_database_url: str) -> None:
+    """Down one revision at a time to an empty schema, each step with a row in ``item`` where
+    the table exists (SQLite's batch mode rebuilds a table, and 0004's triggers name it), then
+    up to the head again."""
+    db = Database.connect(empty_database_url)
+    config = db._alembic()
+    revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    try:
+        command.upgrade(config, "0005")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO item (digest, canonical_url, url, status, featured, votes, "
+                    "reactor_count, reply_count, participant_count, channel_count, "
+                    "platform_count, enrich_status, enrich_attempts, created_at, updated_at) "
+                    "VALUES ('w', 'https://a.example/', 'https://a.example/', 'approved', false, "
+                    "0, 0, 0, 0, 0, 0, 'done', 0, :now, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        command.upgrade(config, "head")
+        for revision in revisions:  # newest first
+            command.downgrade(config, "-1")
+            assert db.current_revision() != revision
+        assert "item" not in inspect(db.engine).get_table_names()
+        command.upgrade(config, "head")
+        assert db.current_revision() == HEAD_REVISION
+    finally:
+        db.dispose()

@@ -13,26 +13,19 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.app.logs import log_event
 from bot.config import Config
 from bot.enrich.archive import ArchiveClient
 from bot.enrich.model import FetchFailed, FetchRefused
+from bot.enrich.worker import Claimed
 from storage.archive import ArchiveRepo
 from storage.db import Database
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = timedelta(seconds=60)  # beyond one request's timeout, for the write after it
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    item_id: int
-    url: str
-    attempts: int
 
 
 class ArchiveWorker:
