@@ -25,13 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func
-from sqlmodel import select
 
 from bench import machine, workload
 from bench.enrich import slow_server
 from storage.db import Database
-from storage.models import Message
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, sign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,11 +185,13 @@ async def load(
 
 
 def applied(database_url: str) -> int:
-    """Messages stored (live deliveries and the backfill's copies of them count once)."""
+    """Messages stored (live deliveries and the backfill's copies of them count once). A read:
+    on SQLite it must not queue behind the bot's writes for the write lock (a long enough queue
+    is "database is locked")."""
     db = Database.connect(database_url)
     try:
-        with db.session() as session:
-            return int(session.exec(select(func.count()).select_from(Message)).one())
+        with db.reading() as uow:
+            return uow.items.message_count()
     finally:
         db.dispose()
 

@@ -369,6 +369,10 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
         ).all()
         return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
 
+    def message_count(self) -> int:
+        """Chat messages stored (each once, however often it was delivered)."""
+        return int(self._session.exec(select(func.count()).select_from(Message)).one())
+
     def pending_enrichment(self) -> int:
         return int(
             self._session.exec(
