@@ -41,6 +41,10 @@ from bot.events import ChatEvent, Effect, MessagePosted, Outcome
 from bot.ports import MAX_BATCH, ChatPublisher, Core
 
 log = logging.getLogger(__name__)
+# Receipts waiting to be sent, at most: a burst faster than the platform takes receipts (its
+# rate limits) would otherwise grow the queue, and the memory, without end. Past it a new
+# receipt is skipped (a receipt is cosmetic, and one sent minutes late tells nobody anything).
+RECEIPT_BACKLOG = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,8 @@ class EventConsumer:
         self._positions: dict[str, Any] = {}  # place -> key of its saved checkpoint
         self._position_lock = asyncio.Lock()
         self._queue: asyncio.Queue[_Entry | None] = asyncio.Queue()
-        self._receipts: asyncio.Queue[tuple[ChatEvent, Effect] | None] = asyncio.Queue()
+        self._receipts: asyncio.Queue[tuple[str, Effect] | None] = asyncio.Queue()
+        self.receipts_skipped = 0  # since the backlog last filled up
         self._task: asyncio.Task[None] | None = None
         self._sender: asyncio.Task[None] | None = None
 
@@ -219,7 +224,7 @@ class EventConsumer:
             return
         for (entry, capture), outcome in zip(stored, outcomes, strict=True):
             for effect in outcome.effects:
-                self._receipts.put_nowait((capture.event, effect))
+                self._queue_receipt(capture.event.event_id, effect)
             _settle(entry, outcome)
         self._after_store(events)
         await self._advance_checkpoints([capture for _entry, capture in stored])
@@ -246,13 +251,29 @@ class EventConsumer:
             except Exception:  # the events are stored; the next batch or backfill moves it
                 log.exception("%s: checkpoint of %s not saved", self.name, place)
 
+    def _queue_receipt(self, event_id: str, effect: Effect) -> None:
+        """Queue a receipt, unless :data:`RECEIPT_BACKLOG` are already waiting."""
+        waiting = self._receipts.qsize()
+        if waiting >= RECEIPT_BACKLOG:
+            if not self.receipts_skipped:
+                log.warning(
+                    "%s: %d receipts are waiting for the platform; new ones are skipped until "
+                    "it catches up (the events themselves are stored)", self.name, waiting,
+                )  # fmt: skip
+            self.receipts_skipped += 1
+            return
+        if self.receipts_skipped and waiting < RECEIPT_BACKLOG // 2:
+            log.warning("%s: receipts resume; %d were skipped", self.name, self.receipts_skipped)
+            self.receipts_skipped = 0
+        self._receipts.put_nowait((event_id, effect))
+
     async def _send_receipts(self) -> None:
         while (receipt := await self._receipts.get()) is not None:
-            event, effect = receipt
+            event_id, effect = receipt
             try:
                 await self.publisher.apply(effect)
             except Exception as exc:  # a missing receipt is cosmetic; the capture happened
-                log.warning("receipt %r for event %s not sent: %s", effect, event.event_id, exc)
+                log.warning("receipt %r for event %s not sent: %s", effect, event_id, exc)
             finally:
                 self._receipts.task_done()
         self._receipts.task_done()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.capture.consumer import Capture, EventConsumer
+from bot.capture.consumer import RECEIPT_BACKLOG, Capture, EventConsumer
 from bot.events import AddReaction, Author, ChatEvent, Effect, MessagePosted, Outcome, ReactionAdded
 from bot.ports import MAX_BATCH, CommandReply, CommandRequest
 
@@ -197,6 +197,32 @@ async def test_a_hanging_receipt_does_not_stop_the_next_batch(
     publisher.release.set()
     await asyncio.wait_for(consumer.idle(), 1)
     assert [effect.message_id for effect in publisher.applied] == ["1", "2"]
+
+
+async def test_receipts_the_platform_cannot_take_are_skipped_not_heaped_up(
+    consumer: EventConsumer,
+    core: FakeCore,
+    publisher: FakePublisher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A burst faster than the platform takes receipts: every event is stored, at most
+    RECEIPT_BACKLOG receipts wait (the memory stays bounded), and sending resumes later."""
+    publisher.hang_on.add("0")
+    burst = RECEIPT_BACKLOG + 300
+    for n in range(burst):
+        consumer.submit(Capture(post(str(n))))
+    await asyncio.wait_for(consumer._queue.join(), 5)  # all handled; receipt "0" still hangs
+    assert sum(map(len, core.batches)) == burst
+    assert consumer._receipts.qsize() <= RECEIPT_BACKLOG
+    assert consumer.receipts_skipped == burst - 1 - RECEIPT_BACKLOG  # "0" is being sent
+    assert "new ones are skipped until it catches up" in caplog.text
+    publisher.release.set()
+    await asyncio.wait_for(consumer.idle(), 5)
+    await consumer.process(Capture(post("later")))
+    await asyncio.wait_for(consumer.idle(), 1)
+    assert len(publisher.applied) == RECEIPT_BACKLOG + 2  # "0", the backlog, and "later"
+    assert publisher.applied[-1].message_id == "later"
+    assert "receipts resume" in caplog.text
 
 
 async def test_a_failed_receipt_is_logged_and_the_others_are_sent(
