@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,9 +23,6 @@ MAX_TERMS = 12
 MAX_TERM = 60
 LIMIT = 20
 WINDOW = 2000
-# PostgreSQL: a word in ``FREQUENT`` of the newest ``PROBE`` rows (2.5 %) is looked for in the
-# newest ``SCAN`` rows, read backwards, before the GIN index is asked (bench/search.py)
-PROBE, FREQUENT, SCAN = 4000, 100, 100_000
 _WORD = re.compile(r"\w+")
 
 
@@ -59,47 +57,71 @@ _COLUMNS = """
 # newest ``SCAN`` rows, read backwards, without the heap reads of its huge GIN match list. Only a
 # rarer word (or one that falls short there) asks the GIN index, whose matches are then few; they
 # are materialized (ids only, so the planner cannot trade the index for a backward scan of the
-# whole table). Either path finds the same window, the newest ``WINDOW`` matches. bm25 weighs
-# columns: title, summary, why, site, sharer (lower is better); ts_rank the weights the migration
-# gave the fields.
-SQLITE = f"""
-WITH matches AS (
-    SELECT rowid AS id, bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0) AS rank FROM item_search
-    WHERE item_search MATCH :query ORDER BY rowid DESC LIMIT :window
+# whole table). Either path finds the same window, the newest ``WINDOW`` matches. ts_rank weighs
+# the fields as the migration did.
+#
+# SQLite does not use bm25(): its IDF counts a term's documents over the whole index (65 ms for a
+# frequent word at 1,000,000 items, the walk of the window takes 1 ms). Each column instead scores
+# weight * n / (n + 1) for its n matched words, counted from the row's own highlight() markers,
+# so one title match outweighs any number of matches in the why, the site or the summary.
+# The index's columns in order, with their weights.
+SQLITE_WEIGHTS = (("title", 10.0), ("summary", 2.0), ("why", 5.0), ("site", 3.0), ("sharer", 1.0))
+_HITS = ", ".join(
+    f"length(highlight(item_search, {n}, char(1), '')) - length({column}) AS {column}"
+    for n, (column, _weight) in enumerate(SQLITE_WEIGHTS)
 )
+_SCORE = " + ".join(f"{weight} * {column} / ({column} + 1.0)" for column, weight in SQLITE_WEIGHTS)
+SQLITE = f"""
+WITH hits AS MATERIALIZED (
+    SELECT rowid AS id, {_HITS} FROM item_search
+    WHERE item_search MATCH :query ORDER BY rowid DESC LIMIT :window
+), matches AS (SELECT id, {_SCORE} AS rank FROM hits)
 SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
 LEFT JOIN issue ON issue.id = item.published_issue_id
 WHERE item.merged_into IS NULL {{filters}}
-ORDER BY matches.rank, item.id DESC LIMIT :limit
+ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
 """  # noqa: S608 - constants; people's words are bound parameters
+# PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
+# ``WINDOW`` matches reach (with ``MARGIN``); the matches are looked for above that floor only.
+# Given the floor as a value, the planner picks the cheapest of a backward scan of the few newest
+# rows (a frequent word), the GIN bitmap ANDed with the key's range (a middling one: only the
+# window's heap rows are read, not all the word's matches) and the GIN bitmap alone (a rare word,
+# floor 0). Should the floor hold fewer than ``WINDOW``, the whole index is asked instead.
+PROBE, MARGIN = 4000, 2.0
+PROBE_SQL = """
+SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
+FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :probe) AS newest_rows
+"""
 POSTGRES = f"""
-WITH probe AS MATERIALIZED (
-    SELECT count(*) AS found FROM (
-        SELECT document FROM item_search ORDER BY item_id DESC LIMIT :probe
-    ) AS newest_rows WHERE document @@ to_tsquery('english', :query)
-), recent AS MATERIALIZED (
-    SELECT item_id FROM (
-        SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :scan
-    ) AS newest_rows
-    WHERE document @@ to_tsquery('english', :query) AND (SELECT found FROM probe) >= :frequent
-    ORDER BY item_id DESC LIMIT :window
-), hits AS MATERIALIZED (
-    SELECT item_id FROM item_search WHERE document @@ to_tsquery('english', :query)
-), newest AS (
-    SELECT item_id FROM recent WHERE (SELECT count(*) FROM recent) = :window
-    UNION ALL (
-        SELECT item_id FROM hits WHERE (SELECT count(*) FROM recent) < :window
-        ORDER BY item_id DESC LIMIT :window
-    )
+WITH above AS MATERIALIZED (
+    SELECT item_id FROM item_search
+    WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
+), below AS MATERIALIZED (
+    SELECT item_id FROM item_search
+    WHERE document @@ to_tsquery('english', :query) AND item_id <= :floor
+    AND (SELECT count(*) FROM above) < :window
+), newest AS (SELECT item_id FROM above UNION ALL SELECT item_id FROM below
 ), matches AS (
     SELECT s.item_id AS id, ts_rank(s.document, to_tsquery('english', :query)) AS rank
-    FROM newest JOIN item_search s ON s.item_id = newest.item_id
+    FROM (SELECT item_id FROM newest ORDER BY item_id DESC LIMIT :window) AS window_ids
+    JOIN item_search s ON s.item_id = window_ids.item_id
 )
 SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
 LEFT JOIN issue ON issue.id = item.published_issue_id
 WHERE item.merged_into IS NULL {{filters}}
 ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
 """  # noqa: S608 - as above
+
+
+def _floor(session: Session, query: str) -> int:
+    """The id above which the newest ``WINDOW`` matches of ``query`` should be (0: anywhere)."""
+    values = {"query": query, "probe": PROBE}
+    newest: int
+    found: int
+    newest, found = session.execute(text(PROBE_SQL), values).tuples().one()
+    if not found:
+        return 0
+    return max(0, newest - math.ceil(WINDOW * PROBE * MARGIN / found))
 
 
 def _query(dialect: str, terms: Sequence[str]) -> str:
@@ -138,7 +160,8 @@ def _search(
         return []
     dialect = session.get_bind().dialect.name
     values = dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
-    values.update(probe=PROBE, frequent=FREQUENT, scan=SCAN)
+    if dialect == "postgresql":
+        values["floor"] = _floor(session, values["query"])
     filters = ""
     if digest is not None:
         filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
