@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,82 +46,70 @@ def search_terms(words: str) -> list[str]:
     return [term[:MAX_TERM].lower() for term in _WORD.findall(words)][:MAX_TERMS]
 
 
-_COLUMNS = """
-    item.id, item.digest, coalesce(item.title_override, item.title, item.unfurl_title, item.url),
+_ITEMS = """
+SELECT item.id, item.digest,
+    coalesce(item.title_override, item.title, item.unfurl_title, item.url),
     item.url, item.status, item.why, coalesce(item.site_name, item.unfurl_site),
     issue.number, coalesce(issue.published_at, issue.created_at)
+FROM item LEFT JOIN issue ON issue.id = item.published_issue_id
+WHERE item.id IN :ids AND item.merged_into IS NULL
 """
 # The newest ``WINDOW`` matches are ranked: a word in half the items must not mean ranking half a
-# million rows (bench/search.py). FTS5 walks its rowids newest first. PostgreSQL first counts a
-# probe of the newest rows: a frequent word then has its ``WINDOW`` newest matches among the
-# newest ``SCAN`` rows, read backwards, without the heap reads of its huge GIN match list. Only a
-# rarer word (or one that falls short there) asks the GIN index, whose matches are then few; they
-# are materialized (ids only, so the planner cannot trade the index for a backward scan of the
-# whole table). Either path finds the same window, the newest ``WINDOW`` matches. ts_rank weighs
-# the fields as the migration did.
+# million rows (bench/search.py). Only then are their items read, best first, a few at a time
+# (``FIRST``, then twice as many each time) until ``limit`` pass the filters: reading all the
+# window's items cost more than finding them.
+FIRST = 2
 #
-# SQLite does not use bm25(): its IDF counts a term's documents over the whole index (65 ms for a
-# frequent word at 1,000,000 items, the walk of the window takes 1 ms). Each column instead scores
-# weight * n / (n + 1) for its n matched words, counted from the row's own highlight() markers,
-# so one title match outweighs any number of matches in the why, the site or the summary.
-# The index's columns in order, with their weights.
-SQLITE_WEIGHTS = (("title", 10.0), ("summary", 2.0), ("why", 5.0), ("site", 3.0), ("sharer", 1.0))
-_HITS = ", ".join(
-    f"length(highlight(item_search, {n}, char(1), '')) - length({column}) AS {column}"
-    for n, (column, _weight) in enumerate(SQLITE_WEIGHTS)
+# SQLite: FTS5 walks its rowids newest first. A match ranks by the columns a word of the query is
+# in: the title, then the why, then the site, each worth more than the ones after it together; a
+# match in the summary or a sharer's name alone ranks last; newer first among equals. Each column
+# is one more walk of the window (an FTS5 column filter above its oldest rowid): bm25() would
+# count every term's documents over the whole index for its IDF, 65 ms for a frequent word at
+# 1,000,000 items where a walk takes 1 ms.
+SQLITE_RANKED = ("title", "why", "site")
+_IN_COLUMNS = ", ".join(
+    f"in_{column} AS (SELECT rowid AS id FROM item_search "  # noqa: S608 - constants
+    f"WHERE item_search MATCH :in_{column} AND rowid >= (SELECT min(id) FROM newest))"
+    for column in SQLITE_RANKED
 )
-_SCORE = " + ".join(f"{weight} * {column} / ({column} + 1.0)" for column, weight in SQLITE_WEIGHTS)
+_RANK = " + ".join(
+    f"{2**n} * (id IN in_{column})" for n, column in enumerate(reversed(SQLITE_RANKED))
+)
 SQLITE = f"""
-WITH hits AS MATERIALIZED (
-    SELECT rowid AS id, {_HITS} FROM item_search
+WITH newest AS MATERIALIZED (
+    SELECT rowid AS id FROM item_search
     WHERE item_search MATCH :query ORDER BY rowid DESC LIMIT :window
-), matches AS (SELECT id, {_SCORE} AS rank FROM hits)
-SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
-LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item.merged_into IS NULL {{filters}}
-ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
+), {_IN_COLUMNS}
+SELECT id, {_RANK} FROM newest
 """  # noqa: S608 - constants; people's words are bound parameters
 # PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
-# ``WINDOW`` matches reach (with ``MARGIN``); the matches are looked for above that floor only.
-# Given the floor as a value, the planner picks the cheapest of a backward scan of the few newest
-# rows (a frequent word), the GIN bitmap ANDed with the key's range (a middling one: only the
-# window's heap rows are read, not all the word's matches) and the GIN bitmap alone (a rare word,
-# floor 0). Should the floor hold fewer than ``WINDOW``, the whole index is asked instead.
+# ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
+# floor as a value, the planner picks the cheapest of a scan of the few newest rows (a frequent
+# word), the GIN bitmap ANDed with the key's range and the GIN bitmap alone (a rare word, floor
+# 0): only the floor's heap rows are read, not all the word's matches (the table does not fit in
+# shared buffers). Should the floor hold fewer than ``WINDOW``, the whole index is asked. The
+# order by ``item_id + 0`` keeps the planner from reading the whole key backwards instead of the
+# GIN index. ts_rank weighs the fields as the migration did.
 PROBE, MARGIN = 4000, 2.0
 PROBE_SQL = """
 SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
 FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :probe) AS newest_rows
 """
-POSTGRES = f"""
-WITH above AS MATERIALIZED (
-    SELECT item_id FROM item_search
-    WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
-), below AS MATERIALIZED (
-    SELECT item_id FROM item_search
-    WHERE document @@ to_tsquery('english', :query) AND item_id <= :floor
-    AND (SELECT count(*) FROM above) < :window
-), newest AS (SELECT item_id FROM above UNION ALL SELECT item_id FROM below
-), matches AS (
-    SELECT s.item_id AS id, ts_rank(s.document, to_tsquery('english', :query)) AS rank
-    FROM (SELECT item_id FROM newest ORDER BY item_id DESC LIMIT :window) AS window_ids
-    JOIN item_search s ON s.item_id = window_ids.item_id
-)
-SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
-LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item.merged_into IS NULL {{filters}}
-ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
-"""  # noqa: S608 - as above
+POSTGRES = """
+SELECT item_id, ts_rank(document, to_tsquery('english', :query)) FROM item_search
+WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
+ORDER BY item_id + 0 DESC LIMIT :window
+"""
 
 
 def _floor(session: Session, query: str) -> int:
     """The id above which the newest ``WINDOW`` matches of ``query`` should be (0: anywhere)."""
     values = {"query": query, "probe": PROBE}
-    newest: int
-    found: int
-    newest, found = session.execute(text(PROBE_SQL), values).tuples().one()
+    newest, found = session.execute(text(PROBE_SQL), values).one()
     if not found:
         return 0
-    return max(0, newest - math.ceil(WINDOW * PROBE * MARGIN / found))
+    reach = math.ceil(WINDOW * PROBE * MARGIN / int(found))
+    return max(0, int(newest) - reach)
 
 
 def _query(dialect: str, terms: Sequence[str]) -> str:
@@ -129,6 +117,13 @@ def _query(dialect: str, terms: Sequence[str]) -> str:
     if dialect == "postgresql":
         return " & ".join(f"'{term}'" for term in terms)
     return " ".join(f'"{term}"' for term in terms)
+
+
+def _in_columns(terms: Sequence[str]) -> dict[str, str]:
+    """FTS5 queries for the rows that match ``terms`` with one of them in each ranked column."""
+    words = " OR ".join(f'"{term}"' for term in terms)
+    query = _query("sqlite", terms)
+    return {f"in_{column}": f"({query}) AND {column} : ({words})" for column in SQLITE_RANKED}
 
 
 class SearchQueries:
@@ -145,34 +140,56 @@ class SearchQueries:
     ) -> list[SearchHit]:
         """Items matching every word of ``words``, best first (in ``digest``, with
         ``statuses``): the best of the newest ``WINDOW`` matches."""
-        return _search(self._session, words, digest, statuses, limit)
+        terms = search_terms(words)
+        if not terms:
+            return []
+        ranked = _window(self._session, terms)
+        ranked.sort(key=lambda match: (-match[1], -match[0]))
+        return _hits(self._session, [item_id for item_id, _rank in ranked], digest, statuses, limit)
 
 
-def _search(
+def _window(session: Session, terms: Sequence[str]) -> list[tuple[int, float]]:
+    """The newest ``WINDOW`` matches of all ``terms``: (item id, rank), higher ranks better."""
+    if session.get_bind().dialect.name != "postgresql":
+        values = dict(query=_query("sqlite", terms), window=WINDOW, **_in_columns(terms))
+        return _ranked(session.execute(text(SQLITE), values))
+    query = _query("postgresql", terms)
+    values = dict[str, Any](query=query, window=WINDOW, floor=_floor(session, query))
+    found = _ranked(session.execute(text(POSTGRES), values))
+    if len(found) < WINDOW and values["floor"]:
+        values["floor"] = 0
+        found = _ranked(session.execute(text(POSTGRES), values))
+    return found
+
+
+def _ranked(rows: Iterable[Any]) -> list[tuple[int, float]]:
+    return [(int(item_id), float(rank)) for item_id, rank in rows]
+
+
+def _hits(
     session: Session,
-    words: str,
+    ranked: Sequence[int],
     digest: str | None,
     statuses: Sequence[str] | None,
     limit: int,
 ) -> list[SearchHit]:
-    terms = search_terms(words)
-    if not terms:
-        return []
-    dialect = session.get_bind().dialect.name
-    values = dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
-    if dialect == "postgresql":
-        values["floor"] = _floor(session, values["query"])
-    filters = ""
+    """The items ``ranked`` (best first) that pass the filters, up to ``limit`` of them."""
+    sql, values = _ITEMS, dict[str, Any]()
     if digest is not None:
-        filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
+        sql, values["digest"] = f"{sql} AND item.digest = :digest", digest
     if statuses:
-        filters, values["statuses"] = f"{filters} AND item.status IN :statuses", list(statuses)
-    sql = (POSTGRES if dialect == "postgresql" else SQLITE).format(filters=filters)
-    statement = text(sql)
+        sql, values["statuses"] = f"{sql} AND item.status IN :statuses", list(statuses)
+    statement = text(sql).bindparams(bindparam("ids", expanding=True))
     if statuses:
         statement = statement.bindparams(bindparam("statuses", expanding=True))
-    rows = session.execute(statement, values).all()
-    return [_hit(row) for row in rows]
+    hits: list[SearchHit] = []
+    start, size = 0, FIRST * limit
+    while start < len(ranked) and len(hits) < limit:
+        chunk = ranked[start : start + size]
+        rows = {row[0]: row for row in session.execute(statement, {**values, "ids": chunk})}
+        hits.extend(_hit(rows[item_id]) for item_id in chunk if item_id in rows)
+        start, size = start + size, size * 2
+    return hits[:limit]
 
 
 def _hit(row: Any) -> SearchHit:
