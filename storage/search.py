@@ -55,11 +55,11 @@ FROM item LEFT JOIN issue ON issue.id = item.published_issue_id
 WHERE item.id IN :ids AND item.merged_into IS NULL
 """
 # The newest ``WINDOW`` matches are ranked: a word in half the items must not mean ranking half a
-# million rows (bench/search.py). Only then are their items read, best first, a few at a time
-# (``FIRST``, then twice as many each time) until ``limit`` pass the filters: reading all the
-# window's items cost more than finding them.
+# million rows (bench/search.py). Only then are their items read, best first, ``FIRST`` times
+# ``limit`` of them, then twice as many each time, until ``limit`` pass the filters: reading all
+# the window's items cost more than finding them.
 FIRST = 2
-#
+
 # SQLite: FTS5 walks its rowids newest first. A match ranks by the columns a word of the query is
 # in: the title, then the why, then the site, each worth more than the ones after it together; a
 # match in the summary or a sharer's name alone ranks last; newer first among equals. Each column
@@ -90,7 +90,7 @@ SELECT id, {_RANK} FROM newest
 # shared buffers). Should the floor hold fewer than ``WINDOW``, the whole index is asked. The
 # order by ``item_id + 0`` keeps the planner from reading the whole key backwards instead of the
 # GIN index. ts_rank weighs the fields as the migration did.
-PROBE, MARGIN = 4000, 2.0
+PROBE, MARGIN = 4000, 1.5
 PROBE_SQL = """
 SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
 FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :probe) AS newest_rows

@@ -130,3 +130,15 @@ def test_a_rank_depends_on_the_row_alone_not_on_how_common_its_words_are(db: Dat
         core.handle_sync(post("slack:C1", f"o{n}", BOB, f"https://o.com/{n} why: alpha", 9 + n))
     # each has one word in its title, one in its why: a tie, the newer first
     assert _search(db, "alpha beta") == ["https://b.com/t", "https://a.com/t"]
+
+
+def test_filters_that_reject_the_best_matches_read_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "FIRST", 1)  # items are read 1, 2, 4... at a time
+    core = service(db)
+    for n in range(4):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://g.com/{n} why: gardens {n}", n))
+    core.handle_sync(react("slack:C1", "0", EDITOR, "white_check_mark", 9))
+    assert _search(db, "gardens", limit=1) == ["https://g.com/3"]  # the newest
+    assert _search(db, "gardens", statuses=["approved"], limit=1) == ["https://g.com/0"]
