@@ -60,13 +60,13 @@ WHERE item.id IN :ids AND item.merged_into IS NULL
 # the window's items cost more than finding them.
 FIRST = 2
 
-# SQLite: FTS5 walks its rowids newest first. A match ranks by the columns a word of the query is
-# in: the title, then the why, then the site, each worth more than the ones after it together; a
-# match in the summary or a sharer's name alone ranks last; newer first among equals. Each column
-# is one more walk of the window (an FTS5 column filter above its oldest rowid): bm25() would
-# count every term's documents over the whole index for its IDF, 65 ms for a frequent word at
-# 1,000,000 items where a walk takes 1 ms.
-SQLITE_RANKED = ("title", "why", "site")
+# SQLite: FTS5 walks its rowids newest first. A match ranks by where a word of the query is: in
+# the title, then in the why (a sharer's own words), then anywhere else; newer first among
+# equals. Each ranked column costs one more walk of the window (an FTS5 column filter above its
+# oldest rowid), which is why the site is not one of them. bm25() would count every term's
+# documents over the whole index for its IDF: 65 ms for a frequent word at 1,000,000 items, where
+# a walk takes 1 ms.
+SQLITE_RANKED = ("title", "why")
 _IN_COLUMNS = ", ".join(
     f"in_{column} AS (SELECT rowid AS id FROM item_search "  # noqa: S608 - constants
     f"WHERE item_search MATCH :in_{column} AND rowid >= (SELECT min(id) FROM newest))"
@@ -122,8 +122,8 @@ def _query(dialect: str, terms: Sequence[str]) -> str:
 def _in_columns(terms: Sequence[str]) -> dict[str, str]:
     """FTS5 queries for the rows that match ``terms`` with one of them in each ranked column."""
     words = " OR ".join(f'"{term}"' for term in terms)
-    query = _query("sqlite", terms)
-    return {f"in_{column}": f"({query}) AND {column} : ({words})" for column in SQLITE_RANKED}
+    query = "" if len(terms) == 1 else f"({_query('sqlite', terms)}) AND "
+    return {f"in_{column}": f"{query}{column} : ({words})" for column in SQLITE_RANKED}
 
 
 class SearchQueries:
