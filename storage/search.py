@@ -85,11 +85,11 @@ SELECT id, {_RANK} FROM newest
 # PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
 # ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
 # floor as a value, the planner picks the cheapest of a scan of the few newest rows (a frequent
-# word), the GIN bitmap ANDed with the key's range and the GIN bitmap alone (a rare word, floor
-# 0): only the floor's heap rows are read, not all the word's matches (the table does not fit in
-# shared buffers). Should the floor hold fewer than ``WINDOW``, the whole index is asked. The
-# order by ``item_id + 0`` keeps the planner from reading the whole key backwards instead of the
-# GIN index. ts_rank weighs the fields as the migration did.
+# word), the GIN bitmap ANDed with the floor's page ranges in the BRIN index (migration 0006)
+# and the GIN bitmap alone (a rare word, floor 0): only the heap pages above the floor are read,
+# not all the word's matches (the table does not fit in shared buffers). Should the floor hold
+# fewer than ``WINDOW``, the whole index is asked. The order by ``item_id + 0`` keeps the planner
+# from reading the key backwards instead. ts_rank weighs the fields as the migration did.
 PROBE, MARGIN = 4000, 1.5
 PROBE_SQL = """
 SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))

@@ -142,3 +142,14 @@ def test_filters_that_reject_the_best_matches_read_on(
     core.handle_sync(react("slack:C1", "0", EDITOR, "white_check_mark", 9))
     assert _search(db, "gardens", limit=1) == ["https://g.com/3"]  # the newest
     assert _search(db, "gardens", statuses=["approved"], limit=1) == ["https://g.com/0"]
+
+
+def test_postgres_has_a_brin_index_for_the_window_above_the_floor(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL index")
+    with db.engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_search_recent'"
+        ).scalar_one_or_none()
+    assert found is not None
+    assert "USING brin (item_id)" in found
