@@ -5,6 +5,7 @@ however hostile — is a syntax error."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from storage import search
 from storage.db import Database
@@ -152,4 +153,15 @@ def test_postgres_has_a_brin_index_for_the_window_above_the_floor(db: Database) 
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_search_recent'"
         ).scalar_one_or_none()
     assert found is not None
-    assert "USING brin (item_id)" in found
+    assert "USING brin (((item_id + 0)))" in found
+
+
+def test_postgres_plans_each_search_for_its_own_words(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    _seed(db)
+    with db.session() as session:
+        for _ in range(7):  # psycopg prepares from the 5th run: a plan for any words could follow
+            assert [hit.url for hit in Repo(session).search_items("gardens")] == ["https://b.com/y"]
+        mode = session.execute(text("SHOW plan_cache_mode")).scalar_one()
+    assert mode == "force_custom_plan"
