@@ -83,17 +83,16 @@ WITH newest AS MATERIALIZED (
 SELECT id, {_RANK} FROM newest
 """  # noqa: S608 - constants; people's words are bound parameters
 # PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
-# ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor, through the
-# BRIN index on ``item_id + 0`` (migration 0006): the GIN bitmap ANDed with the floor's page
-# ranges (a middling word), those ranges alone (a frequent one), the GIN bitmap alone (a rare
-# one, floor 0). So only the pages above the floor are read, not all the word's matches (the
-# table does not fit in shared buffers). ``+ 0`` keeps the planner off the primary key: its range
-# scan tests every row above the floor (70 ms for 100,000), its backward scan below the floor
-# every row in the table. Should the floor hold fewer than ``WINDOW``, the whole index is asked.
-# Each is planned for its own words and floor (``plan_cache_mode``, for the transaction): psycopg
-# prepares a statement it has run 5 times, and PostgreSQL may then plan it once for any words,
-# as if they were rare (300 ms for the most frequent word). ts_rank weighs the fields as the
-# migration did.
+# ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
+# floor, the planner picks the cheapest of a scan of the key above it (a frequent word), the GIN
+# bitmap ANDed with the floor's page ranges in the BRIN index (migration 0006) and the GIN
+# bitmap alone (a rare word, floor 0): only rows above the floor are read, not all the word's
+# matches (the table does not fit in shared buffers). Should the floor hold fewer than
+# ``WINDOW``, the whole index is asked. The order by ``item_id + 0`` keeps the planner from
+# reading the key backwards, below the floor too. Each statement is planned for its own words
+# and floor (``plan_cache_mode``, for the transaction): psycopg prepares a statement it has run
+# 5 times, and PostgreSQL may then plan it once for any words, as if they were rare (200-300 ms
+# for the most frequent word). ts_rank weighs the fields as the migration did.
 PROBE, MARGIN = 4000, 1.5
 PROBE_SQL = """
 SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
@@ -101,7 +100,7 @@ FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :pro
 """
 POSTGRES = """
 SELECT item_id, ts_rank(document, to_tsquery('english', :query)) FROM item_search
-WHERE document @@ to_tsquery('english', :query) AND item_id + 0 > :floor
+WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
 ORDER BY item_id + 0 DESC LIMIT :window
 """
 

@@ -153,7 +153,7 @@ def test_postgres_has_a_brin_index_for_the_window_above_the_floor(db: Database) 
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_search_recent'"
         ).scalar_one_or_none()
     assert found is not None
-    assert "USING brin (((item_id + 0)))" in found
+    assert "USING brin (item_id)" in found
 
 
 def test_postgres_plans_each_search_for_its_own_words(db: Database) -> None:

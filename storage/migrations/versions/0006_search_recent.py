@@ -1,7 +1,6 @@
-"""search (issue 21): a BRIN index on ``item_search.item_id + 0`` (PostgreSQL), so the window of
-a query's newest matches above a floor is the GIN bitmap ANDed with a few page ranges, and only
-those pages are read (storage/search.py). Rows go in in id order, which is what BRIN needs; the
-``+ 0`` keeps the planner off the primary key, whose range scan tests every row of the range.
+"""search (issue 21): a BRIN index on ``item_search.item_id`` (PostgreSQL), so the window of a
+query's newest matches above a floor is the GIN bitmap ANDed with a few page ranges, and only
+those pages are read (storage/search.py); rows go in in id order, which is what BRIN needs
 
 Revision ID: 0006
 Revises: 0005
@@ -19,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_item_search_recent ON item_search USING brin ((item_id + 0))")
+        op.execute("CREATE INDEX ix_item_search_recent ON item_search USING brin (item_id)")
 
 
 def downgrade() -> None:
