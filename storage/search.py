@@ -9,8 +9,9 @@ nothing.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +23,6 @@ MAX_TERMS = 12
 MAX_TERM = 60
 LIMIT = 20
 WINDOW = 2000
-# PostgreSQL: a word in ``FREQUENT`` of the newest ``PROBE`` rows (2.5 %) is looked for in the
-# newest ``SCAN`` rows, read backwards, before the GIN index is asked (bench/search.py)
-PROBE, FREQUENT, SCAN = 4000, 100, 100_000
 _WORD = re.compile(r"\w+")
 
 
@@ -48,58 +46,73 @@ def search_terms(words: str) -> list[str]:
     return [term[:MAX_TERM].lower() for term in _WORD.findall(words)][:MAX_TERMS]
 
 
-_COLUMNS = """
-    item.id, item.digest, coalesce(item.title_override, item.title, item.unfurl_title, item.url),
+_ITEMS = """
+SELECT item.id, item.digest,
+    coalesce(item.title_override, item.title, item.unfurl_title, item.url),
     item.url, item.status, item.why, coalesce(item.site_name, item.unfurl_site),
     issue.number, coalesce(issue.published_at, issue.created_at)
+FROM item LEFT JOIN issue ON issue.id = item.published_issue_id
+WHERE item.id IN :ids AND item.merged_into IS NULL
 """
 # The newest ``WINDOW`` matches are ranked: a word in half the items must not mean ranking half a
-# million rows (bench/search.py). FTS5 walks its rowids newest first. PostgreSQL first counts a
-# probe of the newest rows: a frequent word then has its ``WINDOW`` newest matches among the
-# newest ``SCAN`` rows, read backwards, without the heap reads of its huge GIN match list. Only a
-# rarer word (or one that falls short there) asks the GIN index, whose matches are then few; they
-# are materialized (ids only, so the planner cannot trade the index for a backward scan of the
-# whole table). Either path finds the same window, the newest ``WINDOW`` matches. bm25 weighs
-# columns: title, summary, why, site, sharer (lower is better); ts_rank the weights the migration
-# gave the fields.
+# million rows (bench/search.py). Only then are their items read, best first, ``FIRST`` times
+# ``limit`` of them, then twice as many each time, until ``limit`` pass the filters: reading all
+# the window's items cost more than finding them.
+FIRST = 2
+
+# SQLite: FTS5 walks its rowids newest first. A match ranks by where a word of the query is: in
+# the title, then in the why (a sharer's own words), then anywhere else; newer first among
+# equals. Each ranked column costs one more walk of the window (an FTS5 column filter above its
+# oldest rowid), which is why the site is not one of them. bm25() would count every term's
+# documents over the whole index for its IDF: 65 ms for a frequent word at 1,000,000 items, where
+# a walk takes 1 ms.
+SQLITE_RANKED = ("title", "why")
+_IN_COLUMNS = ", ".join(
+    f"in_{column} AS (SELECT rowid AS id FROM item_search "  # noqa: S608 - constants
+    f"WHERE item_search MATCH :in_{column} AND rowid >= (SELECT min(id) FROM newest))"
+    for column in SQLITE_RANKED
+)
+_RANK = " + ".join(
+    f"{2**n} * (id IN in_{column})" for n, column in enumerate(reversed(SQLITE_RANKED))
+)
 SQLITE = f"""
-WITH matches AS (
-    SELECT rowid AS id, bm25(item_search, 10.0, 2.0, 5.0, 3.0, 1.0) AS rank FROM item_search
+WITH newest AS MATERIALIZED (
+    SELECT rowid AS id FROM item_search
     WHERE item_search MATCH :query ORDER BY rowid DESC LIMIT :window
-)
-SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
-LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item.merged_into IS NULL {{filters}}
-ORDER BY matches.rank, item.id DESC LIMIT :limit
+), {_IN_COLUMNS}
+SELECT id, {_RANK} FROM newest
 """  # noqa: S608 - constants; people's words are bound parameters
-POSTGRES = f"""
-WITH probe AS MATERIALIZED (
-    SELECT count(*) AS found FROM (
-        SELECT document FROM item_search ORDER BY item_id DESC LIMIT :probe
-    ) AS newest_rows WHERE document @@ to_tsquery('english', :query)
-), recent AS MATERIALIZED (
-    SELECT item_id FROM (
-        SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :scan
-    ) AS newest_rows
-    WHERE document @@ to_tsquery('english', :query) AND (SELECT found FROM probe) >= :frequent
-    ORDER BY item_id DESC LIMIT :window
-), hits AS MATERIALIZED (
-    SELECT item_id FROM item_search WHERE document @@ to_tsquery('english', :query)
-), newest AS (
-    SELECT item_id FROM recent WHERE (SELECT count(*) FROM recent) = :window
-    UNION ALL (
-        SELECT item_id FROM hits WHERE (SELECT count(*) FROM recent) < :window
-        ORDER BY item_id DESC LIMIT :window
-    )
-), matches AS (
-    SELECT s.item_id AS id, ts_rank(s.document, to_tsquery('english', :query)) AS rank
-    FROM newest JOIN item_search s ON s.item_id = newest.item_id
-)
-SELECT {_COLUMNS} FROM matches JOIN item ON item.id = matches.id
-LEFT JOIN issue ON issue.id = item.published_issue_id
-WHERE item.merged_into IS NULL {{filters}}
-ORDER BY matches.rank DESC, item.id DESC LIMIT :limit
-"""  # noqa: S608 - as above
+# PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
+# ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
+# floor, the planner picks the cheapest of a scan of the key above it (a frequent word), the GIN
+# bitmap ANDed with the floor's page ranges in the BRIN index (migration 0006) and the GIN
+# bitmap alone (a rare word, floor 0): only rows above the floor are read, not all the word's
+# matches (the table does not fit in shared buffers). Should the floor hold fewer than
+# ``WINDOW``, the whole index is asked. The order by ``item_id + 0`` keeps the planner from
+# reading the key backwards, below the floor too. Each statement is planned for its own words
+# and floor (``plan_cache_mode``, for the transaction): psycopg prepares a statement it has run
+# 5 times, and PostgreSQL may then plan it once for any words, as if they were rare (200-300 ms
+# for the most frequent word). ts_rank weighs the fields as the migration did.
+PROBE, MARGIN = 4000, 1.5
+PROBE_SQL = """
+SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
+FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :probe) AS newest_rows
+"""
+POSTGRES = """
+SELECT item_id, ts_rank(document, to_tsquery('english', :query)) FROM item_search
+WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
+ORDER BY item_id + 0 DESC LIMIT :window
+"""
+
+
+def _floor(session: Session, query: str) -> int:
+    """The id above which the newest ``WINDOW`` matches of ``query`` should be (0: anywhere)."""
+    values = {"query": query, "probe": PROBE}
+    newest, found = session.execute(text(PROBE_SQL), values).one()
+    if not found:
+        return 0
+    reach = math.ceil(WINDOW * PROBE * MARGIN / int(found))
+    return max(0, int(newest) - reach)
 
 
 def _query(dialect: str, terms: Sequence[str]) -> str:
@@ -107,6 +120,13 @@ def _query(dialect: str, terms: Sequence[str]) -> str:
     if dialect == "postgresql":
         return " & ".join(f"'{term}'" for term in terms)
     return " ".join(f'"{term}"' for term in terms)
+
+
+def _in_columns(terms: Sequence[str]) -> dict[str, str]:
+    """FTS5 queries for the rows that match ``terms`` with one of them in each ranked column."""
+    words = " OR ".join(f'"{term}"' for term in terms)
+    query = "" if len(terms) == 1 else f"({_query('sqlite', terms)}) AND "
+    return {f"in_{column}": f"{query}{column} : ({words})" for column in SQLITE_RANKED}
 
 
 class SearchQueries:
@@ -123,33 +143,57 @@ class SearchQueries:
     ) -> list[SearchHit]:
         """Items matching every word of ``words``, best first (in ``digest``, with
         ``statuses``): the best of the newest ``WINDOW`` matches."""
-        return _search(self._session, words, digest, statuses, limit)
+        terms = search_terms(words)
+        if not terms:
+            return []
+        ranked = _window(self._session, terms)
+        ranked.sort(key=lambda match: (-match[1], -match[0]))
+        return _hits(self._session, [item_id for item_id, _rank in ranked], digest, statuses, limit)
 
 
-def _search(
+def _window(session: Session, terms: Sequence[str]) -> list[tuple[int, float]]:
+    """The newest ``WINDOW`` matches of all ``terms``: (item id, rank), higher ranks better."""
+    if session.get_bind().dialect.name != "postgresql":
+        values = dict(query=_query("sqlite", terms), window=WINDOW, **_in_columns(terms))
+        return _ranked(session.execute(text(SQLITE), values))
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    query = _query("postgresql", terms)
+    values = dict[str, Any](query=query, window=WINDOW, floor=_floor(session, query))
+    found = _ranked(session.execute(text(POSTGRES), values))
+    if len(found) < WINDOW and values["floor"]:
+        values["floor"] = 0
+        found = _ranked(session.execute(text(POSTGRES), values))
+    return found
+
+
+def _ranked(rows: Iterable[Any]) -> list[tuple[int, float]]:
+    return [(int(item_id), float(rank)) for item_id, rank in rows]
+
+
+def _hits(
     session: Session,
-    words: str,
+    ranked: Sequence[int],
     digest: str | None,
     statuses: Sequence[str] | None,
     limit: int,
 ) -> list[SearchHit]:
-    terms = search_terms(words)
-    if not terms:
-        return []
-    dialect = session.get_bind().dialect.name
-    values = dict[str, Any](query=_query(dialect, terms), limit=limit, window=WINDOW)
-    values.update(probe=PROBE, frequent=FREQUENT, scan=SCAN)
-    filters = ""
+    """The items ``ranked`` (best first) that pass the filters, up to ``limit`` of them."""
+    sql, values = _ITEMS, dict[str, Any]()
     if digest is not None:
-        filters, values["digest"] = f"{filters} AND item.digest = :digest", digest
+        sql, values["digest"] = f"{sql} AND item.digest = :digest", digest
     if statuses:
-        filters, values["statuses"] = f"{filters} AND item.status IN :statuses", list(statuses)
-    sql = (POSTGRES if dialect == "postgresql" else SQLITE).format(filters=filters)
-    statement = text(sql)
+        sql, values["statuses"] = f"{sql} AND item.status IN :statuses", list(statuses)
+    statement = text(sql).bindparams(bindparam("ids", expanding=True))
     if statuses:
         statement = statement.bindparams(bindparam("statuses", expanding=True))
-    rows = session.execute(statement, values).all()
-    return [_hit(row) for row in rows]
+    hits: list[SearchHit] = []
+    start, size = 0, FIRST * limit
+    while start < len(ranked) and len(hits) < limit:
+        chunk = ranked[start : start + size]
+        rows = {row[0]: row for row in session.execute(statement, {**values, "ids": chunk})}
+        hits.extend(_hit(rows[item_id]) for item_id in chunk if item_id in rows)
+        start, size = start + size, size * 2
+    return hits[:limit]
 
 
 def _hit(row: Any) -> SearchHit:

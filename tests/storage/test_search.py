@@ -5,6 +5,7 @@ however hostile — is a syntax error."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from storage import search
 from storage.db import Database
@@ -98,13 +99,69 @@ def test_the_newest_window_of_matches_is_ranked_however_it_is_found(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "WINDOW", 2)
-    # PostgreSQL: a word in 1 of the newest 3 rows is looked for there before the GIN index
-    for name, value in {"PROBE": 3, "FREQUENT": 1, "SCAN": 3}.items():
-        monkeypatch.setattr(search, name, value)
+    # PostgreSQL: the newest 3 rows tell how far back to look for the newest 2 matches
+    monkeypatch.setattr(search, "PROBE", 3)
+    monkeypatch.setattr(search, "MARGIN", 1.0)
     core = service(db)
-    whys = ["common rare middle", "common rare", "common", "common", "common middle"]
+    whys = ["middle rare", "rare", "common", "common", "common", "common", "middle"]
     for n, why in enumerate(whys):
         core.handle_sync(post("slack:C1", str(n), ANN, f"https://w.com/{n} why: {why}"))
-    assert sorted(_search(db, "common")) == ["https://w.com/3", "https://w.com/4"]  # newest 2
-    assert sorted(_search(db, "rare")) == ["https://w.com/0", "https://w.com/1"]  # GIN
-    assert sorted(_search(db, "middle")) == ["https://w.com/0", "https://w.com/4"]  # GIN too
+    assert sorted(_search(db, "common")) == ["https://w.com/4", "https://w.com/5"]  # newest 2
+    assert sorted(_search(db, "rare")) == ["https://w.com/0", "https://w.com/1"]
+    # 1 in the newest 3: looked for in the newest 6, where it falls short, then everywhere
+    assert sorted(_search(db, "middle")) == ["https://w.com/0", "https://w.com/6"]
+    if db.engine.dialect.name == "postgresql":
+        with db.session() as session:
+            newest = max(item.id or 0 for item in Repo(session).items())
+            floors = [search._floor(session, f"'{word}'") for word in ("common", "middle", "rare")]
+        assert floors == [newest - 3, newest - 6, 0]  # 2 in 3: 3 rows hold 2; 1 in 3: 6; none
+
+
+def test_a_rank_depends_on_the_row_alone_not_on_how_common_its_words_are(db: Database) -> None:
+    # bm25() would weigh the rarer word up (and find out how rare by walking all its matches)
+    core = service(db)
+    pages = {"https://a.com/t": ("beta", "alpha"), "https://b.com/t": ("alpha", "beta")}
+    for n, (url, (_title, why)) in enumerate(pages.items()):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"{url} why: {why}", n))
+    with db.session() as session:
+        for item in Repo(session).items():
+            item.title = pages[item.url][0]
+        session.commit()
+    for n in range(8):  # alpha becomes a common word, beta stays rare
+        core.handle_sync(post("slack:C1", f"o{n}", BOB, f"https://o.com/{n} why: alpha", 9 + n))
+    # each has one word in its title, one in its why: a tie, the newer first
+    assert _search(db, "alpha beta") == ["https://b.com/t", "https://a.com/t"]
+
+
+def test_filters_that_reject_the_best_matches_read_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "FIRST", 1)  # items are read 1, 2, 4... at a time
+    core = service(db)
+    for n in range(4):
+        core.handle_sync(post("slack:C1", str(n), ANN, f"https://g.com/{n} why: gardens {n}", n))
+    core.handle_sync(react("slack:C1", "0", EDITOR, "white_check_mark", 9))
+    assert _search(db, "gardens", limit=1) == ["https://g.com/3"]  # the newest
+    assert _search(db, "gardens", statuses=["approved"], limit=1) == ["https://g.com/0"]
+
+
+def test_postgres_has_a_brin_index_for_the_window_above_the_floor(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL index")
+    with db.engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_search_recent'"
+        ).scalar_one_or_none()
+    assert found is not None
+    assert "USING brin (item_id)" in found
+
+
+def test_postgres_plans_each_search_for_its_own_words(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    _seed(db)
+    with db.session() as session:
+        for _ in range(7):  # psycopg prepares from the 5th run: a plan for any words could follow
+            assert [hit.url for hit in Repo(session).search_items("gardens")] == ["https://b.com/y"]
+        mode = session.execute(text("SHOW plan_cache_mode")).scalar_one()
+    assert mode == "force_custom_plan"
