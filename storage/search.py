@@ -85,7 +85,7 @@ SELECT id, {_RANK} FROM newest
 # PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
 # ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
 # floor, the planner picks the cheapest of a scan of the key above it (a frequent word), the GIN
-# bitmap ANDed with the floor's page ranges in the BRIN index (migration 0006) and the GIN
+# bitmap ANDed with the floor's page ranges in the BRIN index (migration 0007) and the GIN
 # bitmap alone (a rare word, floor 0): only rows above the floor are read, not all the word's
 # matches (the table does not fit in shared buffers). Should the floor hold fewer than
 # ``WINDOW``, the whole index is asked. The order by ``item_id + 0`` keeps the planner from

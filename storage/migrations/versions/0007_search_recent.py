@@ -2,16 +2,16 @@
 query's newest matches above a floor is the GIN bitmap ANDed with a few page ranges, and only
 those pages are read (storage/search.py); rows go in in id order, which is what BRIN needs
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
