@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Item, Message, ProcessedEvent, Reaction, Share, utcnow
@@ -105,6 +106,7 @@ class Facts:
         self._reactions: dict[ReactionKey, AnyReaction] = {}
         self._reactions_of: set[MessageKey] = set()  # messages whose reactions are all loaded
         self._items: dict[ItemKey, tuple[int, int | None] | None] = {}  # (id, merged into)
+        self._published: dict[int, int | None] = {}  # item id: the issue it went out in
         self._new: list[NewMessage | NewShare | NewReaction] = []
 
     # --- loading ----------------------------------------------------------------------------
@@ -154,12 +156,16 @@ class Facts:
         if not keys:
             return
         self._items.update(dict.fromkeys(keys))
-        query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into)
+        items = ITEMS.c
+        query = select_columns(
+            items.id, items.digest, items.canonical_url, items.merged_into, items.published_issue_id
+        )
         for chunk in chunked({url for _, url in keys}):
-            rows = self._session.exec(query.where(col(Item.canonical_url).in_(chunk)))
-            for item_id, digest, url, merged_into in rows:
-                if (digest, url) in keys and item_id is not None:
+            rows = self._session.execute(query.where(items.canonical_url.in_(chunk)))
+            for item_id, digest, url, merged_into, published in rows:
+                if (digest, url) in keys:
                     self._items[(digest, url)] = (item_id, merged_into)
+                    self._published[item_id] = published
 
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:
@@ -221,11 +227,18 @@ class Facts:
             values = {"digest": digest, "canonical_url": canonical_url, "url": url}
             item_id = self._session.connection().execute(INSERT_ITEM, values).scalar_one()
             self._items[key] = (item_id, None)
+            self._published[item_id] = None
             return item_id, True
         item_id, merged_into = found
-        if merged_into is not None and self._session.get(Item, merged_into) is not None:
-            return merged_into, False
+        target = self._session.get(Item, merged_into) if merged_into is not None else None
+        if target is not None and target.id is not None:
+            self._published[target.id] = target.published_issue_id
+            return target.id, False
         return item_id, False
+
+    def published_issue_ids(self, item_ids: Iterable[int]) -> list[int | None]:
+        """The issue each of these items (ids ``item_id_for`` gave) was published in, if any."""
+        return [self._published[item_id] for item_id in item_ids]
 
     # --- writing ----------------------------------------------------------------------------
     def write(self) -> None:

@@ -256,8 +256,7 @@ class Ingest:
 
     def _published_before(self, item_ids: list[int]) -> PublishedIn | None:
         """The issue the first of these items went out in, if one did."""
-        items = [item for item in self.repo.items_by_id(item_ids) if item.published_issue_id]
-        issues = self.repo.published_in(item.published_issue_id for item in items)
+        issues = self.repo.published_in(self.facts.published_issue_ids(item_ids))
         return next(iter(issues.values()), None)
 
     def _store_unfurls(self, channel: str, message_id: str, unfurls: Iterable[Unfurl]) -> None:
