@@ -147,7 +147,7 @@ class Facts:
         if not keys:
             return
         self._reactions_of.update(keys)
-        for reaction in Repo(self._session).reactions(keys, present_only=False):
+        for reaction in Repo(self._session).reactions(keys):
             key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
             self._reactions[key] = reaction
 
