@@ -4,8 +4,8 @@
 a handful of queries; the ingest rules then change them in memory; ``write`` inserts the new rows
 with one executemany per table. Rows that existed before are ORM objects, changed in place and
 flushed by the session. New rows stay plain records until written, because building an ORM object
-and flushing it costs about ten times an executemany row (docs/benchmarks.md, "Ingest"). New items
-are inserted at once: their shares need the id.
+and flushing it costs about ten times an executemany row (docs/benchmarks.md, "Ingest"). A new item
+has a provisional (negative) id until ``write`` inserts it with the others and reads their ids.
 """
 
 from __future__ import annotations
@@ -48,6 +48,19 @@ class NewMessage:
 
 
 @dataclass(slots=True, eq=False)
+class NewItem:
+    """An ``Item`` first shared in this unit; inserted by ``Facts.write``."""
+
+    digest: str
+    canonical_url: str
+    url: str
+    unfurl_title: str | None = None
+    unfurl_description: str | None = None
+    unfurl_image: str | None = None
+    unfurl_site: str | None = None
+
+
+@dataclass(slots=True, eq=False)
 class NewShare:
     """A ``Share`` made in this unit; inserted by ``Facts.write``."""
 
@@ -85,8 +98,6 @@ NEW_ROWS: dict[type[Any], Table] = {
     NewReaction: Reaction.__table__,  # type: ignore[attr-defined]
 }
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
-# Built once: a Core statement with bound parameters is compiled once and cached.
-INSERT_ITEM = insert(ITEMS).returning(ITEMS.c.id)
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -108,6 +119,8 @@ class Facts:
         self._items: dict[ItemKey, tuple[int, int | None] | None] = {}  # (id, merged into)
         self._published: dict[int, int | None] = {}  # item id: the issue it went out in
         self._new: list[NewMessage | NewShare | NewReaction] = []
+        self._new_items: list[NewItem] = []  # item -1, -2, … until written
+        self._stored: dict[int, int] = {}  # provisional id: the id ``write`` read back
 
     # --- loading ----------------------------------------------------------------------------
     def load(
@@ -224,8 +237,8 @@ class Facts:
         self._load_items({key})
         found = self._items[key]
         if found is None:
-            values = {"digest": digest, "canonical_url": canonical_url, "url": url}
-            item_id = self._session.connection().execute(INSERT_ITEM, values).scalar_one()
+            self._new_items.append(NewItem(digest, canonical_url, url))
+            item_id = -len(self._new_items)
             self._items[key] = (item_id, None)
             self._published[item_id] = None
             return item_id, True
@@ -235,6 +248,16 @@ class Facts:
             self._published[target.id] = target.published_issue_id
             return target.id, False
         return item_id, False
+
+    def item(self, item_id: int) -> Item | NewItem | None:
+        """The item of an id ``item_id_for`` gave (a new one, until written)."""
+        if item_id < 0:
+            return self._new_items[-item_id - 1]
+        return self._session.get(Item, item_id)
+
+    def stored_id(self, item_id: int) -> int:
+        """The id an item ``item_id_for`` gave has in the database (once written)."""
+        return self._stored.get(item_id, item_id)
 
     def published_issue_ids(self, item_ids: Iterable[int]) -> list[int | None]:
         """The issue each of these items (ids ``item_id_for`` gave) was published in, if any."""
@@ -249,9 +272,34 @@ class Facts:
                 insert(ProcessedEvent),
                 [{"event_id": event_id, "at": now} for event_id in self._new_processed],
             )
+        self._write_items()
         rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         for record in self._new:
+            if isinstance(record, NewShare):
+                record.item_id = self.stored_id(record.item_id)
             rows[NEW_ROWS[type(record)]].append(_row(record))
         for table, values in rows.items():
             self._session.execute(insert(table), values)
         self._new_processed, self._new = [], []
+
+    def _write_items(self) -> None:
+        """Insert the new items in the order they were made (so they are numbered as one
+        insert each would number them), then read back their ids by key."""
+        if not self._new_items:
+            return
+        self._session.execute(insert(ITEMS), [_row(item) for item in self._new_items])
+        keys = {(item.digest, item.canonical_url) for item in self._new_items}
+        ids: dict[ItemKey, int] = {}
+        query = select_columns(ITEMS.c.id, ITEMS.c.digest, ITEMS.c.canonical_url)
+        for chunk in chunked({url for _, url in keys}):
+            for item_id, digest, url in self._session.execute(
+                query.where(ITEMS.c.canonical_url.in_(chunk))
+            ):
+                if (digest, url) in keys:
+                    ids[(digest, url)] = item_id
+        for number, item in enumerate(self._new_items, start=1):
+            key = (item.digest, item.canonical_url)
+            self._stored[-number] = ids[key]
+            self._items[key] = (ids[key], None)
+            self._published[ids[key]] = None
+        self._new_items = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    Outcome,
     ReactionAdded,
     ReactionRemoved,
     ReplyInThread,
@@ -122,7 +124,13 @@ class Ingest:
         """Write the new rows, then re-derive every item touched so far (once each, however
         many events touched it)."""
         self.facts.write()
+        self.touched = {self.facts.stored_id(item_id) for item_id in self.touched}
         self._recompute(self.touched)
+
+    def settled(self, outcome: Outcome) -> Outcome:
+        """``outcome`` with the stored ids of the items it names (call after ``finish``)."""
+        ids = sorted(self.facts.stored_id(item_id) for item_id in outcome.item_ids)
+        return replace(outcome, item_ids=tuple(ids))
 
     def record(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
         """Store the facts of ``event``; ``digests`` forces capture (the "Add to digest"
@@ -271,7 +279,7 @@ class Ingest:
         if not previews:
             return
         for share in self.facts.shares_of_message(channel, message_id):
-            item = self.repo.item(share.item_id)
+            item = self.facts.item(share.item_id)
             preview = previews.get(item.canonical_url) if item else None
             if item is None or preview is None:
                 continue
