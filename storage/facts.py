@@ -98,6 +98,8 @@ NEW_ROWS: dict[type[Any], Table] = {
     NewReaction: Reaction.__table__,  # type: ignore[attr-defined]
 }
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
+# executemany with RETURNING: one multi-row statement ("insertmanyvalues") on SQLite and PostgreSQL
+INSERT_ITEMS = insert(ITEMS).returning(ITEMS.c.id, ITEMS.c.digest, ITEMS.c.canonical_url)
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -283,20 +285,15 @@ class Facts:
         self._new_processed, self._new = [], []
 
     def _write_items(self) -> None:
-        """Insert the new items in the order they were made (so they are numbered as one
-        insert each would number them), then read back their ids by key."""
+        """Insert the new items in the order they were made (numbered as one insert each would
+        number them): one multi-row INSERT … RETURNING, whose rows name their keys."""
         if not self._new_items:
             return
-        self._session.execute(insert(ITEMS), [_row(item) for item in self._new_items])
-        keys = {(item.digest, item.canonical_url) for item in self._new_items}
-        ids: dict[ItemKey, int] = {}
-        query = select_columns(ITEMS.c.id, ITEMS.c.digest, ITEMS.c.canonical_url)
-        for chunk in chunked({url for _, url in keys}):
-            for item_id, digest, url in self._session.execute(
-                query.where(ITEMS.c.canonical_url.in_(chunk))
-            ):
-                if (digest, url) in keys:
-                    ids[(digest, url)] = item_id
+        rows = [_row(item) for item in self._new_items]
+        ids = {
+            (digest, url): item_id
+            for item_id, digest, url in self._session.execute(INSERT_ITEMS, rows)
+        }
         for number, item in enumerate(self._new_items, start=1):
             key = (item.digest, item.canonical_url)
             self._stored[-number] = ids[key]
