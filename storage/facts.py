@@ -4,8 +4,8 @@
 a handful of queries; the ingest rules then change them in memory; ``write`` inserts the new rows
 with one executemany per table. Rows that existed before are ORM objects, changed in place and
 flushed by the session. New rows stay plain records until written, because building an ORM object
-and flushing it costs about ten times an executemany row (docs/benchmarks.md, "Ingest"). New items
-are inserted at once: their shares need the id.
+and flushing it costs about ten times an executemany row (docs/benchmarks.md, "Ingest"). A new item
+has a provisional (negative) id until ``write`` inserts it with the others and reads their ids.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Item, Message, ProcessedEvent, Reaction, Share, utcnow
@@ -44,6 +45,19 @@ class NewMessage:
     seen_post: bool = False
     deleted: bool = False
     permalink: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class NewItem:
+    """An ``Item`` first shared in this unit; inserted by ``Facts.write``."""
+
+    digest: str
+    canonical_url: str
+    url: str
+    unfurl_title: str | None = None
+    unfurl_description: str | None = None
+    unfurl_image: str | None = None
+    unfurl_site: str | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -84,8 +98,8 @@ NEW_ROWS: dict[type[Any], Table] = {
     NewReaction: Reaction.__table__,  # type: ignore[attr-defined]
 }
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
-# Built once: a Core statement with bound parameters is compiled once and cached.
-INSERT_ITEM = insert(ITEMS).returning(ITEMS.c.id)
+# executemany with RETURNING: one multi-row statement ("insertmanyvalues") on SQLite and PostgreSQL
+INSERT_ITEMS = insert(ITEMS).returning(ITEMS.c.id, ITEMS.c.digest, ITEMS.c.canonical_url)
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -105,7 +119,10 @@ class Facts:
         self._reactions: dict[ReactionKey, AnyReaction] = {}
         self._reactions_of: set[MessageKey] = set()  # messages whose reactions are all loaded
         self._items: dict[ItemKey, tuple[int, int | None] | None] = {}  # (id, merged into)
+        self._published: dict[int, int | None] = {}  # item id: the issue it went out in
         self._new: list[NewMessage | NewShare | NewReaction] = []
+        self._new_items: list[NewItem] = []  # item -1, -2, … until written
+        self._stored: dict[int, int] = {}  # provisional id: the id ``write`` read back
 
     # --- loading ----------------------------------------------------------------------------
     def load(
@@ -145,7 +162,7 @@ class Facts:
         if not keys:
             return
         self._reactions_of.update(keys)
-        for reaction in Repo(self._session).reactions(keys, present_only=False):
+        for reaction in Repo(self._session).reactions(keys):
             key = (reaction.channel, reaction.message_id, reaction.user, reaction.emoji)
             self._reactions[key] = reaction
 
@@ -154,12 +171,16 @@ class Facts:
         if not keys:
             return
         self._items.update(dict.fromkeys(keys))
-        query = select(Item.id, Item.digest, Item.canonical_url, Item.merged_into)
+        items = ITEMS.c
+        query = select_columns(
+            items.id, items.digest, items.canonical_url, items.merged_into, items.published_issue_id
+        )
         for chunk in chunked({url for _, url in keys}):
-            rows = self._session.exec(query.where(col(Item.canonical_url).in_(chunk)))
-            for item_id, digest, url, merged_into in rows:
-                if (digest, url) in keys and item_id is not None:
+            rows = self._session.execute(query.where(items.canonical_url.in_(chunk)))
+            for item_id, digest, url, merged_into, published in rows:
+                if (digest, url) in keys:
                     self._items[(digest, url)] = (item_id, merged_into)
+                    self._published[item_id] = published
 
     # --- events -----------------------------------------------------------------------------
     def mark_processed(self, event_id: str) -> bool:
@@ -218,14 +239,31 @@ class Facts:
         self._load_items({key})
         found = self._items[key]
         if found is None:
-            values = {"digest": digest, "canonical_url": canonical_url, "url": url}
-            item_id = self._session.connection().execute(INSERT_ITEM, values).scalar_one()
+            self._new_items.append(NewItem(digest, canonical_url, url))
+            item_id = -len(self._new_items)
             self._items[key] = (item_id, None)
+            self._published[item_id] = None
             return item_id, True
         item_id, merged_into = found
-        if merged_into is not None and self._session.get(Item, merged_into) is not None:
-            return merged_into, False
+        target = self._session.get(Item, merged_into) if merged_into is not None else None
+        if target is not None and target.id is not None:
+            self._published[target.id] = target.published_issue_id
+            return target.id, False
         return item_id, False
+
+    def item(self, item_id: int) -> Item | NewItem | None:
+        """The item of an id ``item_id_for`` gave (a new one, until written)."""
+        if item_id < 0:
+            return self._new_items[-item_id - 1]
+        return self._session.get(Item, item_id)
+
+    def stored_id(self, item_id: int) -> int:
+        """The id an item ``item_id_for`` gave has in the database (once written)."""
+        return self._stored.get(item_id, item_id)
+
+    def published_issue_ids(self, item_ids: Iterable[int]) -> list[int | None]:
+        """The issue each of these items (ids ``item_id_for`` gave) was published in, if any."""
+        return [self._published[item_id] for item_id in item_ids]
 
     # --- writing ----------------------------------------------------------------------------
     def write(self) -> None:
@@ -236,9 +274,29 @@ class Facts:
                 insert(ProcessedEvent),
                 [{"event_id": event_id, "at": now} for event_id in self._new_processed],
             )
+        self._write_items()
         rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         for record in self._new:
+            if isinstance(record, NewShare):
+                record.item_id = self.stored_id(record.item_id)
             rows[NEW_ROWS[type(record)]].append(_row(record))
         for table, values in rows.items():
             self._session.execute(insert(table), values)
         self._new_processed, self._new = [], []
+
+    def _write_items(self) -> None:
+        """Insert the new items in the order they were made (numbered as one insert each would
+        number them): one multi-row INSERT … RETURNING, whose rows name their keys."""
+        if not self._new_items:
+            return
+        rows = [_row(item) for item in self._new_items]
+        ids = {
+            (digest, url): item_id
+            for item_id, digest, url in self._session.execute(INSERT_ITEMS, rows)
+        }
+        for number, item in enumerate(self._new_items, start=1):
+            key = (item.digest, item.canonical_url)
+            self._stored[-number] = ids[key]
+            self._items[key] = (ids[key], None)
+            self._published[ids[key]] = None
+        self._new_items = []

@@ -8,9 +8,21 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table, func, or_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    func,
+    or_,
+    update,
+)
+from sqlalchemy import Row as SqlRow
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import attributes
 from sqlmodel import Session, col, select
 
 from storage.engagement import EngagementQueries
@@ -47,9 +59,15 @@ LISTING_BATCH = 1000
 IN_CHUNK = 5000  # values per IN list: far below PostgreSQL's 65,535 bind parameters a statement
 V = TypeVar("V")
 Row = RowMapping  # a row of a listing, read by column name (``items list``)
+Record = SqlRow[Any]  # a plain row read by attribute, like the model's object but not one
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 SHARES: Table = Share.__table__  # type: ignore[attr-defined]
 ISSUES: Table = Issue.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+REACTIONS: Table = Reaction.__table__  # type: ignore[attr-defined]
+DECISIONS: Table = Decision.__table__  # type: ignore[attr-defined]
+# the WHERE of ``update_items`` (not named after a column: each is a parameter there too)
+ITEM_ID: BindParameter[int] = bindparam("item_id_")
 
 
 def chunked(values: Iterable[V]) -> Iterator[list[V]]:
@@ -92,39 +110,86 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
         ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
 
-    def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Message]:
-        """Live thread replies to any of these (channel, message id) messages."""
-        wanted = set(parents)
-        if not wanted:
-            return []
-        rows = [
-            row
-            for chunk in chunked({mid for _, mid in wanted})
-            for row in self._session.exec(
-                select(Message).where(
-                    col(Message.thread_parent).in_(chunk), col(Message.deleted).is_(False)
-                )
-            )
-        ]
-        return [row for row in rows if (row.channel, row.thread_parent) in wanted]
-
-    def reactions(
-        self, keys: Iterable[tuple[str, str]], present_only: bool = True
-    ) -> list[Reaction]:
-        """Reactions on these (channel, message id) messages; with ``present_only=False`` also
-        the removed ones (their rows order a later add or remove)."""
+    def reactions(self, keys: Iterable[tuple[str, str]]) -> list[Reaction]:
+        """Reactions on these (channel, message id) messages, the removed ones too (their rows
+        order a later add or remove)."""
         wanted = set(keys)
         if not wanted:
             return []
-        query = select(Reaction)
-        if present_only:
-            query = query.where(col(Reaction.present))
         rows = [
             row
             for chunk in chunked({message_id for _, message_id in wanted})
-            for row in self._session.exec(query.where(col(Reaction.message_id).in_(chunk)))
+            for row in self._session.exec(
+                select(Reaction).where(col(Reaction.message_id).in_(chunk))
+            )
         ]
         return [row for row in rows if (row.channel, row.message_id) in wanted]
+
+    # --- plain rows, for reading many items' facts (``bot.capture.ingest.items_facts``) ----
+    def _records(
+        self, query: Select[Any], column: ColumnElement[Any], values: Iterable[Any]
+    ) -> list[Record]:
+        """``query``'s rows whose ``column`` is one of ``values``: plain rows, no ORM objects
+        (building one costs ten times reading its row), an ``IN`` list per chunk."""
+        return [
+            row
+            for chunk in chunked(set(values))
+            for row in self._session.execute(query.where(column.in_(chunk)))
+        ]
+
+    def item_records(self, item_ids: Iterable[int], columns: Sequence[str]) -> list[Record]:
+        """These items' ``columns`` (and id), in id order."""
+        query = select_columns(ITEMS.c.id, *(ITEMS.c[name] for name in columns))
+        return sorted(self._records(query, ITEMS.c.id, item_ids), key=lambda row: row.id)
+
+    def share_records(self, item_ids: Iterable[int]) -> list[Record]:
+        """Every share of these items, in id order."""
+        query = select_columns(SHARES).order_by(SHARES.c.id)
+        return self._records(query, SHARES.c.item_id, item_ids)
+
+    def message_records(self, keys: Iterable[tuple[str, str]]) -> list[Record]:
+        """The stored messages of these (channel, message id) keys."""
+        wanted = set(keys)
+        rows = self._records(
+            select_columns(MESSAGES), MESSAGES.c.message_id, (m for _, m in wanted)
+        )
+        return [row for row in rows if (row.channel, row.message_id) in wanted]
+
+    def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Record]:
+        """Live thread replies to any of these (channel, message id) messages."""
+        wanted = set(parents)
+        query = select_columns(MESSAGES).where(MESSAGES.c.deleted.is_(False))
+        rows = self._records(query, MESSAGES.c.thread_parent, (m for _, m in wanted))
+        return [row for row in rows if (row.channel, row.thread_parent) in wanted]
+
+    def reaction_records(self, keys: Iterable[tuple[str, str]]) -> list[Record]:
+        """The present reactions on these (channel, message id) messages."""
+        wanted = set(keys)
+        query = select_columns(REACTIONS).where(REACTIONS.c.present.is_(True))
+        rows = self._records(query, REACTIONS.c.message_id, (m for _, m in wanted))
+        return [row for row in rows if (row.channel, row.message_id) in wanted]
+
+    def decisions_of_items(self, item_ids: Iterable[int]) -> list[Record]:
+        """These items' decisions, oldest first."""
+        rows = self._records(select_columns(DECISIONS), DECISIONS.c.item_id, item_ids)
+        return sorted(rows, key=lambda decision: decision.at)
+
+    def update_items(self, changes: dict[int, dict[str, Any]]) -> None:
+        """Set each item's changed columns: one executemany per set of columns changed (an
+        UPDATE names only those, as the ORM's flush does, so the search triggers on them fire
+        only when they did). Objects of these items the session holds get the new values."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for item_id, values in changes.items():
+            by_columns.setdefault(tuple(values), []).append({"item_id_": item_id, **values})
+        for columns, rows in by_columns.items():
+            statement = update(ITEMS).where(ITEMS.c.id == ITEM_ID)
+            statement = statement.values({name: bindparam(name) for name in columns})
+            self._session.execute(statement, rows)
+        held = self._session.identity_map
+        for item_id, values in changes.items():
+            item = held.get(self._session.identity_key(Item, item_id))
+            for name, value in values.items() if item is not None else ():
+                attributes.set_committed_value(item, name, value)
 
     # --- items and shares -------------------------------------------------------------------
     def item(self, item_id: int) -> Item | None:
@@ -151,14 +216,6 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
             for chunk in chunked(item_ids)
             for row in self._session.exec(select(Share).where(col(Share.item_id).in_(chunk)))
         ]
-
-    def decisions_of_items(self, item_ids: Sequence[int]) -> list[Decision]:
-        rows = [
-            row
-            for chunk in chunked(item_ids)
-            for row in self._session.exec(select(Decision).where(col(Decision.item_id).in_(chunk)))
-        ]
-        return sorted(rows, key=lambda decision: decision.at)
 
     def move_decisions(self, source_id: int, target_id: int) -> None:
         self._session.execute(

@@ -7,8 +7,10 @@ carry a time; older news never overwrites newer), then every item they touch is 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.capture.canonical import NotHttpUrl, canonical_url
 from bot.capture.emoji import normalise
@@ -33,6 +35,7 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    Outcome,
     ReactionAdded,
     ReactionRemoved,
     ReplyInThread,
@@ -43,8 +46,8 @@ from bot.platform_settings import PlatformSettings
 from bot.platforms import platform_of
 from storage.facts import AnyMessage
 from storage.history import PublishedIn
-from storage.models import Item, ItemStatus, Message, Share, utcnow
-from storage.repo import Repo
+from storage.models import Item, ItemStatus, Message, utcnow
+from storage.repo import Record, Repo
 from storage.unit import UnitOfWork
 
 
@@ -121,7 +124,13 @@ class Ingest:
         """Write the new rows, then re-derive every item touched so far (once each, however
         many events touched it)."""
         self.facts.write()
+        self.touched = {self.facts.stored_id(item_id) for item_id in self.touched}
         self._recompute(self.touched)
+
+    def settled(self, outcome: Outcome) -> Outcome:
+        """``outcome`` with the stored ids of the items it names (call after ``finish``)."""
+        ids = sorted(self.facts.stored_id(item_id) for item_id in outcome.item_ids)
+        return replace(outcome, item_ids=tuple(ids))
 
     def record(self, event: ChatEvent, digests: list[DigestConfig] | None = None) -> None:
         """Store the facts of ``event``; ``digests`` forces capture (the "Add to digest"
@@ -256,8 +265,7 @@ class Ingest:
 
     def _published_before(self, item_ids: list[int]) -> PublishedIn | None:
         """The issue the first of these items went out in, if one did."""
-        items = [item for item in self.repo.items_by_id(item_ids) if item.published_issue_id]
-        issues = self.repo.published_in(item.published_issue_id for item in items)
+        issues = self.repo.published_in(self.facts.published_issue_ids(item_ids))
         return next(iter(issues.values()), None)
 
     def _store_unfurls(self, channel: str, message_id: str, unfurls: Iterable[Unfurl]) -> None:
@@ -271,7 +279,7 @@ class Ingest:
         if not previews:
             return
         for share in self.facts.shares_of_message(channel, message_id):
-            item = self.repo.item(share.item_id)
+            item = self.facts.item(share.item_id)
             preview = previews.get(item.canonical_url) if item else None
             if item is None or preview is None:
                 continue
@@ -303,34 +311,68 @@ class Ingest:
 
     # --- derivation -------------------------------------------------------------------------
     def _recompute(self, item_ids: Iterable[int]) -> None:
-        items = self.repo.items_by_id(sorted(set(item_ids)))
-        recompute_items(self.config, self.repo, items)
+        rederive(self.config, self.repo, item_ids)
 
 
-def items_facts(repo: Repo, items: list[Item]) -> dict[int, ItemFacts]:
+class ItemView(Protocol):
+    """What the rules read of an item: a stored ``Item`` or a plain row of its columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def final_url(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def unfurl_title(self) -> str | None: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def published_issue_id(self) -> int | None: ...
+    @property
+    def suggested_section(self) -> str | None: ...
+
+
+# The columns of the curation state ``derive`` gives, all written by ``_changes``.
+DERIVED = (
+    "status", "featured", "votes", "why", "why_by", "note", "section", "section_source",
+    "title_override", "summary_override", "image_override", "reactor_count", "reply_count",
+    "participant_count", "channel_count", "platform_count", "position", "first_shared_at",
+    "first_shared_by", "approved_at",
+)  # fmt: skip
+# What ``rederive`` reads of an item: its digest, what the rules read, the state they write.
+READ = (
+    "digest", "url", "final_url", "title", "unfurl_title", "summary", "published_issue_id",
+    "suggested_section", *DERIVED,
+)  # fmt: skip
+
+
+def items_facts(repo: Repo, items: Sequence[ItemView]) -> dict[int, ItemFacts]:
     """Gather everything the rules look at, for many items in a handful of queries.
 
     Reactions count on every message that ever shared an item: an editor's ✅ stays in force
     when one of several sharing messages is deleted (a withdrawn item leaves the queue anyway).
     """
     ids = [item.id for item in items if item.id is not None]
-    shares = repo.shares_of_items(ids)
+    shares = repo.share_records(ids)
     every = {(s.channel, s.message_id) for s in shares}
     active = {(s.channel, s.message_id) for s in shares if s.active}
-    messages = {(m.channel, m.message_id): m for m in repo.messages(active) if not m.deleted}
+    messages = {(m.channel, m.message_id): m for m in repo.message_records(active) if not m.deleted}
     replies_to: dict[tuple[str, str], list[MessageFact]] = defaultdict(list)
     for reply in repo.replies_to(messages.keys()):
         if (reply.channel, reply.message_id) not in messages:
             replies_to[(reply.channel, reply.thread_parent or "")].append(_message_fact(reply))
     reactions_on: dict[tuple[str, str], list[ReactionFact]] = defaultdict(list)
-    for r in repo.reactions(every):
+    for r in repo.reaction_records(every):
         reactions_on[(r.channel, r.message_id)].append(
             reaction_fact(r.user, r.user_roles, r.user_is_bot, r.emoji, r.changed_at)
         )
     decisions: dict[int, list[DecisionFact]] = defaultdict(list)
     for d in repo.decisions_of_items(ids):
         decisions[d.item_id].append(DecisionFact(d.actor, d.action, d.value, d.at))
-    shares_of: dict[int, list[Share]] = defaultdict(list)
+    shares_of: dict[int, list[Record]] = defaultdict(list)
     for share in shares:
         shares_of[share.item_id].append(share)
     issues = repo.published_in(item.published_issue_id for item in items)
@@ -369,7 +411,7 @@ def _issue_date(issues: dict[int, PublishedIn], issue_id: int | None) -> datetim
     return found.date if found else None
 
 
-def _message_fact(message: Message) -> MessageFact:
+def _message_fact(message: Message | Record) -> MessageFact:
     return MessageFact(
         channel=message.channel,
         message_id=message.message_id,
@@ -387,20 +429,31 @@ def recompute_item(config: Config, repo: Repo, item: Item) -> None:
 
 
 def recompute_items(config: Config, repo: Repo, items: list[Item]) -> None:
-    """Re-derive and store the curation state of ``items`` from their facts."""
+    """Re-derive and store the curation state of ``items`` from their facts (the objects get
+    the new values too)."""
+    rederive(config, repo, (item.id for item in items if item.id is not None))
+
+
+def rederive(config: Config, repo: Repo, item_ids: Iterable[int]) -> None:
+    """Re-derive and store the curation state of these items from their stored facts: read as
+    plain rows, written with one UPDATE per set of changed columns."""
     repo.flush()
+    items = repo.item_records(set(item_ids), READ)
     facts = items_facts(repo, items)
+    changes: dict[int, dict[str, object]] = {}
     for item in items:
         try:
             digest = config.digest(item.digest)
         except KeyError:
             continue  # a digest removed from the config: keep the item as it was
-        _store_state(item, facts[item.id or 0], derive(facts[item.id or 0], digest))
+        if changed := _changes(item, facts[item.id], derive(facts[item.id], digest)):
+            changes[item.id] = changed
+    repo.update_items(changes)
 
 
-def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
-    """Write the derived fields that changed (an attribute set on an ORM object is costly)."""
-    changes: dict[str, object] = {
+def _changes(item: Record, facts: ItemFacts, state: Derived) -> dict[str, object]:
+    """The derived fields that changed, and ``updated_at`` if any did."""
+    values: dict[str, object] = {
         "status": state.status,
         "featured": state.featured,
         "votes": state.votes,
@@ -421,13 +474,12 @@ def _store_state(item: Item, facts: ItemFacts, state: Derived) -> None:
     }
     first = min(facts.shares, key=lambda s: s.at or datetime.max.replace(tzinfo=UTC), default=None)
     if first is not None:
-        changes.update(first_shared_at=first.at, first_shared_by=first.author)
+        values.update(first_shared_at=first.at, first_shared_by=first.author)
     elif facts.first_share is not None:  # withdrawn: when and by whom it was shared at all
-        changes.update(first_shared_at=facts.first_share[0], first_shared_by=facts.first_share[1])
+        values.update(first_shared_at=facts.first_share[0], first_shared_by=facts.first_share[1])
     if item.status != ItemStatus.approved and state.status == ItemStatus.approved:
-        changes["approved_at"] = utcnow()
-    changed = {name: value for name, value in changes.items() if getattr(item, name) != value}
+        values["approved_at"] = utcnow()
+    changed = {name: value for name, value in values.items() if getattr(item, name) != value}
     if changed:
-        for name, value in changed.items():
-            setattr(item, name, value)
-        item.updated_at = utcnow()
+        changed["updated_at"] = utcnow()
+    return changed

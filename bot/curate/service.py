@@ -100,7 +100,7 @@ class CurationService:
         ingest.load([event], digests)
         outcome = self._record(ingest, event, digests)
         ingest.finish()
-        return outcome
+        return ingest.settled(outcome)
 
     async def handle_batch(self, events: Sequence[ChatEvent]) -> list[Outcome]:
         """Apply many events in one transaction (bursts, imports, backfills)."""
@@ -123,7 +123,7 @@ class CurationService:
                 ingest.load(events)
                 outcomes = [self._record(ingest, event) for event in events]
                 ingest.finish()
-                return outcomes
+                return [ingest.settled(outcome) for outcome in outcomes]
         except StorageError:
             raise  # a race or an outage: the whole batch is retried or parked
         except Exception:

@@ -297,6 +297,30 @@ async def test_batch_equals_one_by_one(db: Database, tmp_path: Path, bad: bool) 
     ]
 
 
+async def test_a_batch_numbers_and_names_its_new_items_as_one_by_one(
+    db: Database, tmp_path: Path
+) -> None:
+    """A batch's new items (written together at its end) get the ids, the previews and the
+    outcomes' item ids that applying the events one at a time gives them."""
+    events: list[ChatEvent] = [
+        post("slack:C1", "1", ANN, "https://a.com https://b.com", 1),
+        UnfurlsAdded("u1", "slack:C1", "1", (Unfurl("https://b.com", "B", "About B"),)),
+        post("slack:C1", "2", BOB, "https://c.com and https://a.com", 2),
+    ]
+    batched = await service(db).handle_batch(events)
+    one_by_one = Database.connect(f"sqlite:///{tmp_path / 'single.db'}")
+    one_by_one.upgrade()
+    core = service(one_by_one)
+    single = [core.handle_sync(event) for event in events]
+    assert [o.item_ids for o in batched] == [o.item_ids for o in single] == [(1, 2), (2,), (1, 3)]
+
+    def stored(database: Database) -> list[tuple[object, ...]]:
+        return [(i.id, i.canonical_url, i.unfurl_title) for i in items(database)]
+
+    assert stored(db) == stored(one_by_one)
+    assert [(url, title) for _, url, title in stored(db) if title] == [("https://b.com/", "B")]
+
+
 async def test_buttons_reach_items_of_any_digest_for_its_editors(db: Database) -> None:
     from bot.ports import CommandRequest
 
