@@ -196,3 +196,9 @@ def test_postgres_plans_each_search_for_its_own_words(db: Database) -> None:
             assert [hit.url for hit in Repo(session).search_items("gardens")] == ["https://b.com/y"]
         mode = session.execute(text("SHOW plan_cache_mode")).scalar_one()
     assert mode == "force_custom_plan"
+
+
+def test_buckets_are_coarse_where_whole_ones_fit() -> None:
+    fine, coarse = search.BUCKET, search.COARSE
+    assert search._buckets(0, 2 * coarse) == "'~c0' | '~c1' | '~32' | '~33'"
+    assert search._buckets(15 * fine + 1, coarse + 5) == "'~15' | '~16' | '~17'"

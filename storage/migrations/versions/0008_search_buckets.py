@@ -1,4 +1,4 @@
-"""search (issue 21): PostgreSQL's GIN index also holds each row's id bucket, so the newest
+"""search (issue 21): PostgreSQL's GIN index also holds each row's id buckets, so the newest
 matches above a floor are the words ANDed with a few buckets, exactly, inside the index; and it
 has no pending list (``fastupdate = off``), which every search scanned whole (storage/search.py)
 
@@ -15,11 +15,12 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-BUCKET = 8192  # ids per bucket: storage.search.BUCKET
+BUCKET, COARSE = 8192, 131072  # ids per bucket, per coarse bucket: storage.search
 UPGRADE = [
     "SET LOCAL maintenance_work_mem = '256MB'",
     "CREATE FUNCTION item_search_bucket(item_id integer) RETURNS tsvector LANGUAGE sql "
-    f"IMMUTABLE PARALLEL SAFE AS $$ SELECT array_to_tsvector(ARRAY['~' || item_id / {BUCKET}]) $$",
+    "IMMUTABLE PARALLEL SAFE AS $$ SELECT array_to_tsvector("
+    f"ARRAY['~' || item_id / {BUCKET}, '~c' || item_id / {COARSE}]) $$",
     "CREATE INDEX ix_item_search_words ON item_search "
     "USING gin ((document || item_search_bucket(item_id))) WITH (fastupdate = off)",
     "DROP INDEX ix_item_search_recent",
