@@ -27,7 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions (tests/test_schema.py checks it against alembic's
 # script directory). The schema check of `linkletter run` and of every /readyz compares with
 # it instead of asking alembic, whose import costs ~10 MB of RSS for the life of the process.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 SQLITE_CACHE_KIB = 512
 FULL_BELOW_BYTES = 64 * 1024  # a filesystem with less free than this counts as full
 READ_ONLY = "linkletter_read_only"  # the execution option of Database.reading's connections

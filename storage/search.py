@@ -83,36 +83,46 @@ WITH newest AS MATERIALIZED (
 SELECT id, {_RANK} FROM newest
 """  # noqa: S608 - constants; people's words are bound parameters
 # PostgreSQL: the newest ``PROBE`` rows tell how common the query is, so how far back its newest
-# ``WINDOW`` matches reach (with ``MARGIN``); they are looked for above that floor. Given the
-# floor, the planner picks the cheapest of a scan of the key above it (a frequent word), the GIN
-# bitmap ANDed with the floor's page ranges in the BRIN index (migration 0007) and the GIN
-# bitmap alone (a rare word, floor 0): only rows above the floor are read, not all the word's
-# matches (the table does not fit in shared buffers). Should the floor hold fewer than
-# ``WINDOW``, the whole index is asked. The order by ``item_id + 0`` keeps the planner from
-# reading the key backwards, below the floor too. Each statement is planned for its own words
-# and floor (``plan_cache_mode``, for the transaction): psycopg prepares a statement it has run
-# 5 times, and PostgreSQL may then plan it once for any words, as if they were rare (200-300 ms
-# for the most frequent word). ts_rank weighs the fields as the migration did.
+# ``WINDOW`` matches reach (with ``MARGIN``): the floor. The GIN index (migration 0008) holds,
+# besides the words, each row's id buckets (of ``BUCKET`` and ``COARSE`` ids, lexemes no word
+# can be), so the matches above the floor are the words ANDed with the buckets from the floor's
+# up (coarse ones where they fit: each bucket is one more posting list to decode), exactly,
+# inside the index: only matching rows are read, never a range of rows tested one by one nor
+# whole pages rechecked (the table does not fit in shared buffers). Words and buckets are two
+# conditions: as one tsquery, GIN tested every row of the buckets (10-30x slower). A rare word
+# (no floor) asks the words alone; so does a floor that holds fewer than ``WINDOW``. The order
+# by ``item_id + 0`` keeps the planner from reading the key backwards. Each statement is planned
+# for its own words and buckets (``plan_cache_mode``, for the transaction): psycopg prepares a
+# statement it has run 5 times, and PostgreSQL may then plan it once for any words. ts_rank
+# weighs the fields as migration 0004 did.
 PROBE, MARGIN = 4000, 1.5
+BUCKET, COARSE = 8192, 131072  # ids per bucket lexeme, per coarse one (migration 0008)
 PROBE_SQL = """
 SELECT coalesce(max(item_id), 0), count(*) FILTER (WHERE document @@ to_tsquery('english', :query))
 FROM (SELECT item_id, document FROM item_search ORDER BY item_id DESC LIMIT :probe) AS newest_rows
 """
-POSTGRES = """
+_POSTGRES = """
 SELECT item_id, ts_rank(document, to_tsquery('english', :query)) FROM item_search
-WHERE document @@ to_tsquery('english', :query) AND item_id > :floor
+WHERE (document || item_search_bucket(item_id)) @@ to_tsquery('english', :query){recent}
 ORDER BY item_id + 0 DESC LIMIT :window
 """
+# ``+ 0``: the floor only spares ranking the rows of its bucket below it; as a range of the key
+# the planner ANDed it in (12 ms for 200,000 ids)
+_RECENT = """
+AND (document || item_search_bucket(item_id)) @@ CAST(:buckets AS tsquery)
+AND item_id + 0 > :floor"""
+POSTGRES = _POSTGRES.format(recent="")
+POSTGRES_RECENT = _POSTGRES.format(recent=_RECENT)
 
 
-def _floor(session: Session, query: str) -> int:
-    """The id above which the newest ``WINDOW`` matches of ``query`` should be (0: anywhere)."""
+def _floor(session: Session, query: str) -> tuple[int, int]:
+    """The newest id, and the id above which the newest ``WINDOW`` matches of ``query`` should
+    be (0: anywhere)."""
     values = {"query": query, "probe": PROBE}
-    newest, found = session.execute(text(PROBE_SQL), values).one()
+    newest, found = (int(value) for value in session.execute(text(PROBE_SQL), values).one())
     if not found:
-        return 0
-    reach = math.ceil(WINDOW * PROBE * MARGIN / int(found))
-    return max(0, int(newest) - reach)
+        return newest, 0
+    return newest, max(0, newest - math.ceil(WINDOW * PROBE * MARGIN / found))
 
 
 def _query(dialect: str, terms: Sequence[str]) -> str:
@@ -158,12 +168,33 @@ def _window(session: Session, terms: Sequence[str]) -> list[tuple[int, float]]:
         return _ranked(session.execute(text(SQLITE), values))
     session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     query = _query("postgresql", terms)
-    values = dict[str, Any](query=query, window=WINDOW, floor=_floor(session, query))
-    found = _ranked(session.execute(text(POSTGRES), values))
-    if len(found) < WINDOW and values["floor"]:
-        values["floor"] = 0
-        found = _ranked(session.execute(text(POSTGRES), values))
-    return found
+    newest, floor = _floor(session, query)
+    if floor:
+        values = {
+            "query": query,
+            "window": WINDOW,
+            "floor": floor,
+            "buckets": _buckets(floor, newest),
+        }
+        found = _ranked(session.execute(text(POSTGRES_RECENT), values))
+        if len(found) == WINDOW:
+            return found
+    return _ranked(session.execute(text(POSTGRES), {"query": query, "window": WINDOW}))
+
+
+def _buckets(floor: int, newest: int) -> str:
+    """A tsquery for the rows of the buckets from ``floor``'s to the one after ``newest``'s (a
+    row written since the probe): whole coarse buckets where they fit, fine ones at the edges."""
+    per, bucket, last = COARSE // BUCKET, floor // BUCKET, newest // BUCKET + 1
+    lexemes = []
+    while bucket <= last:
+        if bucket % per == 0 and bucket + per - 1 <= last:
+            lexemes.append(f"'~c{bucket // per}'")
+            bucket += per
+        else:
+            lexemes.append(f"'~{bucket}'")
+            bucket += 1
+    return " | ".join(lexemes)
 
 
 def _ranked(rows: Iterable[Any]) -> list[tuple[int, float]]:
