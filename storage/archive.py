@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from storage.models import ArchiveStatus, EnrichStatus, Item, ItemStatus, utcnow
+from storage.repo import claim_items
 
 WANTED_STATUSES = (ItemStatus.approved, ItemStatus.published)
 STALE_ERROR = "gave up after {attempts} attempts that never finished (the process stopped in each)"
@@ -30,42 +31,27 @@ class ArchiveRepo:
         self, owner: str, now: datetime, until: datetime, limit: int, max_attempts: int
     ) -> list[tuple[int, str, int]]:
         """Lease up to ``limit`` due items; (id, URL to archive, attempts) of each, the attempt
-        counted by the claim. One UPDATE … RETURNING that re-checks the lease (with SKIP LOCKED
-        on PostgreSQL), as ``Repo.claim_for_enrichment`` does."""
+        counted by the claim (:func:`storage.repo.claim_items`)."""
         self._give_up_stale(now, max_attempts)
         free = or_(col(Item.archive_lease_until).is_(None), col(Item.archive_lease_until) < now)
         due = (
-            select(Item.id)
-            .where(
-                col(Item.status).in_(WANTED_STATUSES),
-                col(Item.merged_into).is_(None),
-                Item.enrich_status != EnrichStatus.pending,
-                or_(
-                    col(Item.archive_status).is_(None),
-                    (col(Item.archive_status) == ArchiveStatus.pending)
-                    & or_(col(Item.archive_next_at).is_(None), col(Item.archive_next_at) <= now),
-                ),
-                free,
-            )
-            .order_by(col(Item.id))
-            .limit(limit)
+            col(Item.status).in_(WANTED_STATUSES),
+            col(Item.merged_into).is_(None),
+            col(Item.enrich_status) != EnrichStatus.pending,
+            or_(
+                col(Item.archive_status).is_(None),
+                (col(Item.archive_status) == ArchiveStatus.pending)
+                & or_(col(Item.archive_next_at).is_(None), col(Item.archive_next_at) <= now),
+            ),
         )
-        if self._session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        claimed = self._session.execute(
-            update(Item)
-            .where(col(Item.id).in_(due.scalar_subquery()), free)
-            .values(
-                archive_status=ArchiveStatus.pending,
-                archive_lease_owner=owner,
-                archive_lease_until=until,
-                archive_attempts=col(Item.archive_attempts) + 1,
-            )
-            .returning(
-                col(Item.id), func.coalesce(Item.final_url, Item.url), col(Item.archive_attempts)
-            )
-        ).all()
-        return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
+        values = {
+            "archive_status": ArchiveStatus.pending,
+            "archive_lease_owner": owner,
+            "archive_lease_until": until,
+            "archive_attempts": col(Item.archive_attempts) + 1,
+        }
+        returning = (func.coalesce(col(Item.final_url), col(Item.url)), col(Item.archive_attempts))
+        return claim_items(self._session, due, free, limit, values, returning)
 
     def _give_up_stale(self, now: datetime, max_attempts: int) -> None:
         """Fail pending items out of attempts whose last lease ran out: each attempt ended with

@@ -77,6 +77,32 @@ def chunked(values: Iterable[V]) -> Iterator[list[V]]:
         yield pending[start : start + size]
 
 
+def claim_items(
+    session: Session,
+    due: Sequence[ColumnElement[bool]],
+    free: ColumnElement[bool],
+    limit: int,
+    values: dict[str, Any],
+    returning: tuple[Any, Any],  # the URL's and the attempts' columns (mapped or SQL)
+) -> list[tuple[int, str, int]]:
+    """Lease up to ``limit`` items that are ``due`` and whose lease is ``free`` (a queue's
+    claim: enrichment, archiving), setting ``values``; (id, *returning) of each, in id order.
+
+    One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both win
+    a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
+    """
+    candidates = select(Item.id).where(*due, free).order_by(col(Item.id)).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        update(Item)
+        .where(col(Item.id).in_(candidates.scalar_subquery()), free)
+        .values(**values)
+        .returning(col(Item.id), *returning)
+    ).all()
+    return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
+
+
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True when a row was written.
 
@@ -137,6 +163,16 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
             for row in self._session.execute(query.where(column.in_(chunk)))
         ]
 
+    def _records_on(
+        self, query: Select[Any], column: ColumnElement[str], keys: Iterable[tuple[str, str]]
+    ) -> list[Record]:
+        """``query``'s rows whose (channel, ``column``) is one of these (channel, message id)
+        keys: the ``IN`` lists name the ids, and the channel is checked on the rows (a message
+        id is unique only within its channel)."""
+        wanted = set(keys)
+        rows = self._records(query, column, (message_id for _, message_id in wanted))
+        return [row for row in rows if (row.channel, row._mapping[column]) in wanted]
+
     def item_records(self, item_ids: Iterable[int], columns: Sequence[str]) -> list[Record]:
         """These items' ``columns`` (and id), in id order."""
         query = select_columns(ITEMS.c.id, *(ITEMS.c[name] for name in columns))
@@ -149,25 +185,17 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
 
     def message_records(self, keys: Iterable[tuple[str, str]]) -> list[Record]:
         """The stored messages of these (channel, message id) keys."""
-        wanted = set(keys)
-        rows = self._records(
-            select_columns(MESSAGES), MESSAGES.c.message_id, (m for _, m in wanted)
-        )
-        return [row for row in rows if (row.channel, row.message_id) in wanted]
+        return self._records_on(select_columns(MESSAGES), MESSAGES.c.message_id, keys)
 
     def replies_to(self, parents: Iterable[tuple[str, str]]) -> list[Record]:
         """Live thread replies to any of these (channel, message id) messages."""
-        wanted = set(parents)
         query = select_columns(MESSAGES).where(MESSAGES.c.deleted.is_(False))
-        rows = self._records(query, MESSAGES.c.thread_parent, (m for _, m in wanted))
-        return [row for row in rows if (row.channel, row.thread_parent) in wanted]
+        return self._records_on(query, MESSAGES.c.thread_parent, parents)
 
     def reaction_records(self, keys: Iterable[tuple[str, str]]) -> list[Record]:
         """The present reactions on these (channel, message id) messages."""
-        wanted = set(keys)
         query = select_columns(REACTIONS).where(REACTIONS.c.present.is_(True))
-        rows = self._records(query, REACTIONS.c.message_id, (m for _, m in wanted))
-        return [row for row in rows if (row.channel, row.message_id) in wanted]
+        return self._records_on(query, REACTIONS.c.message_id, keys)
 
     def decisions_of_items(self, item_ids: Iterable[int]) -> list[Record]:
         """These items' decisions, oldest first."""
@@ -397,34 +425,21 @@ class Repo(HistoryQueries, EngagementQueries, SearchQueries):
         Returns (id, url, attempts) of each, read by the UPDATE itself; the claim counts the
         attempt (so a page whose attempts never finish still runs out of them).
 
-        One UPDATE … RETURNING whose WHERE re-checks the lease, so two workers can never both
-        win a row (on PostgreSQL the candidate rows are also locked with SKIP LOCKED).
+        The lease as :func:`claim_items` takes it.
         """
         free = or_(col(Item.enrich_lease_until).is_(None), col(Item.enrich_lease_until) < now)
         due = (
-            select(Item.id)
-            .where(
-                Item.enrich_status == EnrichStatus.pending,
-                col(Item.merged_into).is_(None),
-                or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
-                free,
-            )
-            .order_by(col(Item.id))
-            .limit(limit)
+            col(Item.enrich_status) == EnrichStatus.pending,
+            col(Item.merged_into).is_(None),
+            or_(col(Item.enrich_next_at).is_(None), col(Item.enrich_next_at) <= now),
         )
-        if self._session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        claimed = self._session.execute(
-            update(Item)
-            .where(col(Item.id).in_(due.scalar_subquery()), free)
-            .values(
-                enrich_lease_owner=owner,
-                enrich_lease_until=until,
-                enrich_attempts=col(Item.enrich_attempts) + 1,
-            )
-            .returning(col(Item.id), col(Item.url), col(Item.enrich_attempts))
-        ).all()
-        return sorted((item_id, url, attempts) for item_id, url, attempts in claimed)
+        values = {
+            "enrich_lease_owner": owner,
+            "enrich_lease_until": until,
+            "enrich_attempts": col(Item.enrich_attempts) + 1,
+        }
+        returning = (col(Item.url), col(Item.enrich_attempts))
+        return claim_items(self._session, due, free, limit, values, returning)
 
     def message_count(self) -> int:
         """Chat messages stored (each once, however often it was delivered)."""
