@@ -53,23 +53,28 @@ def _item_columns(db: Database) -> set[str]:
         return {column["name"] for column in inspect(connection).get_columns("item")}
 
 
+def _insert_item_at_0005(db: Database) -> None:
+    """One item row, with the columns ``item`` has at revision 0005."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO item (digest, canonical_url, url, status, featured, votes, "
+                "reactor_count, reply_count, participant_count, channel_count, "
+                "platform_count, enrich_status, enrich_attempts, created_at, updated_at) "
+                "VALUES ('w', 'https://a.example/', 'https://a.example/', 'approved', false, "
+                "0, 0, 0, 0, 0, 0, 'done', 0, :now, :now)"
+            ),
+            {"now": datetime.now(UTC)},
+        )
+
+
 def test_archive_migration_upgrades_and_downgrades(empty_database_url: str) -> None:
     """0006 adds the archive columns to rows that exist (attempts 0) and takes them away again."""
     db = Database.connect(empty_database_url)
     config = db._alembic()
     try:
         command.upgrade(config, "0005")
-        with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO item (digest, canonical_url, url, status, featured, votes, "
-                    "reactor_count, reply_count, participant_count, channel_count, "
-                    "platform_count, enrich_status, enrich_attempts, created_at, updated_at) "
-                    "VALUES ('w', 'https://a.example/', 'https://a.example/', 'approved', false, "
-                    "0, 0, 0, 0, 0, 0, 'done', 0, :now, :now)"
-                ),
-                {"now": datetime.now(UTC)},
-            )
+        _insert_item_at_0005(db)
         assert not ARCHIVE_COLUMNS & _item_columns(db)
         command.upgrade(config, "0006")
         assert _item_columns(db) >= ARCHIVE_COLUMNS
@@ -95,17 +100,7 @@ def test_every_migration_downgrades_and_upgrades_again(empty_database_url: str) 
     revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
     try:
         command.upgrade(config, "0005")
-        with db.engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO item (digest, canonical_url, url, status, featured, votes, "
-                    "reactor_count, reply_count, participant_count, channel_count, "
-                    "platform_count, enrich_status, enrich_attempts, created_at, updated_at) "
-                    "VALUES ('w', 'https://a.example/', 'https://a.example/', 'approved', false, "
-                    "0, 0, 0, 0, 0, 0, 'done', 0, :now, :now)"
-                ),
-                {"now": datetime.now(UTC)},
-            )
+        _insert_item_at_0005(db)
         command.upgrade(config, "head")
         for revision in revisions:  # newest first
             command.downgrade(config, "-1")
